@@ -1,0 +1,79 @@
+# deptmilter - department addresses for Postfix
+#
+# make all | check | demo | bench | install | uninstall | clean | deps
+# PREFIX (default /usr/local) and DESTDIR are honoured.  SANITIZE=1 builds
+# with AddressSanitizer and UndefinedBehaviorSanitizer.
+
+PREFIX	?= /usr/local
+DESTDIR	?=
+CC	?= cc
+PKGS	= libcdb libpcre2-8 libidn2
+CFLAGS	?= -O2 -g
+CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
+	   -Wformat=2 -I.
+ifeq ($(SANITIZE),1)
+CFLAGS	+= -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=all
+LDFLAGS	+= -fsanitize=address,undefined
+endif
+PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
+PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
+
+LIB_OBJS = rewrite/address.o rewrite/domain.o rewrite/decide.o rewrite/text.o \
+	   maps/errors.o maps/reply.o maps/rules.o maps/roster.o \
+	   maps/finish.o maps/compile.o maps/map.o maps/record.o
+DEPTMAP_OBJS = maps/deptmap.o
+MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
+	       milter/stats.o milter/message.o milter/callbacks.o \
+	       milter/daemon.o milter/control.o
+
+UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
+	     tests/unit/text.bin
+
+# Debian packages the build and the tests need; `make deps` installs them.
+DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
+	   libidn2-dev libmilter-dev postfix postfix-cdb swaks
+
+all: deptmap deptmilter
+
+libdept.a: $(LIB_OBJS)
+	$(AR) rcs $@ $(LIB_OBJS)
+
+deptmap: $(DEPTMAP_OBJS) libdept.a
+	$(CC) $(LDFLAGS) -o $@ $(DEPTMAP_OBJS) libdept.a $(PKG_LIBS)
+
+deptmilter: $(MILTER_OBJS) libdept.a
+	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJS) libdept.a $(PKG_LIBS) $(MILTER_LIBS) -lpthread
+
+$(MILTER_OBJS): milter/*.h rewrite/*.h maps/*.h
+
+%.o: %.c
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+
+tests/unit/%.bin: tests/unit/%.c tests/unit/tap.h libdept.a
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libdept.a $(PKG_LIBS)
+
+$(LIB_OBJS) $(DEPTMAP_OBJS): rewrite/*.h maps/*.h
+
+deps:
+	@missing=""; for p in $(DEB_PKGS); do \
+	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
+	done; \
+	if [ -z "$$missing" ]; then exit 0; fi; \
+	if [ "$$(id -u)" != 0 ]; then \
+	    echo "missing packages:$$missing"; \
+	    echo "run as root: apt-get update && apt-get install -y$$missing"; exit 1; \
+	fi; \
+	echo "installing:$$missing"; \
+	export DEBIAN_FRONTEND=noninteractive; \
+	apt-get update -qq && apt-get install -y -qq $$missing >/dev/null
+
+check: deps
+	$(MAKE) all $(UNIT_TESTS)
+	prove --exec '' tests/*.t
+
+clean:
+	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \
+	      tests/unit/*.bin
+
+.PHONY: all check clean deps demo bench install uninstall

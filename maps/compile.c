@@ -1,0 +1,568 @@
+/*
+ * compile - rules into a CDB file (see compile.h)
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include <sys/stat.h>
+#include <cdb.h>
+#include "maps/compile.h"
+#include "maps/record.h"
+#include "maps/map.h"
+#include "rewrite/address.h"
+#include "rewrite/decide.h"
+
+#define CHAIN_MAX	32		/* alias chain depth */
+
+struct rec {
+    char   *key;
+    size_t  klen;
+    char   *val;
+    size_t  vlen;
+    const struct rule_entry *entry;	/* addr: records, for resolution */
+    const struct rule_dept *dept;
+};
+
+struct recs {
+    struct rec *v;
+    size_t  n, cap;
+    int     nomem;
+    int     chains;			/* some target is a department address */
+};
+
+/* strf - a formatted, allocated string, its length in *len */
+static char *strf(size_t *len, const char *fmt,...)
+{
+    va_list ap;
+    char   *s = 0;
+    int     n;
+
+    va_start(ap, fmt);
+    n = vasprintf(&s, fmt, ap);
+    va_end(ap);
+    if (n < 0)
+	return 0;
+    *len = n;
+    return s;
+}
+
+/* cat - append to an allocated string */
+static int cat(char **s, size_t *len, const char *add, size_t n)
+{
+    char   *ns;
+
+    if (*s == 0 || (ns = realloc(*s, *len + n + 1)) == 0)
+	return -1;
+    memcpy(ns + *len, add, n);
+    *len += n;
+    ns[*len] = 0;
+    *s = ns;
+    return 0;
+}
+
+/* recs_add - take ownership of a key and a value */
+static struct rec *recs_add(struct recs *rs, char *key, size_t klen, char *val,
+			            size_t vlen)
+{
+    struct rec *nv, *r;
+
+    if (key == 0 || val == 0) {
+	free(key);
+	free(val);
+	rs->nomem = 1;
+	return 0;
+    }
+    if (rs->n == rs->cap) {
+	size_t  cap = rs->cap ? rs->cap * 2 : 1024;
+
+	if ((nv = realloc(rs->v, cap * sizeof(*nv))) == 0) {
+	    rs->nomem = 1;
+	    free(key);
+	    free(val);
+	    return 0;
+	}
+	rs->v = nv;
+	rs->cap = cap;
+    }
+    r = rs->v + rs->n++;
+    memset(r, 0, sizeof(*r));
+    r->key = key, r->klen = klen, r->val = val, r->vlen = vlen;
+    return r;
+}
+
+/* recs_free - release every record */
+static void recs_free(struct recs *rs)
+{
+    size_t  i;
+
+    for (i = 0; i < rs->n; i++) {
+	free(rs->v[i].key);
+	free(rs->v[i].val);
+    }
+    free(rs->v);
+    memset(rs, 0, sizeof(*rs));
+}
+
+/* rec_cmp - records by key bytes */
+static int rec_cmp(const void *a, const void *b)
+{
+    const struct rec *x = a, *y = b;
+    int     c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
+
+    return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
+}
+
+/* dept_cmp - departments by domain */
+static int dept_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct rule_dept *) a)->domain,
+		  ((const struct rule_dept *) b)->domain);
+}
+
+/* is_department - whether a domain is one of the departments */
+static int is_department(const struct rules *r, const char *domain)
+{
+    struct rule_dept key;
+
+    key.domain = (char *) domain;
+    return bsearch(&key, r->depts, r->ndepts, sizeof(key), dept_cmp) != 0;
+}
+
+/* target_form - a written target as an external-form address */
+static int target_form(const struct rules *r, const struct rule_dept *d,
+		               const char *t, char *out, size_t len, int *chains)
+{
+    struct addr a;
+    char   *u;
+    int     ret;
+
+    if (strchr(t, '@') && addr_parse(t, &a) == ADDR_OK && !a.null_sender) {
+	*chains |= is_department(r, a.domain);
+	return addr_format(out, len, a.local, a.domain);
+    }
+    if ((u = rules_unquote(t)) == 0)
+	return -1;
+    ret = addr_format(out, len, u, d->canonical);
+    free(u);
+    return ret;
+}
+
+/* add_targets - "\tto=ADDRESS" for each target */
+static int add_targets(struct recs *rs, const struct rules *r, const struct rule_dept *d,
+		               char **val, size_t *vlen, char **t, size_t n)
+{
+    char    buf[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+	if (target_form(r, d, t[i], buf, sizeof(buf), &rs->chains) < 0
+	    || cat(val, vlen, "\tto=", 4) < 0 || cat(val, vlen, buf, strlen(buf)) < 0)
+	    return -1;
+    }
+    return 0;
+}
+
+/* add_entries - one addr: record per member and alias */
+static void add_entries(struct recs *rs, const struct rules *r, const struct rule_dept *d)
+{
+    const struct rule_entry *e;
+    size_t  klen, vlen;
+    char   *key, *val;
+    struct rec *rec;
+
+    for (e = d->entries; e < d->entries + d->nentries && !rs->nomem; e++) {
+	key = strf(&klen, "addr:%s:%s", d->domain, e->key);
+	val = strf(&vlen, "rule=%s:%ld", e->src->recorded, e->line);
+	if (val && add_targets(rs, r, d, &val, &vlen, e->targets, e->ntargets) < 0) {
+	    free(val);
+	    val = 0;
+	}
+	if ((rec = recs_add(rs, key, klen, val, vlen)) != 0)
+	    rec->entry = e, rec->dept = d;
+    }
+}
+
+/* add_matches - one match: record per match rule, in file order */
+static void add_matches(struct recs *rs, const struct rule_dept *d)
+{
+    const struct rule_match *m;
+    size_t  i, j, klen, vlen;
+    char   *key, *val;
+
+    for (i = 0; i < d->nmatches && !rs->nomem; i++) {
+	m = d->matches + i;
+	key = strf(&klen, "match:%s:%06zu", d->domain, i);
+	val = strf(&vlen, "rule=%s:%ld\tflags=%s", m->src->recorded, m->line,
+		   m->caseless ? "i" : "-");
+	for (j = 0; val && j < m->ntargets; j++)
+	    if (cat(&val, &vlen, "\tto=", 4) < 0
+		|| cat(&val, &vlen, m->targets[j], strlen(m->targets[j])) < 0)
+		val = 0;
+	if (val && (cat(&val, &vlen, "\tpattern=", 9) < 0
+		    || cat(&val, &vlen, m->pattern, strlen(m->pattern)) < 0))
+	    val = 0;
+	recs_add(rs, key, klen, val, vlen);
+    }
+}
+
+/* policy_name - the word for an unknown policy */
+static const char *policy_name(enum unknown_policy p)
+{
+    static const char *names[] = {"reject", "pass", "redirect", "tempfail"};
+
+    return names[p];
+}
+
+/* add_dept - the dept: and index: records of one department */
+static void add_dept(struct recs *rs, const struct rules *r, const struct rule_dept *d,
+		             size_t index)
+{
+    char    all[RULE_MAX], unk[RULE_MAX], redirect[1100] = "", *key, *val;
+    size_t  klen = 0, vlen = 0;
+    int     dummy = 0;
+
+    snprintf(all, sizeof(all), "%s:%ld", d->all_src ? d->all_src->recorded : "-",
+	     d->all_line);
+    if (d->all_line == 0)
+	strcpy(all, "-");
+    snprintf(unk, sizeof(unk), "%s:%ld", d->src->recorded,
+	     d->unknown_line ? d->unknown_line : d->line);
+    if (d->redirect && target_form(r, d, d->redirect, redirect, sizeof(redirect),
+				   &dummy) < 0)
+	redirect[0] = 0;
+    key = strf(&klen, "dept:%s", d->domain);
+    val = strf(&vlen, "canonical=%s\tdelimiter=%s\tcase=%s\tall=%s\tunknown=%s"
+		  "\tunknown-rule=%s\tcode=%s\tdsn=%s\tredirect=%s\tmatches=%zu"
+		  "\ttext=%s", d->canonical, d->delimiters,
+		  d->case_exact ? "exact" : "fold", all, policy_name(d->unknown),
+		  unk, d->code, d->dsn, redirect, d->nmatches, d->text ? d->text : "");
+    recs_add(rs, key, klen, val, vlen);
+    key = strf(&klen, "index:%zu", index);
+    recs_add(rs, key, klen, strdup(d->domain), strlen(d->domain));
+    add_entries(rs, r, d);
+    add_matches(rs, d);
+}
+
+/* build - every record but meta, sorted */
+static int build(struct recs *rs, struct rules *r)
+{
+    size_t  i;
+
+    qsort(r->depts, r->ndepts, sizeof(*r->depts), dept_cmp);
+    for (i = 0; i < r->ndepts && !rs->nomem; i++)
+	add_dept(rs, r, r->depts + i, i);
+    if (rs->nomem) {
+	errno = ENOMEM;
+	return -1;
+    }
+    qsort(rs->v, rs->n, sizeof(*rs->v), rec_cmp);
+    return 0;
+}
+
+/* write_cdb - meta first, then the records in order */
+static int write_cdb(struct recs *rs, size_t ndepts, int fd)
+{
+    struct cdb_make cm;
+    uint64_t h = RECORD_DIGEST_INIT;
+    size_t  i, mlen;
+    char   *meta;
+    int     ret = -1;
+
+    for (i = 0; i < rs->n; i++) {
+	h = record_digest(h, rs->v[i].key, rs->v[i].klen + 0);
+	h = record_digest(h, "\n", 1);
+	h = record_digest(h, rs->v[i].val, rs->v[i].vlen);
+	h = record_digest(h, "\n", 1);
+    }
+    meta = strf(&mlen, "format=%s\tdepartments=%zu\trecords=%zu\tdigest=%016" PRIx64,
+		RECORD_FORMAT, ndepts, rs->n, h);
+    if (meta == 0 || cdb_make_start(&cm, fd) < 0)
+	goto out;
+    if (cdb_make_add(&cm, "meta", 4, meta, mlen) < 0)
+	goto out;
+    for (i = 0; i < rs->n; i++)
+	if (cdb_make_add(&cm, rs->v[i].key, rs->v[i].klen, rs->v[i].val,
+			 rs->v[i].vlen) < 0)
+	    goto out;
+    ret = cdb_make_finish(&cm);
+out:
+    free(meta);
+    return ret;
+}
+
+/* The state of following one entry's chain of department addresses. */
+struct follow {
+    const struct map *map;
+    struct rules *r;
+    const struct rec *rec;
+    char   *val;			/* the new value being built */
+    size_t  vlen;
+    const char *chain[CHAIN_MAX + 1];	/* addresses on the way */
+    char    rules[CHAIN_MAX + 1][RULE_MAX];
+    int     failed;
+};
+
+/* follow_error - an error at the entry being resolved, once */
+static void follow_error(struct follow *f, const char *msg)
+{
+    const struct rule_entry *e = f->rec->entry;
+
+    if (!f->failed)
+	errs_add(&f->r->errs, e->src->shown, e->line, "%s", msg);
+    f->failed = 1;
+}
+
+/* follow_add - one final target, once */
+static void follow_add(struct follow *f, const char *t)
+{
+    char   *p = f->val;
+    size_t  n = strlen(t);
+
+    while ((p = strstr(p, "\tto=")) != 0) {
+	p += 4;
+	if (strncmp(p, t, n) == 0 && (p[n] == '\t' || p[n] == 0))
+	    return;
+    }
+    if (cat(&f->val, &f->vlen, "\tto=", 4) < 0 || cat(&f->val, &f->vlen, t, n) < 0)
+	f->failed = 1;
+}
+
+/* loop_text - "a -> b -> a (rules x:1, x:2)" */
+static void loop_text(struct follow *f, int depth, const char *again,
+		              char *buf, size_t len)
+{
+    size_t  at = 0;
+    int     i;
+
+    for (i = 0; i <= depth && at < len; i++)
+	at += snprintf(buf + at, len - at, "%s -> ", f->chain[i]);
+    if (at < len)
+	at += snprintf(buf + at, len - at, "%s (", again);
+    for (i = 1; i <= depth && at < len; i++)
+	at += snprintf(buf + at, len - at, "%s%s", i > 1 ? ", " : "", f->rules[i]);
+    if (at < len)
+	snprintf(buf + at, len - at, ")");
+}
+
+/* in_department - whether an address is in one of the departments */
+static int in_department(const struct map *map, const char *t)
+{
+    struct addr a;
+
+    return addr_parse(t, &a) == ADDR_OK && map_department(map, a.domain) != 0;
+}
+
+/* follow - the final targets of a department address */
+static void follow(struct follow *f, const char *addr, int depth)
+{
+    struct decision d;
+    const char *t;
+    char    buf[1024], msg[1200];
+    int     i;
+
+    decision_init(&d);
+    if (decide(f->map, addr, &d, 0, 0) < 0)
+	f->failed = 1;
+    else if (d.action == DECIDE_PASS)
+	follow_add(f, addr);
+    else if (d.action != DECIDE_REWRITE) {
+	snprintf(msg, sizeof(msg), "target %s is refused by its department:"
+		 " %s %s %s (rule=%s)", addr, d.code, d.dsn, d.text, d.rule);
+	follow_error(f, msg);
+    }
+    for (t = decision_target(&d, 0); t && !f->failed && d.action == DECIDE_REWRITE;
+	 t = decision_target(&d, t)) {
+	if (!in_department(f->map, t)) {
+	    follow_add(f, t);
+	    continue;
+	}
+	snprintf(f->rules[depth + 1], RULE_MAX, "%s", d.rule);
+	for (i = 0; i <= depth; i++)
+	    if (strcmp(f->chain[i], t) == 0)
+		break;
+	if (i <= depth || depth + 1 >= CHAIN_MAX) {
+	    loop_text(f, depth, t, buf, sizeof(buf));
+	    snprintf(msg, sizeof(msg), "alias %s: %s", i <= depth ? "loop"
+		     : "chain too long", buf);
+	    follow_error(f, msg);
+	    break;
+	}
+	f->chain[depth + 1] = t;
+	follow(f, t, depth + 1);
+    }
+    decision_free(&d);
+}
+
+/* resolve_entry - replace a record's targets by their final targets */
+static void resolve_entry(const struct map *map, struct rules *r, struct rec *rec)
+{
+    struct follow f;
+    char    self[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
+
+    memset(&f, 0, sizeof(f));
+    f.map = map, f.r = r, f.rec = rec;
+    if (addr_format(self, sizeof(self), rec->entry->key, rec->dept->domain) < 0
+	|| (f.val = strf(&f.vlen, "rule=%s:%ld", rec->entry->src->recorded,
+			 rec->entry->line)) == 0)
+	return;
+    f.chain[0] = self;
+    strcpy(f.rules[0], "-");
+    follow(&f, self, 0);
+    if (f.failed) {
+	free(f.val);
+	return;
+    }
+    free(rec->val);
+    rec->val = f.val;
+    rec->vlen = f.vlen;
+}
+
+/* needs_resolution - whether a record has a department address target */
+static int needs_resolution(const struct map *map, const struct rec *rec)
+{
+    size_t  pos = 0, nlen, tlen;
+    const char *n, *t;
+    char    buf[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
+
+    while (record_next(rec->val, rec->vlen, &pos, &n, &nlen, &t, &tlen)) {
+	if (nlen != 2 || memcmp(n, "to", 2) != 0 || tlen >= sizeof(buf))
+	    continue;
+	memcpy(buf, t, tlen);
+	buf[tlen] = 0;
+	if (in_department(map, buf))
+	    return 1;
+    }
+    return 0;
+}
+
+/* resolve_chains - follow every target that is a department address */
+static int resolve_chains(struct recs *rs, struct rules *r)
+{
+    FILE   *tmp = tmpfile();
+    struct map *map = 0;
+    char    err[256];
+    size_t  i;
+    int     fd, ret = COMPILE_SYSTEM;
+
+    if (tmp == 0 || write_cdb(rs, r->ndepts, fileno(tmp)) < 0)
+	goto out;
+    if ((fd = dup(fileno(tmp))) < 0 || map_open_fd(fd, &map, err, sizeof(err)) < 0) {
+	errno = EIO;
+	goto out;
+    }
+    for (i = 0; i < rs->n; i++)
+	if (rs->v[i].entry && needs_resolution(map, rs->v + i))
+	    resolve_entry(map, r, rs->v + i);
+    ret = r->errs.count ? COMPILE_RULES : COMPILE_OK;
+out:
+    map_close(map);
+    if (tmp)
+	fclose(tmp);
+    return ret;
+}
+
+/* compile_fd - the map of checked rules, written to fd */
+int     compile_fd(struct rules *r, int fd)
+{
+    struct recs rs;
+    int     ret = COMPILE_SYSTEM;
+
+    memset(&rs, 0, sizeof(rs));
+    if (build(&rs, r) < 0)
+	goto out;
+    if (rs.chains) {
+	if ((ret = resolve_chains(&rs, r)) != COMPILE_OK)
+	    goto out;
+	ret = COMPILE_SYSTEM;
+	if (lseek(fd, 0, SEEK_SET) < 0 || ftruncate(fd, 0) < 0)
+	    goto out;
+    }
+    if (write_cdb(&rs, r->ndepts, fd) < 0)
+	goto out;
+    ret = COMPILE_OK;
+out:
+    recs_free(&rs);
+    return ret;
+}
+
+/* temp_path - "DIR/.BASE.XXXXXX" next to the output */
+static char *temp_path(const char *out)
+{
+    const char *slash = strrchr(out, '/');
+    size_t  dlen = slash ? (size_t) (slash - out + 1) : 0;
+    char   *t = malloc(strlen(out) + 10);
+
+    if (t)
+	sprintf(t, "%.*s.%s.XXXXXX", (int) dlen, out, out + dlen);
+    return t;
+}
+
+/* sync_dir - make the rename durable */
+static int sync_dir(const char *out)
+{
+    const char *slash = strrchr(out, '/');
+    char   *dir = slash ? strndup(out, slash == out ? 1 : slash - out) : strdup(".");
+    int     fd, ret = -1;
+
+    if (dir && (fd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
+	ret = fsync(fd);
+	close(fd);
+    }
+    free(dir);
+    return ret;
+}
+
+/* write_atomic - compile into a temporary file, then rename it over out */
+static int write_atomic(struct rules *r, const char *out, struct errs *errs)
+{
+    char   *tmp = temp_path(out);
+    int     fd = -1, ret = COMPILE_SYSTEM, saved;
+
+    if (tmp == 0 || (fd = mkstemp(tmp)) < 0) {
+	errs_add(errs, out, 0, "cannot create a temporary file: %s", strerror(errno));
+	free(tmp);
+	return COMPILE_SYSTEM;
+    }
+    if ((ret = compile_fd(r, fd)) == COMPILE_RULES)
+	goto fail;
+    if (ret != COMPILE_OK || fchmod(fd, 0644) < 0 || fsync(fd) < 0) {
+	ret = COMPILE_SYSTEM;
+	errs_add(errs, tmp, 0, "cannot write: %s", strerror(errno));
+	goto fail;
+    }
+    if (close(fd) < 0 || (fd = -1, rename(tmp, out) < 0)) {
+	errs_add(errs, out, 0, "cannot write: %s", strerror(errno));
+	goto fail;
+    }
+    (void) sync_dir(out);
+    free(tmp);
+    return COMPILE_OK;
+fail:
+    saved = errno;
+    if (fd >= 0)
+	close(fd);
+    unlink(tmp);
+    free(tmp);
+    errno = saved;
+    return ret == COMPILE_OK ? COMPILE_SYSTEM : ret;
+}
+
+/* compile_file - rules file to map file, atomically */
+int     compile_file(const char *rules_path, const char *out_path, struct errs *errs)
+{
+    struct rules r;
+    int     ret = COMPILE_RULES;
+
+    if (rules_load(rules_path, &r) == 0)
+	ret = write_atomic(&r, out_path, &r.errs);
+    errs_free(errs);
+    *errs = r.errs;
+    errs_init(&r.errs);
+    rules_free(&r);
+    return ret;
+}

@@ -1,0 +1,72 @@
+/*
+ * errors - the errors a user must fix (see errors.h)
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "maps/errors.h"
+
+/* errs_init - an empty list */
+void    errs_init(struct errs *e)
+{
+    e->buf = 0;
+    e->len = e->cap = 0;
+    e->count = 0;
+}
+
+/* errs_free - release the list */
+void    errs_free(struct errs *e)
+{
+    free(e->buf);
+    errs_init(e);
+}
+
+/* errs_append - add one formatted line; out of memory drops the line */
+static void errs_append(struct errs *e, const char *line)
+{
+    size_t  n = strlen(line);
+    char   *nb;
+
+    if (e->len + n + 2 > e->cap) {
+	size_t  cap = (e->cap + n + 2) * 2;
+
+	if ((nb = realloc(e->buf, cap)) == 0)
+	    return;
+	e->buf = nb;
+	e->cap = cap;
+    }
+    memcpy(e->buf + e->len, line, n);
+    e->len += n;
+    e->buf[e->len++] = '\n';
+    e->buf[e->len] = 0;
+}
+
+/* errs_add - record "FILE:LINE: text" (FILE alone when line is 0) */
+void    errs_add(struct errs *e, const char *file, long line, const char *fmt,...)
+{
+    char    text[1024], where[1300];
+    va_list ap;
+
+    if (e->count > ERRS_MAX)
+	return;
+    if (++e->count > ERRS_MAX) {
+	snprintf(where, sizeof(where), "%s: too many errors, giving up", file);
+	errs_append(e, where);
+	return;
+    }
+    va_start(ap, fmt);
+    vsnprintf(text, sizeof(text), fmt, ap);
+    va_end(ap);
+    if (line > 0)
+	snprintf(where, sizeof(where), "%s:%ld: %s", file, line, text);
+    else
+	snprintf(where, sizeof(where), "%s: %s", file, text);
+    errs_append(e, where);
+}
+
+/* errs_text - all lines, "" when there are none */
+const char *errs_text(const struct errs *e)
+{
+    return e->buf ? e->buf : "";
+}

@@ -1,0 +1,27 @@
+#ifndef DEPT_ERRORS_H
+#define DEPT_ERRORS_H
+/*
+ * errors - the errors a user must fix, one "FILE:LINE: text" line each
+ *
+ * Library code collects them here and never prints; main decides what to
+ * do with them.  errs_add() formats one line; after ERRS_MAX lines one
+ * "too many errors" line ends the list.  The struct owns its buffer.
+ */
+#include <stddef.h>
+
+#define ERRS_MAX	100
+
+struct errs {
+    char   *buf;			/* lines, each ending in "\n" */
+    size_t  len;
+    size_t  cap;
+    int     count;
+};
+
+void    errs_init(struct errs *e);
+void    errs_free(struct errs *e);
+void    errs_add(struct errs *e, const char *file, long line, const char *fmt,...)
+	    __attribute__((format(printf, 4, 5)));
+const char *errs_text(const struct errs *e);
+
+#endif

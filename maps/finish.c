@@ -1,0 +1,135 @@
+/*
+ * finish - the checks of a rules file that need all of it (see rules.h)
+ *
+ * rules_finish() settles what each department inherits from the defaults
+ * (canonical domain, delimiters, case), folds keys where case does not
+ * matter, sorts the entries and reports duplicate names with both places.
+ * rules_free() releases a struct rules.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include "maps/rules.h"
+#include "rewrite/address.h"
+
+/* entry_cmp - by key, then by order of appearance */
+static int entry_cmp(const void *a, const void *b)
+{
+    const struct rule_entry *x = a, *y = b;
+    int     c = strcmp(x->key, y->key);
+
+    if (c)
+	return c;
+    return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* inherit - the department's settings, or the defaults */
+static void inherit(struct rules *r, struct rule_dept *d)
+{
+    if (d->canonical == 0 && r->canonical)
+	d->canonical = strdup(r->canonical);
+    if (d->canonical == 0)
+	errs_add(&r->errs, d->src->shown, d->line, "department %s has no canonical"
+		 " domain (add \"canonical DOMAIN\")", d->domain);
+    else if (strcmp(d->canonical, d->domain) == 0)
+	errs_add(&r->errs, d->src->shown, d->line, "department %s cannot be its"
+		 " own canonical domain", d->domain);
+    if (d->delimiters == 0)
+	d->delimiters = strdup(r->delimiters ? r->delimiters : "");
+    if (d->case_exact < 0)
+	d->case_exact = r->case_exact;
+    if (d->unknown_line == 0) {
+	d->unknown = UNKNOWN_REJECT;
+	strcpy(d->code, "550");
+	strcpy(d->dsn, "5.1.1");
+	d->text = strdup("No such user here");
+    }
+}
+
+/* check_duplicates - sort entries; report every key given twice */
+static void check_duplicates(struct rules *r, struct rule_dept *d)
+{
+    size_t  i;
+    struct rule_entry *e;
+
+    if (d->nentries > 1)
+	qsort(d->entries, d->nentries, sizeof(*d->entries), entry_cmp);
+    for (i = 1; i < d->nentries; i++) {
+	e = d->entries + i;
+	if (strcmp(e[-1].key, e->key) == 0)
+	    errs_add(&r->errs, e->src->shown, e->line, "duplicate name \"%s\" in"
+		     " %s (first at %s:%ld)", e->key, d->domain,
+		     e[-1].src->shown, e[-1].line);
+    }
+}
+
+/* rules_finish - settle inheritance, fold keys, find duplicates */
+void    rules_finish(struct rules *r)
+{
+    struct rule_dept *d;
+    size_t  i;
+
+    for (d = r->depts; d < r->depts + r->ndepts; d++) {
+	inherit(r, d);
+	for (i = 0; i < d->nmatches; i++)
+	    d->matches[i].caseless |= !d->case_exact;
+	if (!d->case_exact)
+	    for (i = 0; i < d->nentries; i++)
+		if (d->entries[i].key)
+		    addr_fold(d->entries[i].key);
+	check_duplicates(r, d);
+    }
+}
+
+/* free_list - a NULL-terminated or counted array of strings */
+static void free_list(char **v, size_t n)
+{
+    size_t  i;
+
+    if (v == 0)
+	return;
+    for (i = 0; i < n; i++)
+	free(v[i]);
+    free(v);
+}
+
+/* free_dept - one department and all it holds */
+static void free_dept(struct rule_dept *d)
+{
+    size_t  i;
+
+    for (i = 0; i < d->nentries; i++) {
+	free(d->entries[i].key);
+	free_list(d->entries[i].targets, d->entries[i].ntargets);
+    }
+    for (i = 0; i < d->nmatches; i++) {
+	free(d->matches[i].pattern);
+	free_list(d->matches[i].targets, d->matches[i].ntargets);
+    }
+    free(d->entries);
+    free(d->matches);
+    free(d->domain);
+    free(d->canonical);
+    free(d->delimiters);
+    free(d->text);
+    free(d->redirect);
+}
+
+/* rules_free - release everything a struct rules holds */
+void    rules_free(struct rules *r)
+{
+    size_t  i;
+
+    for (i = 0; i < r->ndepts; i++)
+	free_dept(r->depts + i);
+    for (i = 0; i < r->nsrcs; i++) {
+	free(r->srcs[i]->shown);
+	free(r->srcs[i]->recorded);
+	free(r->srcs[i]);
+    }
+    free(r->srcs);
+    free(r->depts);
+    free(r->canonical);
+    free(r->delimiters);
+    errs_free(&r->errs);
+    memset(r, 0, sizeof(*r));
+}

@@ -1,0 +1,414 @@
+/*
+ * map - a compiled department map, open for lookups (see map.h)
+ *
+ * tinycdb maps the file and checks every position it reads against the
+ * file size.  struct cdb keeps the last lookup's result in itself, so each
+ * lookup works on a copy of it: the map stays read-only and threads may
+ * share it.  PCRE2 code is shared; match data is per thread.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#define PCRE2_CODE_UNIT_WIDTH 8
+#include <pcre2.h>
+#include "maps/map.h"
+#include "maps/record.h"
+
+#define MATCH_LIMIT	100000		/* backtracking steps per match */
+#define DEPTH_LIMIT	10000		/* kibibytes of backtracking memory */
+#define MATCH_PAIRS	10		/* $0 .. $9 */
+
+static pthread_key_t match_data_key;
+static pthread_once_t match_data_once = PTHREAD_ONCE_INIT;
+
+/* match_data_free - thread exit: its match data goes */
+static void match_data_free(void *md)
+{
+    pcre2_match_data_free(md);
+}
+
+/* match_data_init - the key for per-thread match data */
+static void match_data_init(void)
+{
+    (void) pthread_key_create(&match_data_key, match_data_free);
+}
+
+/* thread_match_data - this thread's match data, made on first use */
+static pcre2_match_data *thread_match_data(void)
+{
+    pcre2_match_data *md;
+
+    pthread_once(&match_data_once, match_data_init);
+    if ((md = pthread_getspecific(match_data_key)) == 0) {
+	if ((md = pcre2_match_data_create(MATCH_PAIRS, 0)) == 0)
+	    return 0;
+	if (pthread_setspecific(match_data_key, md) != 0) {
+	    pcre2_match_data_free(md);
+	    return 0;
+	}
+    }
+    return md;
+}
+
+/* find - look a key up; 1 found (val filled), 0 not, -1 broken file */
+static int find(const struct map *map, const char *key, size_t klen,
+		        struct map_value *val)
+{
+    struct cdb c = map->cdb;
+    int     r = cdb_find(&c, key, klen);
+
+    if (r <= 0)
+	return r < 0 ? -1 : 0;
+    val->data = cdb_getdata(&c);
+    val->len = cdb_datalen(&c);
+    if (val->data == 0)
+	return -1;
+    return 1;
+}
+
+/* copy_field - a field's value into buf; -1 if missing or too long */
+static int copy_field(const struct map_value *v, const char *name, char *buf,
+		              size_t len)
+{
+    const char *f;
+    size_t  flen;
+
+    if (!record_field(v->data, v->len, name, &f, &flen) || flen >= len)
+	return -1;
+    memcpy(buf, f, flen);
+    buf[flen] = 0;
+    return 0;
+}
+
+/* field_ulong - a numeric field; -1 if missing or not a number */
+static long field_ulong(const struct map_value *v, const char *name)
+{
+    char    buf[24], *end;
+    long    n;
+
+    if (copy_field(v, name, buf, sizeof(buf)) < 0 || buf[0] == 0)
+	return -1;
+    errno = 0;
+    n = strtol(buf, &end, 10);
+    return (*end || errno || n < 0) ? -1 : n;
+}
+
+/* parse_unknown - the unknown policy of a department record */
+static int parse_unknown(const struct map_value *v, struct map_dept *d)
+{
+    char    policy[16];
+    static const char *names[] = {"reject", "pass", "redirect", "tempfail"};
+    size_t  i;
+
+    if (copy_field(v, "unknown", policy, sizeof(policy)) < 0)
+	return -1;
+    for (i = 0; i < 4 && strcmp(policy, names[i]) != 0; i++)
+	 /* void */ ;
+    if (i == 4)
+	return -1;
+    d->unknown = (enum unknown_policy) i;
+    if (copy_field(v, "unknown-rule", d->unknown_rule, sizeof(d->unknown_rule)) < 0
+	|| copy_field(v, "code", d->code, sizeof(d->code)) < 0
+	|| copy_field(v, "dsn", d->dsn, sizeof(d->dsn)) < 0
+	|| copy_field(v, "redirect", d->redirect, sizeof(d->redirect)) < 0
+	|| copy_field(v, "text", d->text, sizeof(d->text)) < 0)
+	return -1;
+    return 0;
+}
+
+/* parse_dept - a department record into d */
+static int parse_dept(const struct map_value *v, struct map_dept *d)
+{
+    char    kase[8];
+    long    n;
+
+    if (copy_field(v, "canonical", d->canonical, sizeof(d->canonical)) < 0
+	|| copy_field(v, "delimiter", d->delimiters, sizeof(d->delimiters)) < 0
+	|| copy_field(v, "case", kase, sizeof(kase)) < 0
+	|| copy_field(v, "all", d->all_rule, sizeof(d->all_rule)) < 0
+	|| parse_unknown(v, d) < 0 || (n = field_ulong(v, "matches")) < 0
+	|| n > 1000000)
+	return -1;
+    d->case_exact = strcmp(kase, "exact") == 0;
+    if (strcmp(d->all_rule, "-") == 0)
+	d->all_rule[0] = 0;
+    d->nmatches = n;
+    return 0;
+}
+
+/* compile_pattern - PCRE2 code for one match rule, JIT where possible */
+static pcre2_code *compile_pattern(const char *pat, size_t len, int caseless)
+{
+    int     errcode;
+    PCRE2_SIZE off;
+    pcre2_code *re;
+
+    re = pcre2_compile((PCRE2_SPTR) pat, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF
+		       | PCRE2_NEVER_BACKSLASH_C | (caseless ? PCRE2_CASELESS : 0),
+		       &errcode, &off, 0);
+    if (re != 0)
+	(void) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
+    return re;
+}
+
+/* collect_targets - the to= fields of a record, NUL-separated */
+static char *collect_targets(const struct map_value *v, size_t *count)
+{
+    size_t  pos = 0, nlen, flen, at = 0;
+    const char *n, *f;
+    char   *out = malloc(v->len + 1);
+
+    *count = 0;
+    if (out == 0)
+	return 0;
+    while (record_next(v->data, v->len, &pos, &n, &nlen, &f, &flen)) {
+	if (nlen == 2 && memcmp(n, "to", 2) == 0 && flen > 0) {
+	    memcpy(out + at, f, flen);
+	    at += flen;
+	    out[at++] = 0;
+	    ++*count;
+	}
+    }
+    return out;
+}
+
+/* load_match - one match rule of a department */
+static int load_match(struct map *map, struct map_dept *d, size_t i)
+{
+    char    key[300], flags[4];
+    struct map_value v;
+    struct map_match *m = d->matches + i;
+    const char *pat;
+    size_t  plen;
+    uint32_t caps;
+
+    snprintf(key, sizeof(key), "match:%s:%06zu", d->domain, i);
+    if (find(map, key, strlen(key), &v) != 1
+	|| copy_field(&v, "rule", m->rule, sizeof(m->rule)) < 0
+	|| copy_field(&v, "flags", flags, sizeof(flags)) < 0
+	|| !record_field(v.data, v.len, "pattern", &pat, &plen))
+	return -1;
+    if ((m->pattern = strndup(pat, plen)) == 0
+	|| (m->targets = collect_targets(&v, &m->ntargets)) == 0
+	|| m->ntargets == 0
+	|| (m->code = compile_pattern(pat, plen, flags[0] == 'i')) == 0)
+	return -1;
+    if (pcre2_pattern_info(m->code, PCRE2_INFO_CAPTURECOUNT, &caps) == 0
+	&& caps > map->max_captures)
+	map->max_captures = caps;
+    return 0;
+}
+
+/* load_dept - the N-th department and its match rules */
+static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
+{
+    char    key[300];
+    struct map_value v;
+    struct map_dept *d = map->depts + n;
+    size_t  i;
+
+    snprintf(key, sizeof(key), "index:%zu", n);
+    if (find(map, key, strlen(key), &v) != 1 || v.len >= sizeof(d->domain)) {
+	snprintf(err, errlen, "record %s missing or bad", key);
+	return -1;
+    }
+    memcpy(d->domain, v.data, v.len);
+    d->domain[v.len] = 0;
+    d->index = n;
+    snprintf(key, sizeof(key), "dept:%s", d->domain);
+    if (find(map, key, strlen(key), &v) != 1 || parse_dept(&v, d) < 0) {
+	snprintf(err, errlen, "record %s missing or bad", key);
+	return -1;
+    }
+    if (d->nmatches && (d->matches = calloc(d->nmatches, sizeof(*d->matches))) == 0) {
+	snprintf(err, errlen, "out of memory");
+	return -1;
+    }
+    for (i = 0; i < d->nmatches; i++) {
+	if (load_match(map, d, i) < 0) {
+	    snprintf(err, errlen, "match rule %zu of %s missing or bad", i, d->domain);
+	    return -1;
+	}
+    }
+    return 0;
+}
+
+/* load_meta - check the format and read the counts */
+static int load_meta(struct map *map, char *err, size_t errlen)
+{
+    struct map_value v;
+    char    fmt[32];
+    long    n, r;
+
+    if (find(map, "meta", 4, &v) != 1 || copy_field(&v, "format", fmt, sizeof(fmt)) < 0) {
+	snprintf(err, errlen, "not a deptmap file (no meta record)");
+	return -1;
+    }
+    if (strcmp(fmt, RECORD_FORMAT) != 0) {
+	snprintf(err, errlen, "format %s, expected %s", fmt, RECORD_FORMAT);
+	return -1;
+    }
+    if ((n = field_ulong(&v, "departments")) < 0 || n > 1000000
+	|| (r = field_ulong(&v, "records")) < 0
+	|| copy_field(&v, "digest", map->digest, sizeof(map->digest)) < 0) {
+	snprintf(err, errlen, "bad meta record");
+	return -1;
+    }
+    map->ndepts = n;
+    map->records = r;
+    return 0;
+}
+
+/* dept_cmp - departments by domain */
+static int dept_cmp(const void *a, const void *b)
+{
+    return strcmp(((const struct map_dept *) a)->domain,
+		  ((const struct map_dept *) b)->domain);
+}
+
+/* load_all - meta, departments, match rules, match context */
+static int load_all(struct map *map, char *err, size_t errlen)
+{
+    size_t  i;
+
+    if (load_meta(map, err, errlen) < 0)
+	return -1;
+    if (map->ndepts && (map->depts = calloc(map->ndepts, sizeof(*map->depts))) == 0) {
+	snprintf(err, errlen, "out of memory");
+	return -1;
+    }
+    for (i = 0; i < map->ndepts; i++)
+	if (load_dept(map, i, err, errlen) < 0)
+	    return -1;
+    qsort(map->depts, map->ndepts, sizeof(*map->depts), dept_cmp);
+    for (i = 0; i < map->ndepts; i++)
+	map->depts[i].index = i;
+    if ((map->match_context = pcre2_match_context_create(0)) == 0) {
+	snprintf(err, errlen, "out of memory");
+	return -1;
+    }
+    pcre2_set_match_limit(map->match_context, MATCH_LIMIT);
+    pcre2_set_depth_limit(map->match_context, DEPTH_LIMIT);
+    return 0;
+}
+
+/* map_open_fd - a map from an open file; the map owns fd afterwards */
+int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen)
+{
+    struct map *map;
+
+    *mapp = 0;
+    if ((map = calloc(1, sizeof(*map))) == 0) {
+	snprintf(err, errlen, "out of memory");
+	close(fd);
+	return -1;
+    }
+    map->fd = fd;
+    if (cdb_init(&map->cdb, fd) < 0) {
+	snprintf(err, errlen, "not a CDB file: %s", errno == EPROTO ?
+		 "bad header or size" : strerror(errno));
+	close(fd);
+	free(map);
+	return -1;
+    }
+    if (load_all(map, err, errlen) < 0) {
+	map_close(map);
+	return -1;
+    }
+    *mapp = map;
+    return 0;
+}
+
+/* map_open - open and check a compiled map file */
+int     map_open(const char *path, struct map **mapp, char *err, size_t errlen)
+{
+    int     fd;
+
+    *mapp = 0;
+    if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0) {
+	snprintf(err, errlen, "%s", strerror(errno));
+	return -1;
+    }
+    return map_open_fd(fd, mapp, err, errlen);
+}
+
+/* map_close - release a map and all it holds */
+void    map_close(struct map *map)
+{
+    size_t  i, j;
+
+    if (map == 0)
+	return;
+    for (i = 0; i < map->ndepts; i++) {
+	for (j = 0; map->depts[i].matches && j < map->depts[i].nmatches; j++) {
+	    pcre2_code_free(map->depts[i].matches[j].code);
+	    free(map->depts[i].matches[j].pattern);
+	    free(map->depts[i].matches[j].targets);
+	}
+	free(map->depts[i].matches);
+    }
+    free(map->depts);
+    pcre2_match_context_free(map->match_context);
+    cdb_free(&map->cdb);
+    close(map->fd);
+    free(map);
+}
+
+/* map_department - the department of a normalised domain, or NULL */
+const struct map_dept *map_department(const struct map *map, const char *domain)
+{
+    struct map_dept key;
+
+    if (map->ndepts == 0 || strlen(domain) >= sizeof(key.domain))
+	return 0;
+    strcpy(key.domain, domain);
+    return bsearch(&key, map->depts, map->ndepts, sizeof(key), dept_cmp);
+}
+
+/* map_entry - the record of an exact local part: 1 found, 0 not, -1 broken */
+int     map_entry(const struct map *map, const struct map_dept *dept,
+		          const char *local, struct map_value *val)
+{
+    char    key[1400];
+    int     n;
+
+    if ((n = record_key_addr(key, sizeof(key), dept->domain, local)) < 0)
+	return 0;
+    return find(map, key, n, val);
+}
+
+/* map_match - run one match rule on a local part */
+int     map_match(const struct map *map, const struct map_match *m,
+		          const char *local, size_t *ovec, size_t npairs)
+{
+    pcre2_match_data *md = thread_match_data();
+    PCRE2_SIZE *ov;
+    size_t  i, have;
+    int     rc;
+
+    if (md == 0)
+	return MAP_MATCH_ERROR;
+    rc = pcre2_match(m->code, (PCRE2_SPTR) local, strlen(local), 0, 0, md,
+		     map->match_context);
+    if (rc == PCRE2_ERROR_NOMATCH)
+	return 0;
+    if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT
+	|| rc == PCRE2_ERROR_JIT_STACKLIMIT || rc == PCRE2_ERROR_HEAPLIMIT)
+	return MAP_MATCH_LIMIT;
+    if (rc < 0)
+	return MAP_MATCH_ERROR;
+    ov = pcre2_get_ovector_pointer(md);
+    have = pcre2_get_ovector_count(md);
+    for (i = 0; i < npairs; i++) {
+	int     set = i < have && (rc == 0 || i < (size_t) rc)
+	&& ov[2 * i] != PCRE2_UNSET;
+
+	ovec[2 * i] = set ? ov[2 * i] : (size_t) - 1;
+	ovec[2 * i + 1] = set ? ov[2 * i + 1] : (size_t) - 1;
+    }
+    return 1;
+}

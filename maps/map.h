@@ -1,0 +1,86 @@
+#ifndef DEPT_MAP_H
+#define DEPT_MAP_H
+/*
+ * map - a compiled department map, open for lookups
+ *
+ * map_open() maps a CDB file made by deptmap compile, checks its header and
+ * its meta record, loads every department and compiles its match rules with
+ * PCRE2 (JIT where available, match and depth limits set).  The struct map
+ * it returns is read-only afterwards and may be shared by threads; the
+ * caller owns it and frees it with map_close().  A file replaced on disk
+ * does not disturb a map already open (it keeps its own mapping).
+ *
+ * map_department() finds a department by normalised domain; map_entry()
+ * looks up an exact local part; map_match() runs one match rule and gives
+ * the capture offsets ($0 .. $npairs-1, -1 for unset) in ovec.
+ */
+#include <stddef.h>
+#include <cdb.h>
+
+#define RULE_MAX	256	/* "file:line" of a rule */
+#define REPLY_MAX	980	/* longest reply Postfix takes from a milter */
+
+enum unknown_policy {
+    UNKNOWN_REJECT,
+    UNKNOWN_PASS,
+    UNKNOWN_REDIRECT,
+    UNKNOWN_TEMPFAIL,
+};
+
+struct map_match {
+    char    rule[RULE_MAX];
+    char   *pattern;			/* as written, for --explain */
+    char   *targets;		/* NUL-separated, with $1 .. $9 */
+    size_t  ntargets;
+    void   *code;			/* pcre2_code * */
+    size_t  min_len;			/* shortest subject that can match */
+};
+
+struct map_dept {
+    char    domain[257];		/* A-label, lower case: the key */
+    char    canonical[257];
+    char    delimiters[33];
+    int     case_exact;			/* case-sensitive local parts */
+    char    all_rule[RULE_MAX];		/* "members *", or "" */
+    enum unknown_policy unknown;
+    char    unknown_rule[RULE_MAX];
+    char    code[4];			/* reply for reject and tempfail */
+    char    dsn[16];
+    char    text[REPLY_MAX + 1];
+    char    redirect[1100];		/* target of unknown redirect */
+    struct map_match *matches;
+    size_t  nmatches;
+    size_t  index;			/* 0 .. ndepts-1, for counters */
+};
+
+struct map {
+    struct cdb cdb;
+    int     fd;
+    struct map_dept *depts;		/* sorted by domain */
+    size_t  ndepts;
+    unsigned long records;
+    char    digest[65];
+    void   *match_context;		/* pcre2_match_context * */
+    unsigned max_captures;
+};
+
+/* A value found by map_entry: points into the mapping, read-only. */
+struct map_value {
+    const char *data;
+    size_t  len;
+};
+
+int     map_open(const char *path, struct map **mapp, char *err, size_t errlen);
+void    map_close(struct map *map);
+const struct map_dept *map_department(const struct map *map, const char *domain);
+int     map_entry(const struct map *map, const struct map_dept *dept,
+		  const char *local, struct map_value *val);
+int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen);
+int     map_match(const struct map *map, const struct map_match *m,
+		  const char *local, size_t *ovec, size_t npairs);
+
+/* map_match results besides 1 (matched) and 0 (no match) */
+#define MAP_MATCH_LIMIT	(-1)		/* PCRE2 match or depth limit hit */
+#define MAP_MATCH_ERROR	(-2)
+
+#endif

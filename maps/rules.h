@@ -1,0 +1,84 @@
+#ifndef DEPT_RULES_H
+#define DEPT_RULES_H
+/*
+ * rules - the administrator's departments.rules, parsed
+ *
+ * rules_load() reads a rules file and the members-files it names into a
+ * struct rules, then checks it as a whole (canonical domains, case folding,
+ * duplicate keys, regular expressions, replies).  Every problem found is
+ * added to rules->errs as "FILE:LINE: text"; the result is 0 when there are
+ * none.  The struct owns everything it points to; rules_free() releases it.
+ */
+#include <stddef.h>
+#include "maps/errors.h"
+#include "maps/map.h"
+
+/* Where a rule came from: shown in errors, recorded in the map. */
+struct rule_src {
+    char   *shown;			/* path as the user gave it */
+    char   *recorded;		/* basename, or members-file as written */
+};
+
+struct rule_entry {
+    char   *key;			/* local part, unquoted */
+    char  **targets;		/* as written: names or addresses */
+    size_t  ntargets;
+    const struct rule_src *src;
+    long    line;
+    int     alias;
+    size_t  seq;			/* order of appearance */
+};
+
+struct rule_match {
+    char   *pattern;		/* between the slashes */
+    int     caseless;
+    char  **targets;
+    size_t  ntargets;
+    const struct rule_src *src;
+    long    line;
+};
+
+struct rule_dept {
+    char   *domain;			/* normalised */
+    char   *canonical;		/* NULL: the global one */
+    char   *delimiters;		/* NULL: the global one */
+    int     case_exact;		/* -1: the global setting */
+    const struct rule_src *src;
+    long    line;
+    long    all_line;		/* "members *", 0 if absent */
+    const struct rule_src *all_src;
+    enum unknown_policy unknown;
+    long    unknown_line;		/* 0: default policy */
+    char    code[4];
+    char    dsn[16];
+    char   *text;
+    char   *redirect;
+    struct rule_entry *entries;
+    size_t  nentries, entries_cap;
+    struct rule_match *matches;
+    size_t  nmatches, matches_cap;
+};
+
+struct rules {
+    char   *canonical;
+    char   *delimiters;
+    int     case_exact;
+    struct rule_dept *depts;
+    size_t  ndepts, depts_cap;
+    struct rule_src **srcs;
+    size_t  nsrcs;
+    struct errs errs;
+};
+
+int     rules_load(const char *path, struct rules *r);
+void    rules_finish(struct rules *r);
+void    rules_free(struct rules *r);
+int     rules_add_member(struct rules *r, struct rule_dept *d,
+			 const struct rule_src *src, long line, const char *word);
+const struct rule_src *rules_source(struct rules *r, const char *shown,
+				    const char *recorded);
+struct rule_entry *rules_add_entry(struct rules *r, struct rule_dept *d);
+int     rules_name_ok(const char *name, char *why, size_t whylen);
+char   *rules_unquote(const char *token);
+
+#endif

@@ -1,0 +1,189 @@
+/*
+ * address - the RCPT TO argument as Postfix hands it to a milter
+ * (see address.h)
+ */
+#include <string.h>
+#include <strings.h>
+#include <stdio.h>
+#include "rewrite/address.h"
+#include "rewrite/domain.h"
+
+/* strip_brackets - the address inside <...>, surrounding blanks dropped */
+static int strip_brackets(const char *raw, const char **start, size_t *len)
+{
+    const char *s = raw, *e = raw + strlen(raw);
+
+    while (*s == ' ' || *s == '\t')
+	s++;
+    while (e > s && (e[-1] == ' ' || e[-1] == '\t'))
+	e--;
+    if (s < e && *s == '<') {
+	if (e[-1] != '>' || e - s < 2)
+	    return ADDR_BAD;
+	s++, e--;
+    }
+    *start = s;
+    *len = e - s;
+    return ADDR_OK;
+}
+
+/* skip_source_route - "@a,@b:user@d" becomes "user@d" */
+static void skip_source_route(const char **s, size_t *len)
+{
+    const char *colon;
+
+    if (*len == 0 || **s != '@')
+	return;
+    if ((colon = memchr(*s, ':', *len)) == 0)
+	return;
+    *len -= colon + 1 - *s;
+    *s = colon + 1;
+}
+
+/* find_at - the last "@" outside quotes, or NULL */
+static const char *find_at(const char *s, size_t len)
+{
+    const char *at = 0;
+    int     quoted = 0;
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+	if (s[i] == '\\' && i + 1 < len)
+	    i++;
+	else if (s[i] == '"')
+	    quoted = !quoted;
+	else if (s[i] == '@' && !quoted)
+	    at = s + i;
+    }
+    return quoted ? 0 : at;
+}
+
+/* unquote - copy a local part without its quotes and backslashes */
+static int unquote(const char *s, size_t len, char *out, size_t outlen)
+{
+    size_t  i, n = 0;
+
+    for (i = 0; i < len; i++) {
+	if (s[i] == '"')
+	    continue;
+	if (s[i] == '\\' && i + 1 < len)
+	    i++;
+	if (s[i] == 0)
+	    return ADDR_BAD;
+	if (n + 1 >= outlen)
+	    return ADDR_TOOLONG;
+	out[n++] = s[i];
+    }
+    out[n] = 0;
+    return n > 0 ? ADDR_OK : ADDR_BAD;
+}
+
+/* addr_parse - split an RCPT argument into local part and domain */
+int     addr_parse(const char *raw, struct addr *out)
+{
+    const char *s, *at;
+    size_t  len;
+    char    dom[ADDR_DOMAIN_MAX + 2];
+    int     ret;
+
+    out->local[0] = out->domain[0] = 0;
+    out->null_sender = 0;
+    if ((ret = strip_brackets(raw, &s, &len)) != ADDR_OK)
+	return ret;
+    if (len == 0) {
+	out->null_sender = 1;
+	return ADDR_OK;
+    }
+    skip_source_route(&s, &len);
+    if ((at = find_at(s, len)) == 0 || at == s)
+	return ADDR_BAD;
+    if ((size_t) (s + len - (at + 1)) > ADDR_DOMAIN_MAX)
+	return ADDR_TOOLONG;
+    memcpy(dom, at + 1, s + len - (at + 1));
+    dom[s + len - (at + 1)] = 0;
+    if (domain_normalise(dom, out->domain, sizeof(out->domain)) < 0)
+	return ADDR_BAD;
+    return unquote(s, at - s, out->local, sizeof(out->local));
+}
+
+/* addr_split_ext - length of the local part before its extension */
+size_t  addr_split_ext(const char *local, const char *delimiters)
+{
+    size_t  len = strlen(local), base;
+
+    if (delimiters == 0 || *delimiters == 0)
+	return len;
+    if (strcasecmp(local, "postmaster") == 0
+	|| strcasecmp(local, "mailer-daemon") == 0)
+	return len;
+    if (strchr(delimiters, '-') != 0
+	&& (strncasecmp(local, "owner-", 6) == 0
+	    || (len > 8 && strcasecmp(local + len - 8, "-request") == 0)))
+	return len;
+    base = strcspn(local, delimiters);
+    if (base == 0 || base == len)
+	return len;
+    return base;
+}
+
+/* atext - whether c may stand unquoted in a dot-atom */
+static int atext(unsigned char c)
+{
+    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
+	|| (c >= '0' && c <= '9') || c >= 0x80
+	|| (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != 0);
+}
+
+/* addr_local_needs_quotes - whether a local part is not a dot-atom */
+int     addr_local_needs_quotes(const char *local)
+{
+    const char *p;
+
+    if (*local == 0 || *local == '.')
+	return 1;
+    for (p = local; *p; p++) {
+	if (*p == '.') {
+	    if (p[1] == '.' || p[1] == 0)
+		return 1;
+	} else if (!atext(*p))
+	    return 1;
+    }
+    return 0;
+}
+
+/* addr_format - local@domain in external form; -1 if it did not fit */
+int     addr_format(char *buf, size_t len, const char *local, const char *domain)
+{
+    size_t  n = 0;
+    const char *p;
+
+    if (!addr_local_needs_quotes(local)) {
+	int     r = snprintf(buf, len, "%s@%s", local, domain);
+
+	return (r < 0 || (size_t) r >= len) ? -1 : 0;
+    }
+    if (len < 3)
+	return -1;
+    buf[n++] = '"';
+    for (p = local; *p; p++) {
+	if (n + 3 >= len)
+	    return -1;
+	if (*p == '"' || *p == '\\')
+	    buf[n++] = '\\';
+	buf[n++] = *p;
+    }
+    buf[n++] = '"';
+    if (n + strlen(domain) + 2 > len)
+	return -1;
+    buf[n++] = '@';
+    strcpy(buf + n, domain);
+    return 0;
+}
+
+/* addr_fold - lower-case ASCII letters in place (as Postfix folds keys) */
+void    addr_fold(char *s)
+{
+    for (; *s; s++)
+	if (*s >= 'A' && *s <= 'Z')
+	    *s += 32;
+}

@@ -1,0 +1,38 @@
+#ifndef DEPT_ADDRESS_H
+#define DEPT_ADDRESS_H
+/*
+ * address - the RCPT TO argument as Postfix hands it to a milter
+ *
+ * addr_parse() takes the argument exactly as received ("<user@domain>",
+ * without brackets, quoted local part, source route, "<>") and fills a
+ * struct addr whose strings live in the struct itself: the caller owns
+ * nothing else.  The local part is unquoted (Postfix's internal form); the
+ * domain is lower-cased, without a trailing dot, and IDNA2008-normalised to
+ * its A-label form (domain_normalise).
+ *
+ * addr_split_ext() applies Postfix's recipient_delimiter rule;
+ * addr_format() quotes a local part again where RFC 5321 needs it.
+ */
+#include <stddef.h>
+
+#define ADDR_LOCAL_MAX	1024	/* longer local parts are not ours */
+#define ADDR_DOMAIN_MAX	256
+
+struct addr {
+    char    local[ADDR_LOCAL_MAX + 1];	/* unquoted, case as received */
+    char    domain[ADDR_DOMAIN_MAX + 1];	/* lower-case A-labels, "" for <> */
+    int     null_sender;		/* the address was <> */
+};
+
+/* Results of addr_parse */
+#define ADDR_OK		0
+#define ADDR_BAD	1		/* syntax: not an address we decide on */
+#define ADDR_TOOLONG	2
+
+int     addr_parse(const char *raw, struct addr *out);
+size_t  addr_split_ext(const char *local, const char *delimiters);
+int     addr_format(char *buf, size_t len, const char *local, const char *domain);
+int     addr_local_needs_quotes(const char *local);
+void    addr_fold(char *s);
+
+#endif

@@ -1,0 +1,328 @@
+/*
+ * decide - the decision for one recipient address (see decide.h)
+ */
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include "rewrite/decide.h"
+#include "rewrite/address.h"
+#include "maps/record.h"
+
+#define TARGET_MAX	(ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8)
+
+/* The lookup in progress. */
+struct lookup {
+    const struct map *map;
+    struct decision *d;
+    decide_trace_fn trace;
+    void   *ctx;
+    struct addr a;
+    char    key[ADDR_LOCAL_MAX + 1];	/* local part, folded unless exact */
+};
+
+#define TRACE(lk, ...) do { if ((lk)->trace) (lk)->trace((lk)->ctx, __VA_ARGS__); } while (0)
+
+/* decision_init - an empty decision */
+void    decision_init(struct decision *d)
+{
+    memset(d, 0, sizeof(*d));
+    strcpy(d->rule, "-");
+}
+
+/* decision_free - release the target buffer */
+void    decision_free(struct decision *d)
+{
+    free(d->targets);
+    decision_init(d);
+}
+
+/* decision_reset - forget the previous decision, keep the buffer */
+static void decision_reset(struct decision *d)
+{
+    d->action = DECIDE_PASS;
+    d->dept = 0;
+    strcpy(d->rule, "-");
+    d->code = d->dsn = d->text = 0;
+    d->map_error = 0;
+    d->ntargets = d->len = 0;
+}
+
+/* decision_target - the target after prev (NULL: the first), or NULL */
+const char *decision_target(const struct decision *d, const char *prev)
+{
+    const char *next;
+
+    if (d->ntargets == 0)
+	return 0;
+    if (prev == 0)
+	return d->targets;
+    next = prev + strlen(prev) + 1;
+    return next < d->targets + d->len ? next : 0;
+}
+
+/* decision_action_name - PASS, REJECT, REWRITE or TEMPFAIL */
+const char *decision_action_name(enum decision_action action)
+{
+    static const char *names[] = {"PASS", "REJECT", "REWRITE", "TEMPFAIL"};
+
+    return names[action];
+}
+
+/* add_target - append a target unless it is there already; -1 no memory */
+static int add_target(struct decision *d, const char *t, size_t n)
+{
+    const char *p;
+    char   *nb;
+
+    for (p = decision_target(d, 0); p; p = decision_target(d, p))
+	if (strlen(p) == n && memcmp(p, t, n) == 0)
+	    return 0;
+    if (d->len + n + 1 > d->cap) {
+	size_t  cap = (d->len + n + 1) * 2 + 256;
+
+	if ((nb = realloc(d->targets, cap)) == 0)
+	    return -1;
+	d->targets = nb;
+	d->cap = cap;
+    }
+    memcpy(d->targets + d->len, t, n);
+    d->targets[d->len + n] = 0;
+    d->len += n + 1;
+    d->ntargets++;
+    return 0;
+}
+
+/* add_with_ext - a target with the extension put before its "@" */
+static int add_with_ext(struct decision *d, const char *t, size_t n,
+			        const char *ext)
+{
+    char    buf[TARGET_MAX + ADDR_LOCAL_MAX];
+    const char *at;
+    size_t  head, elen;
+
+    if (ext == 0 || *ext == 0 || (at = memrchr(t, '@', n)) == 0)
+	return add_target(d, t, n);
+    elen = strlen(ext);
+    head = at - t;
+    if (head > 0 && t[head - 1] == '"')
+	head--;
+    if (n + elen >= sizeof(buf))
+	return add_target(d, t, n);
+    memcpy(buf, t, head);
+    memcpy(buf + head, ext, elen);
+    memcpy(buf + head + elen, t + head, n - head);
+    return add_target(d, buf, n + elen);
+}
+
+/* map_failed - the map could not answer: tempfail, and say so */
+static int map_failed(struct lookup *lk, const char *rule, const char *why)
+{
+    struct decision *d = lk->d;
+
+    d->action = DECIDE_TEMPFAIL;
+    d->map_error = 1;
+    d->code = "451";
+    d->dsn = "4.3.0";
+    d->text = "Temporary lookup failure";
+    snprintf(d->rule, sizeof(d->rule), "%s", rule);
+    TRACE(lk, "map error: %s", why);
+    return 0;
+}
+
+/* take_entry - REWRITE to the targets of an exact entry */
+static int take_entry(struct lookup *lk, const struct map_value *v, const char *ext)
+{
+    struct decision *d = lk->d;
+    size_t  pos = 0, nlen, flen;
+    const char *n, *f;
+
+    d->action = DECIDE_REWRITE;
+    if (record_field(v->data, v->len, "rule", &f, &flen) && flen < sizeof(d->rule)) {
+	memcpy(d->rule, f, flen);
+	d->rule[flen] = 0;
+    }
+    while (record_next(v->data, v->len, &pos, &n, &nlen, &f, &flen))
+	if (nlen == 2 && memcmp(n, "to", 2) == 0 && flen > 0
+	    && add_with_ext(d, f, flen, ext) < 0)
+	    return -1;
+    if (d->ntargets == 0)
+	return map_failed(lk, d->rule, "entry without targets");
+    return 0;
+}
+
+/* try_exact - look up one key: 1 decided, 0 not found, -1 no memory */
+static int try_exact(struct lookup *lk, const char *key, const char *ext)
+{
+    struct map_value v;
+    int     r = map_entry(lk->map, lk->d->dept, key, &v);
+
+    TRACE(lk, "lookup %s@%s: %s", key, lk->d->dept->domain,
+	  r > 0 ? "found" : r == 0 ? "not found" : "map error");
+    if (r < 0)
+	return map_failed(lk, "-", "corrupt map") == 0 ? 1 : -1;
+    if (r == 0)
+	return 0;
+    return take_entry(lk, &v, ext) < 0 ? -1 : 1;
+}
+
+/* expand - a match target with $N replaced; 0 or -1 when it did not fit */
+static int expand(const char *tmpl, const char *subject, const size_t *ov,
+		          char *out, size_t len)
+{
+    size_t  at = 0, n, k;
+    const char *src;
+
+    for (; *tmpl; tmpl++) {
+	if (*tmpl == '$' && tmpl[1] >= '0' && tmpl[1] <= '9') {
+	    k = *++tmpl - '0';
+	    if (ov[2 * k] == (size_t) - 1)
+		continue;
+	    src = subject + ov[2 * k];
+	    n = ov[2 * k + 1] - ov[2 * k];
+	} else
+	    src = tmpl, n = 1;
+	if (at + n >= len)
+	    return -1;
+	memcpy(out + at, src, n);
+	at += n;
+    }
+    out[at] = 0;
+    return 0;
+}
+
+/* add_expanded - a match result as an address in the right form */
+static int add_expanded(struct lookup *lk, const char *raw)
+{
+    char    local[TARGET_MAX], out[TARGET_MAX + 4];
+    const char *at = strrchr(raw, '@');
+    const char *domain = at ? at + 1 : lk->d->dept->canonical;
+    size_t  n = at ? (size_t) (at - raw) : strlen(raw);
+
+    if (n == 0 || n >= sizeof(local))
+	return 1;
+    memcpy(local, raw, n);
+    local[n] = 0;
+    if (addr_format(out, sizeof(out), local, domain) < 0)
+	return 1;
+    return add_target(lk->d, out, strlen(out));
+}
+
+/* try_matches - the match rules in file order: 1 decided, 0 none, -1 */
+static int try_matches(struct lookup *lk)
+{
+    const struct map_dept *dept = lk->d->dept;
+    const struct map_match *m;
+    size_t  ov[20];
+    char    raw[TARGET_MAX];
+    const char *t;
+    int     r;
+
+    for (m = dept->matches; m < dept->matches + dept->nmatches; m++) {
+	r = map_match(lk->map, m, lk->key, ov, 10);
+	TRACE(lk, "match /%s/ (rule=%s): %s", m->pattern, m->rule,
+	      r > 0 ? "matched" : r == 0 ? "no match" : "match limit or error");
+	if (r < 0)
+	    return map_failed(lk, m->rule, "match limit") == 0 ? 1 : -1;
+	if (r == 0)
+	    continue;
+	lk->d->action = DECIDE_REWRITE;
+	snprintf(lk->d->rule, sizeof(lk->d->rule), "%s", m->rule);
+	for (t = m->targets, r = 0; (size_t) r < m->ntargets; r++, t += strlen(t) + 1)
+	    if (expand(t, lk->key, ov, raw, sizeof(raw)) == 0
+		&& add_expanded(lk, raw) < 0)
+		return -1;
+	if (lk->d->ntargets == 0)
+	    return map_failed(lk, m->rule, "match target is not an address");
+	return 1;
+    }
+    return 0;
+}
+
+/* apply_unknown - the department's policy for people it does not know */
+static int apply_unknown(struct lookup *lk)
+{
+    struct decision *d = lk->d;
+    const struct map_dept *dept = d->dept;
+
+    snprintf(d->rule, sizeof(d->rule), "%s", dept->unknown_rule);
+    TRACE(lk, "unknown: policy %s (rule=%s)", dept->unknown == UNKNOWN_PASS ? "pass"
+	  : dept->unknown == UNKNOWN_REDIRECT ? "redirect"
+	  : dept->unknown == UNKNOWN_TEMPFAIL ? "tempfail" : "reject", d->rule);
+    switch (dept->unknown) {
+    case UNKNOWN_PASS:
+	d->action = DECIDE_PASS;
+	return 0;
+    case UNKNOWN_REDIRECT:
+	d->action = DECIDE_REWRITE;
+	return add_target(d, dept->redirect, strlen(dept->redirect));
+    case UNKNOWN_TEMPFAIL:
+	d->action = DECIDE_TEMPFAIL;
+	break;
+    case UNKNOWN_REJECT:
+	d->action = DECIDE_REJECT;
+	break;
+    }
+    d->code = dept->code;
+    d->dsn = dept->dsn;
+    d->text = dept->text;
+    return 0;
+}
+
+/* decide_dept - the lookup order inside a department */
+static int decide_dept(struct lookup *lk)
+{
+    const struct map_dept *dept = lk->d->dept;
+    char    out[TARGET_MAX + 4];
+    size_t  base;
+    int     r;
+
+    snprintf(lk->key, sizeof(lk->key), "%s", lk->a.local);
+    if (!dept->case_exact)
+	addr_fold(lk->key);
+    if ((r = try_exact(lk, lk->key, 0)) != 0)
+	return r < 0 ? -1 : 0;
+    base = addr_split_ext(lk->key, dept->delimiters);
+    if (lk->key[base]) {
+	char    bare[ADDR_LOCAL_MAX + 1];
+
+	memcpy(bare, lk->key, base);
+	bare[base] = 0;
+	if ((r = try_exact(lk, bare, lk->key + base)) != 0)
+	    return r < 0 ? -1 : 0;
+    }
+    if ((r = try_matches(lk)) != 0)
+	return r < 0 ? -1 : 0;
+    if (dept->all_rule[0]) {
+	TRACE(lk, "members * (rule=%s)", dept->all_rule);
+	lk->d->action = DECIDE_REWRITE;
+	snprintf(lk->d->rule, sizeof(lk->d->rule), "%s", dept->all_rule);
+	if (addr_format(out, sizeof(out), lk->a.local, dept->canonical) < 0)
+	    return map_failed(lk, dept->all_rule, "address too long");
+	return add_target(lk->d, out, strlen(out));
+    }
+    return apply_unknown(lk);
+}
+
+/* decide - PASS, REJECT, REWRITE or TEMPFAIL for one RCPT argument */
+int     decide(const struct map *map, const char *rcpt, struct decision *d,
+	               decide_trace_fn trace, void *ctx)
+{
+    struct lookup lk;
+
+    decision_reset(d);
+    lk.map = map;
+    lk.d = d;
+    lk.trace = trace;
+    lk.ctx = ctx;
+    if (addr_parse(rcpt, &lk.a) != ADDR_OK || lk.a.null_sender) {
+	TRACE(&lk, "not an address with a domain: pass");
+	return 0;
+    }
+    TRACE(&lk, "address: local part \"%s\", domain %s", lk.a.local, lk.a.domain);
+    if ((d->dept = map_department(map, lk.a.domain)) == 0) {
+	TRACE(&lk, "%s is not a department: pass", lk.a.domain);
+	return 0;
+    }
+    return decide_dept(&lk);
+}
