@@ -70,7 +70,7 @@ deps:
 
 check: deps
 	$(MAKE) all $(UNIT_TESTS)
-	prove --exec '' tests/*.t
+	prove --exec "" $(UNIT_TESTS) tests/*.t
 
 clean:
 	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \

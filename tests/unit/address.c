@@ -1,0 +1,97 @@
+/*
+ * address.c - unit tests of rewrite/address and rewrite/domain
+ */
+#include "tests/unit/tap.h"
+#include "rewrite/address.h"
+#include "rewrite/domain.h"
+
+/* parses_to - addr_parse gives this local part and domain */
+static void parses_to(const char *raw, const char *local, const char *domain)
+{
+    struct addr a;
+    char    name[2200];
+    int     r = addr_parse(raw, &a);
+
+    snprintf(name, sizeof(name), "parse %s -> local", raw);
+    if (!ok(r == ADDR_OK, "parse %s succeeds", raw))
+	return;
+    is_str(a.local, local, name);
+    snprintf(name, sizeof(name), "parse %s -> domain", raw);
+    is_str(a.domain, domain, name);
+}
+
+/* split - addr_split_ext leaves this base */
+static void split(const char *local, const char *delims, const char *base)
+{
+    char    got[256];
+    size_t  n = addr_split_ext(local, delims);
+
+    snprintf(got, sizeof(got), "%.*s", (int) n, local);
+    snprintf(got + 128, 128, "split %s on '%s'", local, delims);
+    is_str(got, base, got + 128);
+}
+
+/* format - addr_format quotes where needed */
+static void format(const char *local, const char *domain, const char *want)
+{
+    char    buf[256];
+
+    ok(addr_format(buf, sizeof(buf), local, domain) == 0, "format %s fits", want);
+    is_str(buf, want, "format quotes as needed");
+}
+
+int     main(void)
+{
+    struct addr a;
+    char    big[70000], dom[300];
+
+    parses_to("<alice@sales.example.com>", "alice", "sales.example.com");
+    parses_to("alice@sales.example.com", "alice", "sales.example.com");
+    parses_to(" <alice@sales.example.com> ", "alice", "sales.example.com");
+    parses_to("<Alice@SALES.Example.COM>", "Alice", "sales.example.com");
+    parses_to("<alice@sales.example.com.>", "alice", "sales.example.com");
+    parses_to("<\"a b\"@sales.example.com>", "a b", "sales.example.com");
+    parses_to("<\"a\\\"q\"@sales.example.com>", "a\"q", "sales.example.com");
+    parses_to("<\"x@y\"@sales.example.com>", "x@y", "sales.example.com");
+    parses_to("<@a.example,@b.example:bob@sales.example.com>", "bob", "sales.example.com");
+    parses_to("<x@bücher.example>", "x", "xn--bcher-kva.example");
+    parses_to("<x@XN--BCHER-KVA.example>", "x", "xn--bcher-kva.example");
+    ok(addr_parse("<>", &a) == ADDR_OK && a.null_sender, "<> is the null address");
+    ok(addr_parse("<postmaster>", &a) == ADDR_BAD, "no domain: not ours");
+    ok(addr_parse("<alice@>", &a) == ADDR_BAD, "empty domain: not ours");
+    ok(addr_parse("<@sales.example.com>", &a) == ADDR_BAD, "empty local part: not ours");
+    ok(addr_parse("<alice@sales.example.com", &a) == ADDR_BAD, "unbalanced bracket");
+    ok(addr_parse("<\"open@sales.example.com>", &a) == ADDR_BAD, "unterminated quote");
+    ok(addr_parse("<a@[192.0.2.1]>", &a) == ADDR_BAD, "address literal: not ours");
+    ok(addr_parse("<a@bad..example>", &a) == ADDR_BAD, "empty label");
+    ok(addr_parse("<a@\xff\xfe.example>", &a) == ADDR_BAD, "invalid UTF-8 domain");
+    memset(big, 'a', sizeof(big) - 20);
+    strcpy(big + sizeof(big) - 20, "@sales.example.com");
+    ok(addr_parse(big, &a) == ADDR_TOOLONG, "64 KB local part is refused, not overrun");
+
+    split("alice+ext", "+", "alice");
+    split("alice+a+b", "+", "alice");
+    split("alice-x+y", "+-", "alice");
+    split("alice", "+", "alice");
+    split("+alice", "+", "+alice");
+    split("alice+", "+", "alice");
+    split("alice+ext", "", "alice+ext");
+    split("owner-list", "-", "owner-list");
+    split("list-request", "-", "list-request");
+    split("mailer-daemon", "-", "mailer-daemon");
+
+    format("alice", "example.com", "alice@example.com");
+    format("a b", "example.com", "\"a b\"@example.com");
+    format("a\"q", "example.com", "\"a\\\"q\"@example.com");
+    format("a..b", "example.com", "\"a..b\"@example.com");
+    format("o'brien", "example.com", "o'brien@example.com");
+
+    ok(domain_normalise("Sales.Example.COM.", dom, sizeof(dom)) == 0
+       && strcmp(dom, "sales.example.com") == 0, "domain folded, trailing dot gone");
+    ok(domain_normalise("bücher.example", dom, sizeof(dom)) == 0
+       && strcmp(dom, "xn--bcher-kva.example") == 0, "U-label becomes A-label");
+    ok(domain_normalise("a b.example", dom, sizeof(dom)) < 0, "blank in domain refused");
+    ok(domain_to_unicode("xn--bcher-kva.example", dom, sizeof(dom)) == 0
+       && strcmp(dom, "bücher.example") == 0, "A-label shown as U-label");
+    return done();
+}
