@@ -282,13 +282,14 @@ static int decide_dept(struct lookup *lk)
 	addr_fold(lk->key);
     if ((r = try_exact(lk, lk->key, 0)) != 0)
 	return r < 0 ? -1 : 0;
+    /* the extension is carried over as the client wrote it, as Postfix does */
     base = addr_split_ext(lk->key, dept->delimiters);
     if (lk->key[base]) {
 	char    bare[ADDR_LOCAL_MAX + 1];
 
 	memcpy(bare, lk->key, base);
 	bare[base] = 0;
-	if ((r = try_exact(lk, bare, lk->key + base)) != 0)
+	if ((r = try_exact(lk, bare, lk->a.local + base)) != 0)
 	    return r < 0 ? -1 : 0;
     }
     if ((r = try_matches(lk)) != 0)

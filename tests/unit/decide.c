@@ -98,6 +98,8 @@ int     main(void)
 	   "alias chain through two departments resolved");
     expect("<alice+news@sales.example.com>", "REWRITE alice+news@example.com x:4",
 	   "extension carried over when only the bare name matched");
+    expect("<Alice+News@sales.example.com>", "REWRITE alice+News@example.com x:4",
+	   "carried-over extension keeps the client's case, as Postfix does");
     expect("<alice-news@sales.example.com>", "REWRITE alice-news@example.com x:4",
 	   "any delimiter of the set splits");
     expect("<alice+vip@sales.example.com>", "REWRITE alice+vip@example.com x:5",
