@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "maps/errors.h"
+#include "rewrite/text.h"
 
 /* errs_init - an empty list */
 void    errs_init(struct errs *e)
@@ -45,7 +46,7 @@ static void errs_append(struct errs *e, const char *line)
 /* errs_add - record "FILE:LINE: text" (FILE alone when line is 0) */
 void    errs_add(struct errs *e, const char *file, long line, const char *fmt,...)
 {
-    char    text[1024], where[1300];
+    char    raw[1024], text[4 * sizeof(raw)], where[sizeof(text) + 300];
     va_list ap;
 
     if (e->count > ERRS_MAX)
@@ -56,8 +57,9 @@ void    errs_add(struct errs *e, const char *file, long line, const char *fmt,..
 	return;
     }
     va_start(ap, fmt);
-    vsnprintf(text, sizeof(text), fmt, ap);
+    vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
+    text_escape_controls(raw, text, sizeof(text));
     if (line > 0)
 	snprintf(where, sizeof(where), "%s:%ld: %s", file, line, text);
     else

@@ -59,8 +59,9 @@ static int put(char *buf, size_t len, size_t *at, const char *s, size_t n)
     return 0;
 }
 
-/* text_escape_n - log-safe copy of inlen untrusted bytes */
-int     text_escape_n(const char *in, size_t inlen, char *buf, size_t len)
+/* escape_bytes - the work of text_escape_n; backslash doubled or not */
+static int escape_bytes(const char *in, size_t inlen, char *buf, size_t len,
+			        int double_backslash)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *) in;
@@ -71,7 +72,7 @@ int     text_escape_n(const char *in, size_t inlen, char *buf, size_t len)
 	return -1;
     buf[0] = 0;
     while (i < inlen) {
-	if (p[i] == '\\') {
+	if (p[i] == '\\' && double_backslash) {
 	    n = 2, esc[0] = '\\', esc[1] = '\\';
 	} else if (p[i] >= 0x20 && p[i] < 0x7f) {
 	    n = 1, esc[0] = p[i];
@@ -89,6 +90,18 @@ int     text_escape_n(const char *in, size_t inlen, char *buf, size_t len)
 	i++;
     }
     return 0;
+}
+
+/* text_escape_n - log-safe copy of inlen untrusted bytes */
+int     text_escape_n(const char *in, size_t inlen, char *buf, size_t len)
+{
+    return escape_bytes(in, inlen, buf, len, 1);
+}
+
+/* text_escape_controls - control bytes and invalid UTF-8 as \xHH only */
+int     text_escape_controls(const char *in, char *buf, size_t len)
+{
+    return escape_bytes(in, strlen(in), buf, len, 0);
 }
 
 /* text_escape - log-safe copy of a string */
