@@ -72,8 +72,27 @@ check: deps
 	$(MAKE) all $(UNIT_TESTS)
 	prove --exec "" $(UNIT_TESTS) tests/*.t
 
+# libFuzzer targets (clang): make fuzz FUZZ_SECONDS=N runs each for N seconds
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS = address rules map
+FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
+	     -fno-sanitize-recover=all
+LIB_SRCS = $(LIB_OBJS:.o=.c)
+
+tests/fuzz/fuzz_%.bin: tests/fuzz/fuzz_%.c $(LIB_SRCS) rewrite/*.h maps/*.h
+	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+fuzz: $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.bin)
+	@for t in $(FUZZ_TARGETS); do \
+	    mkdir -p tests/fuzz/work/$$t; \
+	    echo "fuzz_$$t: $(FUZZ_SECONDS) s"; \
+	    ./tests/fuzz/fuzz_$$t.bin -max_total_time=$(FUZZ_SECONDS) -print_final_stats=1 \
+		tests/fuzz/work/$$t tests/fuzz/corpus/$$t 2>&1 | \
+		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|crash-' || exit 1; \
+	done
+
 clean:
 	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \
-	      tests/unit/*.bin
+	      tests/unit/*.bin tests/fuzz/*.bin
 
-.PHONY: all check clean deps demo bench install uninstall
+.PHONY: all check clean deps demo bench install uninstall fuzz

@@ -130,7 +130,8 @@ static int is_department(const struct rules *r, const char *domain)
     struct rule_dept key;
 
     key.domain = (char *) domain;
-    return bsearch(&key, r->depts, r->ndepts, sizeof(key), dept_cmp) != 0;
+    return r->ndepts > 0
+	&& bsearch(&key, r->depts, r->ndepts, sizeof(key), dept_cmp) != 0;
 }
 
 /* target_form - a written target as an external-form address */
@@ -171,11 +172,12 @@ static int add_targets(struct recs *rs, const struct rules *r, const struct rule
 static void add_entries(struct recs *rs, const struct rules *r, const struct rule_dept *d)
 {
     const struct rule_entry *e;
-    size_t  klen, vlen;
+    size_t  i, klen, vlen;
     char   *key, *val;
     struct rec *rec;
 
-    for (e = d->entries; e < d->entries + d->nentries && !rs->nomem; e++) {
+    for (i = 0; i < d->nentries && !rs->nomem; i++) {
+	e = d->entries + i;
 	key = strf(&klen, "addr:%s:%s", d->domain, e->key);
 	val = strf(&vlen, "rule=%s:%ld", e->src->recorded, e->line);
 	if (val && add_targets(rs, r, d, &val, &vlen, e->targets, e->ntargets) < 0) {
@@ -253,14 +255,16 @@ static int build(struct recs *rs, struct rules *r)
 {
     size_t  i;
 
-    qsort(r->depts, r->ndepts, sizeof(*r->depts), dept_cmp);
+    if (r->ndepts > 1)
+	qsort(r->depts, r->ndepts, sizeof(*r->depts), dept_cmp);
     for (i = 0; i < r->ndepts && !rs->nomem; i++)
 	add_dept(rs, r, r->depts + i, i);
     if (rs->nomem) {
 	errno = ENOMEM;
 	return -1;
     }
-    qsort(rs->v, rs->n, sizeof(*rs->v), rec_cmp);
+    if (rs->n > 1)
+	qsort(rs->v, rs->n, sizeof(*rs->v), rec_cmp);
     return 0;
 }
 

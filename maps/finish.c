@@ -66,9 +66,10 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
 void    rules_finish(struct rules *r)
 {
     struct rule_dept *d;
-    size_t  i;
+    size_t  i, k;
 
-    for (d = r->depts; d < r->depts + r->ndepts; d++) {
+    for (k = 0; k < r->ndepts; k++) {
+	d = r->depts + k;
 	inherit(r, d);
 	for (i = 0; i < d->nmatches; i++)
 	    d->matches[i].caseless |= !d->case_exact;

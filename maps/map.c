@@ -284,7 +284,8 @@ static int load_all(struct map *map, char *err, size_t errlen)
     for (i = 0; i < map->ndepts; i++)
 	if (load_dept(map, i, err, errlen) < 0)
 	    return -1;
-    qsort(map->depts, map->ndepts, sizeof(*map->depts), dept_cmp);
+    if (map->ndepts > 1)
+	qsort(map->depts, map->ndepts, sizeof(*map->depts), dept_cmp);
     for (i = 0; i < map->ndepts; i++)
 	map->depts[i].index = i;
     if ((map->match_context = pcre2_match_context_create(0)) == 0) {

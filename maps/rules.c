@@ -783,11 +783,10 @@ static char *dir_of(const char *path)
     return strndup(path, slash - path);
 }
 
-/* rules_load - read and check a rules file */
-int     rules_load(const char *path, struct rules *r)
+/* rules_read - read and check rules from an open file named path */
+int     rules_read(FILE *fp, const char *path, struct rules *r)
 {
     struct parse p;
-    FILE   *fp;
     const char *base = strrchr(path, '/');
 
     memset(r, 0, sizeof(*r));
@@ -799,14 +798,25 @@ int     rules_load(const char *path, struct rules *r)
 	errs_add(&r->errs, path, 0, "out of memory");
 	return -1;
     }
-    if ((fp = fopen(path, "r")) == 0) {
-	errs_add(&r->errs, path, 0, "cannot open: %s", strerror(errno));
-	free(p.dir);
-	return -1;
-    }
     read_rules(&p, fp);
-    fclose(fp);
     free(p.dir);
     rules_finish(r);
     return r->errs.count ? -1 : 0;
+}
+
+/* rules_load - read and check a rules file */
+int     rules_load(const char *path, struct rules *r)
+{
+    FILE   *fp;
+    int     ret;
+
+    if ((fp = fopen(path, "r")) == 0) {
+	memset(r, 0, sizeof(*r));
+	errs_init(&r->errs);
+	errs_add(&r->errs, path, 0, "cannot open: %s", strerror(errno));
+	return -1;
+    }
+    ret = rules_read(fp, path, r);
+    fclose(fp);
+    return ret;
 }

@@ -7,9 +7,11 @@
  * struct rules, then checks it as a whole (canonical domains, case folding,
  * duplicate keys, regular expressions, replies).  Every problem found is
  * added to rules->errs as "FILE:LINE: text"; the result is 0 when there are
- * none.  The struct owns everything it points to; rules_free() releases it.
+ * none.  rules_read() does the same for a file already open (path names
+ * it in errors and locates its members-files).  The struct owns everything it points to; rules_free() releases it.
  */
 #include <stddef.h>
+#include <stdio.h>
 #include "maps/errors.h"
 #include "maps/map.h"
 
@@ -71,6 +73,7 @@ struct rules {
 };
 
 int     rules_load(const char *path, struct rules *r);
+int     rules_read(FILE *fp, const char *path, struct rules *r);
 void    rules_finish(struct rules *r);
 void    rules_free(struct rules *r);
 int     rules_add_member(struct rules *r, struct rule_dept *d,

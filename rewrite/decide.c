@@ -213,12 +213,13 @@ static int try_matches(struct lookup *lk)
 {
     const struct map_dept *dept = lk->d->dept;
     const struct map_match *m;
-    size_t  ov[20];
+    size_t  ov[20], i;
     char    raw[TARGET_MAX];
     const char *t;
     int     r;
 
-    for (m = dept->matches; m < dept->matches + dept->nmatches; m++) {
+    for (i = 0; i < dept->nmatches; i++) {
+	m = dept->matches + i;
 	r = map_match(lk->map, m, lk->key, ov, 10);
 	TRACE(lk, "match /%s/ (rule=%s): %s", m->pattern, m->rule,
 	      r > 0 ? "matched" : r == 0 ? "no match" : "match limit or error");
