@@ -21,14 +21,14 @@ MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
 
 LIB_OBJS = rewrite/address.o rewrite/domain.o rewrite/decide.o rewrite/text.o \
 	   maps/errors.o maps/reply.o maps/rules.o maps/roster.o \
-	   maps/finish.o maps/compile.o maps/map.o maps/record.o
+	   maps/finish.o maps/pattern.o maps/compile.o maps/map.o maps/record.o
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
 	       milter/daemon.o milter/control.o
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
-	     tests/unit/text.bin
+	     tests/unit/text.bin tests/unit/pattern.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \

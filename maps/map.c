@@ -12,10 +12,12 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <unistd.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include "maps/map.h"
+#include "maps/pattern.h"
 #include "maps/record.h"
 
 #define MATCH_LIMIT	100000		/* backtracking steps per match */
@@ -184,7 +186,7 @@ static int load_match(struct map *map, struct map_dept *d, size_t i)
     struct map_match *m = d->matches + i;
     const char *pat;
     size_t  plen;
-    uint32_t caps;
+    uint32_t caps, minlen;
 
     snprintf(key, sizeof(key), "match:%s:%06zu", d->domain, i);
     if (find(map, key, strlen(key), &v) != 1
@@ -200,6 +202,11 @@ static int load_match(struct map *map, struct map_dept *d, size_t i)
     if (pcre2_pattern_info(m->code, PCRE2_INFO_CAPTURECOUNT, &caps) == 0
 	&& caps > map->max_captures)
 	map->max_captures = caps;
+    if (pcre2_pattern_info(m->code, PCRE2_INFO_MINLENGTH, &minlen) == 0)
+	m->min_len = minlen;
+    m->caseless = flags[0] == 'i';
+    m->prefix_len = pattern_prefix(pat, plen, m->caseless, m->prefix,
+				   sizeof(m->prefix));
     return 0;
 }
 
@@ -391,9 +398,17 @@ int     map_match(const struct map *map, const struct map_match *m,
     size_t  i, have;
     int     rc;
 
+    size_t  len = strlen(local);
+
+    /* skip rules that cannot match: too short, or the wrong literal start */
+    if (len < m->min_len)
+	return 0;
+    if (m->prefix_len && (m->caseless ? strncasecmp(local, m->prefix, m->prefix_len)
+			  : strncmp(local, m->prefix, m->prefix_len)) != 0)
+	return 0;
     if (md == 0)
 	return MAP_MATCH_ERROR;
-    rc = pcre2_match(m->code, (PCRE2_SPTR) local, strlen(local), 0, 0, md,
+    rc = pcre2_match(m->code, (PCRE2_SPTR) local, len, 0, 0, md,
 		     map->match_context);
     if (rc == PCRE2_ERROR_NOMATCH)
 	return 0;

@@ -34,6 +34,9 @@ struct map_match {
     size_t  ntargets;
     void   *code;			/* pcre2_code * */
     size_t  min_len;			/* shortest subject that can match */
+    char    prefix[64];			/* every match starts with it */
+    size_t  prefix_len;
+    int     caseless;
 };
 
 struct map_dept {
