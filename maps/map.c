@@ -225,6 +225,7 @@ static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
     }
     memcpy(d->domain, v.data, v.len);
     d->domain[v.len] = 0;
+    d->domain_len = v.len;
     d->index = n;
     snprintf(key, sizeof(key), "dept:%s", d->domain);
     if (find(map, key, strlen(key), &v) != 1 || parse_dept(&v, d) < 0) {
@@ -369,22 +370,30 @@ void    map_close(struct map *map)
 /* map_department - the department of a normalised domain, or NULL */
 const struct map_dept *map_department(const struct map *map, const char *domain)
 {
-    struct map_dept key;
+    size_t  lo = 0, hi = map->ndepts, mid;
+    int     c;
 
-    if (map->ndepts == 0 || strlen(domain) >= sizeof(key.domain))
-	return 0;
-    strcpy(key.domain, domain);
-    return bsearch(&key, map->depts, map->ndepts, sizeof(key), dept_cmp);
+    while (lo < hi) {
+	mid = lo + (hi - lo) / 2;
+	if ((c = strcmp(domain, map->depts[mid].domain)) == 0)
+	    return map->depts + mid;
+	if (c < 0)
+	    hi = mid;
+	else
+	    lo = mid + 1;
+    }
+    return 0;
 }
 
 /* map_entry - the record of an exact local part: 1 found, 0 not, -1 broken */
 int     map_entry(const struct map *map, const struct map_dept *dept,
-		          const char *local, struct map_value *val)
+		          const char *local, size_t len, struct map_value *val)
 {
     char    key[1400];
     int     n;
 
-    if ((n = record_key_addr(key, sizeof(key), dept->domain, local)) < 0)
+    if ((n = record_key_addr(key, sizeof(key), dept->domain, dept->domain_len,
+			     local, len)) < 0)
 	return 0;
     return find(map, key, n, val);
 }

@@ -41,6 +41,7 @@ struct map_match {
 
 struct map_dept {
     char    domain[257];		/* A-label, lower case: the key */
+    size_t  domain_len;
     char    canonical[257];
     char    delimiters[33];
     int     case_exact;			/* case-sensitive local parts */
@@ -77,7 +78,7 @@ int     map_open(const char *path, struct map **mapp, char *err, size_t errlen);
 void    map_close(struct map *map);
 const struct map_dept *map_department(const struct map *map, const char *domain);
 int     map_entry(const struct map *map, const struct map_dept *dept,
-		  const char *local, struct map_value *val);
+		  const char *local, size_t len, struct map_value *val);
 int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen);
 int     map_match(const struct map *map, const struct map_match *m,
 		  const char *local, size_t *ovec, size_t npairs);

@@ -5,12 +5,18 @@
 #include <string.h>
 #include "maps/record.h"
 
-/* record_key_addr - "addr:DOMAIN:LOCAL"; -1 if it did not fit */
-int     record_key_addr(char *buf, size_t len, const char *domain, const char *local)
+/* record_key_addr - "addr:DOMAIN:LOCAL"; its length, or -1 if too long */
+int     record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
+			        const char *local, size_t llen)
 {
-    int     n = snprintf(buf, len, "addr:%s:%s", domain, local);
-
-    return (n < 0 || (size_t) n >= len) ? -1 : n;
+    if (5 + dlen + 1 + llen >= len)
+	return -1;
+    memcpy(buf, "addr:", 5);
+    memcpy(buf + 5, domain, dlen);
+    buf[5 + dlen] = ':';
+    memcpy(buf + 6 + dlen, local, llen);
+    buf[6 + dlen + llen] = 0;
+    return (int) (6 + dlen + llen);
 }
 
 /* record_next - the field at *pos: name and value; 0 at the end */

@@ -18,7 +18,8 @@
 
 #define RECORD_FORMAT	"deptmap-1"
 
-int     record_key_addr(char *buf, size_t len, const char *domain, const char *local);
+int     record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
+			const char *local, size_t llen);
 int     record_field(const char *val, size_t vlen, const char *name,
 		     const char **out, size_t *outlen);
 int     record_next(const char *val, size_t vlen, size_t *pos,

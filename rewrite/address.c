@@ -59,7 +59,7 @@ static const char *find_at(const char *s, size_t len)
 }
 
 /* unquote - copy a local part without its quotes and backslashes */
-static int unquote(const char *s, size_t len, char *out, size_t outlen)
+static int unquote(const char *s, size_t len, struct addr *out)
 {
     size_t  i, n = 0;
 
@@ -70,23 +70,43 @@ static int unquote(const char *s, size_t len, char *out, size_t outlen)
 	    i++;
 	if (s[i] == 0)
 	    return ADDR_BAD;
-	if (n + 1 >= outlen)
+	if (n >= ADDR_LOCAL_MAX)
 	    return ADDR_TOOLONG;
-	out[n++] = s[i];
+	out->local[n++] = s[i];
     }
-    out[n] = 0;
+    out->local[n] = 0;
+    out->local_len = n;
     return n > 0 ? ADDR_OK : ADDR_BAD;
+}
+
+/* plain - whether a local part has nothing to unquote */
+static int plain(const char *s, size_t len)
+{
+    return memchr(s, '"', len) == 0 && memchr(s, '\\', len) == 0;
+}
+
+/* copy_local - the local part before at, unquoted where needed */
+static int copy_local(const char *s, size_t len, int is_plain, struct addr *out)
+{
+    if (!is_plain)
+	return unquote(s, len, out);
+    if (len > ADDR_LOCAL_MAX)
+	return ADDR_TOOLONG;
+    memcpy(out->local, s, len);
+    out->local[len] = 0;
+    out->local_len = len;
+    return ADDR_OK;
 }
 
 /* addr_parse - split an RCPT argument into local part and domain */
 int     addr_parse(const char *raw, struct addr *out)
 {
     const char *s, *at;
-    size_t  len;
-    char    dom[ADDR_DOMAIN_MAX + 2];
-    int     ret;
+    size_t  len, dlen;
+    int     ret, is_plain;
 
     out->local[0] = out->domain[0] = 0;
+    out->local_len = out->domain_len = 0;
     out->null_sender = 0;
     if ((ret = strip_brackets(raw, &s, &len)) != ADDR_OK)
 	return ret;
@@ -95,15 +115,15 @@ int     addr_parse(const char *raw, struct addr *out)
 	return ADDR_OK;
     }
     skip_source_route(&s, &len);
-    if ((at = find_at(s, len)) == 0 || at == s)
+    is_plain = plain(s, len);
+    if ((at = is_plain ? memrchr(s, '@', len) : find_at(s, len)) == 0 || at == s)
 	return ADDR_BAD;
-    if ((size_t) (s + len - (at + 1)) > ADDR_DOMAIN_MAX)
+    if ((dlen = s + len - (at + 1)) > ADDR_DOMAIN_MAX)
 	return ADDR_TOOLONG;
-    memcpy(dom, at + 1, s + len - (at + 1));
-    dom[s + len - (at + 1)] = 0;
-    if (domain_normalise(dom, out->domain, sizeof(out->domain)) < 0)
+    if (domain_normalise_n(at + 1, dlen, out->domain, sizeof(out->domain)) < 0)
 	return ADDR_BAD;
-    return unquote(s, at - s, out->local, sizeof(out->local));
+    out->domain_len = strlen(out->domain);
+    return copy_local(s, at - s, is_plain, out);
 }
 
 /* addr_split_ext - length of the local part before its extension */
@@ -113,15 +133,15 @@ size_t  addr_split_ext(const char *local, const char *delimiters)
 
     if (delimiters == 0 || *delimiters == 0)
 	return len;
+    base = strcspn(local, delimiters);
+    if (base == 0 || base == len)
+	return len;
     if (strcasecmp(local, "postmaster") == 0
 	|| strcasecmp(local, "mailer-daemon") == 0)
 	return len;
     if (strchr(delimiters, '-') != 0
 	&& (strncasecmp(local, "owner-", 6) == 0
 	    || (len > 8 && strcasecmp(local + len - 8, "-request") == 0)))
-	return len;
-    base = strcspn(local, delimiters);
-    if (base == 0 || base == len)
 	return len;
     return base;
 }

@@ -21,6 +21,8 @@
 struct addr {
     char    local[ADDR_LOCAL_MAX + 1];	/* unquoted, case as received */
     char    domain[ADDR_DOMAIN_MAX + 1];	/* lower-case A-labels, "" for <> */
+    size_t  local_len;
+    size_t  domain_len;
     int     null_sender;		/* the address was <> */
 };
 

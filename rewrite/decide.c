@@ -115,6 +115,15 @@ static int add_with_ext(struct decision *d, const char *t, size_t n,
     return add_target(d, buf, n + elen);
 }
 
+/* set_rule - the rule that decided, truncated to fit */
+static void set_rule(struct decision *d, const char *rule)
+{
+    size_t  n = strnlen(rule, sizeof(d->rule) - 1);
+
+    memcpy(d->rule, rule, n);
+    d->rule[n] = 0;
+}
+
 /* map_failed - the map could not answer: tempfail, and say so */
 static int map_failed(struct lookup *lk, const char *rule, const char *why)
 {
@@ -125,7 +134,7 @@ static int map_failed(struct lookup *lk, const char *rule, const char *why)
     d->code = "451";
     d->dsn = "4.3.0";
     d->text = "Temporary lookup failure";
-    snprintf(d->rule, sizeof(d->rule), "%s", rule);
+    set_rule(d, rule);
     TRACE(lk, "map error: %s", why);
     return 0;
 }
@@ -152,12 +161,12 @@ static int take_entry(struct lookup *lk, const struct map_value *v, const char *
 }
 
 /* try_exact - look up one key: 1 decided, 0 not found, -1 no memory */
-static int try_exact(struct lookup *lk, const char *key, const char *ext)
+static int try_exact(struct lookup *lk, size_t len, const char *ext)
 {
     struct map_value v;
-    int     r = map_entry(lk->map, lk->d->dept, key, &v);
+    int     r = map_entry(lk->map, lk->d->dept, lk->key, len, &v);
 
-    TRACE(lk, "lookup %s@%s: %s", key, lk->d->dept->domain,
+    TRACE(lk, "lookup %.*s@%s: %s", (int) len, lk->key, lk->d->dept->domain,
 	  r > 0 ? "found" : r == 0 ? "not found" : "map error");
     if (r < 0)
 	return map_failed(lk, "-", "corrupt map") == 0 ? 1 : -1;
@@ -228,7 +237,7 @@ static int try_matches(struct lookup *lk)
 	if (r == 0)
 	    continue;
 	lk->d->action = DECIDE_REWRITE;
-	snprintf(lk->d->rule, sizeof(lk->d->rule), "%s", m->rule);
+	set_rule(lk->d, m->rule);
 	for (t = m->targets, r = 0; (size_t) r < m->ntargets; r++, t += strlen(t) + 1)
 	    if (expand(t, lk->key, ov, raw, sizeof(raw)) == 0
 		&& add_expanded(lk, raw) < 0)
@@ -246,7 +255,7 @@ static int apply_unknown(struct lookup *lk)
     struct decision *d = lk->d;
     const struct map_dept *dept = d->dept;
 
-    snprintf(d->rule, sizeof(d->rule), "%s", dept->unknown_rule);
+    set_rule(d, dept->unknown_rule);
     TRACE(lk, "unknown: policy %s (rule=%s)", dept->unknown == UNKNOWN_PASS ? "pass"
 	  : dept->unknown == UNKNOWN_REDIRECT ? "redirect"
 	  : dept->unknown == UNKNOWN_TEMPFAIL ? "tempfail" : "reject", d->rule);
@@ -278,27 +287,22 @@ static int decide_dept(struct lookup *lk)
     size_t  base;
     int     r;
 
-    snprintf(lk->key, sizeof(lk->key), "%s", lk->a.local);
+    memcpy(lk->key, lk->a.local, lk->a.local_len + 1);
     if (!dept->case_exact)
 	addr_fold(lk->key);
-    if ((r = try_exact(lk, lk->key, 0)) != 0)
+    if ((r = try_exact(lk, lk->a.local_len, 0)) != 0)
 	return r < 0 ? -1 : 0;
     /* the extension is carried over as the client wrote it, as Postfix does */
     base = addr_split_ext(lk->key, dept->delimiters);
-    if (lk->key[base]) {
-	char    bare[ADDR_LOCAL_MAX + 1];
-
-	memcpy(bare, lk->key, base);
-	bare[base] = 0;
-	if ((r = try_exact(lk, bare, lk->a.local + base)) != 0)
-	    return r < 0 ? -1 : 0;
-    }
+    if (base < lk->a.local_len
+	&& (r = try_exact(lk, base, lk->a.local + base)) != 0)
+	return r < 0 ? -1 : 0;
     if ((r = try_matches(lk)) != 0)
 	return r < 0 ? -1 : 0;
     if (dept->all_rule[0]) {
 	TRACE(lk, "members * (rule=%s)", dept->all_rule);
 	lk->d->action = DECIDE_REWRITE;
-	snprintf(lk->d->rule, sizeof(lk->d->rule), "%s", dept->all_rule);
+	set_rule(lk->d, dept->all_rule);
 	if (addr_format(out, sizeof(out), lk->a.local, dept->canonical) < 0)
 	    return map_failed(lk, dept->all_rule, "address too long");
 	return add_target(lk->d, out, strlen(out));

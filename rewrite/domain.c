@@ -20,68 +20,73 @@ static int ascii_lower_copy(const char *in, size_t n, char *buf, size_t len)
     return 0;
 }
 
-/* ascii_name_ok - letters, digits, hyphens and dots, labels 1..63 */
-static int ascii_name_ok(const char *s)
+/* ascii_name - lower-case copy of an LDH name, labels 1..63; -1 if bad */
+static int ascii_name(const char *in, size_t n, char *buf, size_t len)
 {
-    size_t  label = 0;
+    size_t  i, label = 0;
+    unsigned char c;
 
-    if (*s == 0 || *s == '.')
-	return 0;
-    for (; *s; s++) {
-	if (*s == '.') {
+    if (n == 0 || n > 253 || n >= len)
+	return -1;
+    for (i = 0; i < n; i++) {
+	c = in[i];
+	if (c == '.') {
 	    if (label == 0)
-		return 0;
+		return -1;
 	    label = 0;
-	    continue;
+	} else {
+	    if (c >= 'A' && c <= 'Z')
+		c += 32;
+	    else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
+		       || c == '-' || c == '_'))
+		return -1;
+	    if (++label > 63)
+		return -1;
 	}
-	if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') || *s == '-'
-	      || *s == '_'))
-	    return 0;
-	if (++label > 63)
-	    return 0;
+	buf[i] = c;
     }
-    return label > 0;
+    buf[n] = 0;
+    return label > 0 ? 0 : -1;
 }
 
-/* domain_normalise - lower-case A-label form, no trailing dot */
-int     domain_normalise(const char *in, char *buf, size_t len)
+/* idn_name - the A-label form of a name with non-ASCII bytes */
+static int idn_name(const char *in, size_t n, char *buf, size_t len)
 {
-    size_t  n = strlen(in);
-    const char *p;
-    char   *ace = 0;
+    char    tmp[1024], *ace = 0;
     int     ret = -1;
 
-    if (len > 0)
-	buf[0] = 0;
-    if (n > 0 && in[n - 1] == '.')
-	n--;
-    for (p = in; p < in + n && (unsigned char) *p < 0x80; p++)
-	 /* void */ ;
-    if (p == in + n) {
-	if (ascii_lower_copy(in, n, buf, len) < 0 || n > 253)
-	    goto out;
-	ret = ascii_name_ok(buf) ? 0 : -1;
-	goto out;
-    }
-    if (!text_utf8_valid(in, n) || n >= 1024)
-	goto out;
-    {
-	char    tmp[1024];
-
-	memcpy(tmp, in, n);
-	tmp[n] = 0;
-	if (idn2_to_ascii_8z(tmp, &ace, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT)
-	    != IDN2_OK)
-	    goto out;
-    }
-    if (ascii_lower_copy(ace, strlen(ace), buf, len) < 0 || strlen(ace) > 253)
-	goto out;
-    ret = ascii_name_ok(buf) ? 0 : -1;
-out:
-    if (ret < 0 && len > 0)
-	buf[0] = 0;
+    if (n >= sizeof(tmp) || !text_utf8_valid(in, n))
+	return -1;
+    memcpy(tmp, in, n);
+    tmp[n] = 0;
+    if (idn2_to_ascii_8z(tmp, &ace, IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT) == IDN2_OK)
+	ret = ascii_name(ace, strlen(ace), buf, len);
     free(ace);
     return ret;
+}
+
+/* domain_normalise_n - lower-case A-label form, no trailing dot */
+int     domain_normalise_n(const char *in, size_t n, char *buf, size_t len)
+{
+    size_t  i;
+    int     ret;
+
+    if (len == 0)
+	return -1;
+    if (n > 0 && in[n - 1] == '.')
+	n--;
+    for (i = 0; i < n && (unsigned char) in[i] < 0x80; i++)
+	 /* void */ ;
+    ret = i == n ? ascii_name(in, n, buf, len) : idn_name(in, n, buf, len);
+    if (ret < 0)
+	buf[0] = 0;
+    return ret;
+}
+
+/* domain_normalise - the same for a terminated name */
+int     domain_normalise(const char *in, char *buf, size_t len)
+{
+    return domain_normalise_n(in, strlen(in), buf, len);
 }
 
 /* domain_to_unicode - U-label form of an A-label name, or a copy */

@@ -7,11 +7,13 @@
  * (IDNA2008 via libidn2, so "bücher.example" and "xn--bcher-kva.example"
  * come out the same), without a trailing dot.  It returns 0, or -1 when the
  * name is not a valid domain; buf is always terminated.
+ * domain_normalise_n() takes a name that need not be terminated.
  * domain_to_unicode() gives the U-label form for display, or a copy.
  */
 #include <stddef.h>
 
 int     domain_normalise(const char *in, char *buf, size_t len);
+int     domain_normalise_n(const char *in, size_t n, char *buf, size_t len);
 int     domain_to_unicode(const char *ascii, char *buf, size_t len);
 
 #endif

@@ -1,0 +1,150 @@
+/*
+ * decide_bench - the cost of one decision against a bare CDB lookup
+ *
+ *   decide_bench rate MAP.cdb ADDRESSES SECONDS      decisions and bare lookups per second
+ *   decide_bench decide MAP.cdb ADDRESSES            one pass of decide(), for callgrind
+ *   decide_bench bare MAP.cdb ADDRESSES              one pass of cdb_find(), for callgrind
+ *
+ * ADDRESSES holds one address per line.  The bare lookup looks up the very
+ * key decide() finds the answer under (addr:DOMAIN:LOCAL, extension
+ * stripped where decide() would strip it) with tinycdb's cdb_find, so the
+ * ratio is the price of everything decide() does beyond the lookup.
+ * Under callgrind, collect only run_decide or run_bare with
+ * --toggle-collect.
+ */
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+#include <cdb.h>
+#include "maps/map.h"
+#include "rewrite/decide.h"
+
+struct input {
+    char  **addrs;			/* as the milter gets them */
+    char  **keys;			/* what a bare lookup asks */
+    size_t  n;
+};
+
+/* bare_key - addr:DOMAIN:LOCAL for an address, without <>, extension cut */
+static char *bare_key(const char *addr)
+{
+    const char *at = strrchr(addr, '@');
+    size_t  ln = at - addr, dl;
+    char   *k;
+    const char *plus = memchr(addr, '+', ln);
+
+    if (plus)
+	ln = plus - addr;
+    dl = strlen(at + 1);
+    if ((k = malloc(ln + dl + 8)) != 0)
+	sprintf(k, "addr:%.*s:%.*s", (int) dl, at + 1, (int) ln, addr);
+    return k;
+}
+
+/* read_input - addresses, and their bare keys */
+static int read_input(const char *path, struct input *in)
+{
+    FILE   *fp = fopen(path, "r");
+    char    line[1024];
+    size_t  cap = 0;
+
+    memset(in, 0, sizeof(*in));
+    if (fp == 0)
+	return -1;
+    while (fgets(line, sizeof(line), fp)) {
+	line[strcspn(line, "\n")] = 0;
+	if (strchr(line, '@') == 0)
+	    continue;
+	if (in->n == cap) {
+	    cap = cap ? cap * 2 : 1024;
+	    in->addrs = realloc(in->addrs, cap * sizeof(char *));
+	    in->keys = realloc(in->keys, cap * sizeof(char *));
+	    if (in->addrs == 0 || in->keys == 0)
+		return -1;
+	}
+	in->addrs[in->n] = strdup(line);
+	in->keys[in->n++] = bare_key(line);
+    }
+    fclose(fp);
+    return 0;
+}
+
+static volatile unsigned long sink;
+
+/* run_decide - one decide() per address */
+__attribute__((noinline)) void run_decide(const struct map *map, const struct input *in,
+					          struct decision *d)
+{
+    size_t  i;
+
+    for (i = 0; i < in->n; i++) {
+	decide(map, in->addrs[i], d, 0, 0);
+	sink += d->ntargets;
+    }
+}
+
+/* run_bare - one cdb_find() per key, on a private copy of struct cdb */
+__attribute__((noinline)) void run_bare(const struct map *map, const struct input *in)
+{
+    struct cdb c = map->cdb;
+    size_t  i;
+
+    for (i = 0; i < in->n; i++)
+	sink += cdb_find(&c, in->keys[i], strlen(in->keys[i]));
+}
+
+/* now - monotonic seconds */
+static double now(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec + ts.tv_nsec / 1e9;
+}
+
+/* rate - passes per second of one kind for about secs seconds */
+static double rate(const struct map *map, const struct input *in, struct decision *d,
+		           int bare, double secs)
+{
+    double  t0 = now(), t;
+    unsigned long passes = 0;
+
+    do {
+	if (bare)
+	    run_bare(map, in);
+	else
+	    run_decide(map, in, d);
+	passes++;
+    } while ((t = now()) - t0 < secs);
+    return passes * in->n / (t - t0);
+}
+
+int     main(int argc, char **argv)
+{
+    struct map *map;
+    struct input in;
+    struct decision d;
+    char    err[256];
+
+    if (argc < 4 || map_open(argv[2], &map, err, sizeof(err)) < 0
+	|| read_input(argv[3], &in) < 0 || in.n == 0) {
+	fprintf(stderr, "usage: decide_bench rate|decide|bare MAP ADDRESSES [SECONDS]\n");
+	return 2;
+    }
+    decision_init(&d);
+    if (strcmp(argv[1], "rate") == 0) {
+	double  secs = argc > 4 ? atof(argv[4]) : 1.0;
+
+	printf("decide %.0f\n", rate(map, &in, &d, 0, secs));
+	printf("bare %.0f\n", rate(map, &in, &d, 1, secs));
+    } else if (strcmp(argv[1], "decide") == 0)
+	run_decide(map, &in, &d);
+    else
+	run_bare(map, &in);
+    decision_free(&d);
+    map_close(map);
+    return 0;
+}
