@@ -153,7 +153,20 @@ static int target_form(const struct rules *r, const struct rule_dept *d,
     return ret;
 }
 
-/* add_targets - "\tto=ADDRESS" for each target */
+/* has_target - whether a value has "\tto=T" already */
+static int has_target(const char *val, const char *t)
+{
+    size_t  n = strlen(t);
+
+    while ((val = strstr(val, "\tto=")) != 0) {
+	val += 4;
+	if (strncmp(val, t, n) == 0 && (val[n] == '\t' || val[n] == 0))
+	    return 1;
+    }
+    return 0;
+}
+
+/* add_targets - "\tto=ADDRESS" for each target, once */
 static int add_targets(struct recs *rs, const struct rules *r, const struct rule_dept *d,
 		               char **val, size_t *vlen, char **t, size_t n)
 {
@@ -161,8 +174,11 @@ static int add_targets(struct recs *rs, const struct rules *r, const struct rule
     size_t  i;
 
     for (i = 0; i < n; i++) {
-	if (target_form(r, d, t[i], buf, sizeof(buf), &rs->chains) < 0
-	    || cat(val, vlen, "\tto=", 4) < 0 || cat(val, vlen, buf, strlen(buf)) < 0)
+	if (target_form(r, d, t[i], buf, sizeof(buf), &rs->chains) < 0)
+	    return -1;
+	if (has_target(*val, buf))
+	    continue;
+	if (cat(val, vlen, "\tto=", 4) < 0 || cat(val, vlen, buf, strlen(buf)) < 0)
 	    return -1;
     }
     return 0;
@@ -311,6 +327,22 @@ struct follow {
     int     failed;
 };
 
+/* shown_rule - "file:line" with the file as the user named it */
+static void shown_rule(const struct rules *r, const char *rule, char *buf, size_t len)
+{
+    const char *colon = strrchr(rule, ':');
+    size_t  i, n = colon ? (size_t) (colon - rule) : 0;
+
+    for (i = 0; colon && i < r->nsrcs; i++) {
+	if (strlen(r->srcs[i]->recorded) == n
+	    && strncmp(r->srcs[i]->recorded, rule, n) == 0) {
+	    snprintf(buf, len, "%s%s", r->srcs[i]->shown, colon);
+	    return;
+	}
+    }
+    snprintf(buf, len, "%s", rule);
+}
+
 /* follow_error - an error at the entry being resolved, once */
 static void follow_error(struct follow *f, const char *msg)
 {
@@ -324,15 +356,10 @@ static void follow_error(struct follow *f, const char *msg)
 /* follow_add - one final target, once */
 static void follow_add(struct follow *f, const char *t)
 {
-    char   *p = f->val;
-    size_t  n = strlen(t);
-
-    while ((p = strstr(p, "\tto=")) != 0) {
-	p += 4;
-	if (strncmp(p, t, n) == 0 && (p[n] == '\t' || p[n] == 0))
-	    return;
-    }
-    if (cat(&f->val, &f->vlen, "\tto=", 4) < 0 || cat(&f->val, &f->vlen, t, n) < 0)
+    if (has_target(f->val, t))
+	return;
+    if (cat(&f->val, &f->vlen, "\tto=", 4) < 0
+	|| cat(&f->val, &f->vlen, t, strlen(t)) < 0)
 	f->failed = 1;
 }
 
@@ -347,7 +374,7 @@ static void loop_text(struct follow *f, int depth, const char *again,
 	at += snprintf(buf + at, len - at, "%s -> ", f->chain[i]);
     if (at < len)
 	at += snprintf(buf + at, len - at, "%s (", again);
-    for (i = 1; i <= depth && at < len; i++)
+    for (i = 1; i <= depth + 1 && at < len; i++)
 	at += snprintf(buf + at, len - at, "%s%s", i > 1 ? ", " : "", f->rules[i]);
     if (at < len)
 	snprintf(buf + at, len - at, ")");
@@ -375,8 +402,9 @@ static void follow(struct follow *f, const char *addr, int depth)
     else if (d.action == DECIDE_PASS)
 	follow_add(f, addr);
     else if (d.action != DECIDE_REWRITE) {
+	shown_rule(f->r, d.rule, buf, sizeof(buf));
 	snprintf(msg, sizeof(msg), "target %s is refused by its department:"
-		 " %s %s %s (rule=%s)", addr, d.code, d.dsn, d.text, d.rule);
+		 " %s %s %s (rule=%s)", addr, d.code, d.dsn, d.text, buf);
 	follow_error(f, msg);
     }
     for (t = decision_target(&d, 0); t && !f->failed && d.action == DECIDE_REWRITE;
@@ -385,7 +413,7 @@ static void follow(struct follow *f, const char *addr, int depth)
 	    follow_add(f, t);
 	    continue;
 	}
-	snprintf(f->rules[depth + 1], RULE_MAX, "%s", d.rule);
+	shown_rule(f->r, d.rule, f->rules[depth + 1], RULE_MAX);
 	for (i = 0; i <= depth; i++)
 	    if (strcmp(f->chain[i], t) == 0)
 		break;
@@ -444,13 +472,36 @@ static int needs_resolution(const struct map *map, const struct rec *rec)
     return 0;
 }
 
+/* src_order - the position of a rule source in the order it was read */
+static size_t src_order(const struct rules *r, const struct rule_src *src)
+{
+    size_t  i;
+
+    for (i = 0; i < r->nsrcs && r->srcs[i] != src; i++)
+	 /* void */ ;
+    return i;
+}
+
+/* in_file_order - records by where their rule stands, for error order */
+static int in_file_order(const void *a, const void *b, void *ctx)
+{
+    const struct rule_entry *x = (*(struct rec * const *) a)->entry;
+    const struct rule_entry *y = (*(struct rec * const *) b)->entry;
+    size_t  sx = src_order(ctx, x->src), sy = src_order(ctx, y->src);
+
+    if (sx != sy)
+	return sx < sy ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
 /* resolve_chains - follow every target that is a department address */
 static int resolve_chains(struct recs *rs, struct rules *r)
 {
     FILE   *tmp = tmpfile();
     struct map *map = 0;
+    struct rec **todo = 0;
     char    err[256];
-    size_t  i;
+    size_t  i, ntodo = 0;
     int     fd, ret = COMPILE_SYSTEM;
 
     if (tmp == 0 || write_cdb(rs, r->ndepts, fileno(tmp)) < 0)
@@ -459,11 +510,17 @@ static int resolve_chains(struct recs *rs, struct rules *r)
 	errno = EIO;
 	goto out;
     }
+    if ((todo = calloc(rs->n + 1, sizeof(*todo))) == 0)
+	goto out;
     for (i = 0; i < rs->n; i++)
 	if (rs->v[i].entry && needs_resolution(map, rs->v + i))
-	    resolve_entry(map, r, rs->v + i);
+	    todo[ntodo++] = rs->v + i;
+    qsort_r(todo, ntodo, sizeof(*todo), in_file_order, r);
+    for (i = 0; i < ntodo; i++)
+	resolve_entry(map, r, todo[i]);
     ret = r->errs.count ? COMPILE_RULES : COMPILE_OK;
 out:
+    free(todo);
     map_close(map);
     if (tmp)
 	fclose(tmp);

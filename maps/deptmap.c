@@ -134,7 +134,7 @@ static void explain(void *ctx, const char *fmt,...)
     va_start(ap, fmt);
     vsnprintf(line, sizeof(line), fmt, ap);
     va_end(ap);
-    text_escape(line, safe, sizeof(safe));
+    text_escape_controls(line, strlen(line), safe, sizeof(safe));
     printf("# %s\n", safe);
 }
 
@@ -144,12 +144,12 @@ static void print_decision(const char *addr, const struct decision *d)
     char    safe[8192];
     const char *t;
 
-    text_escape(addr, safe, sizeof(safe));
+    text_escape_controls(addr, strlen(addr), safe, sizeof(safe));
     printf("%s\t%s\t", safe, decision_action_name(d->action));
     if (d->action == DECIDE_REJECT || d->action == DECIDE_TEMPFAIL)
 	printf("%s %s %s", d->code, d->dsn, d->text);
     for (t = decision_target(d, 0); t; t = decision_target(d, t)) {
-	text_escape(t, safe, sizeof(safe));
+	text_escape_controls(t, strlen(t), safe, sizeof(safe));
 	printf("%s%s", t == d->targets ? "" : ",", safe);
     }
     printf("\trule=%s\n", d->rule);
@@ -250,7 +250,7 @@ static void print_escaped(const char *s, size_t n)
     for (i = 0; i <= n; i++) {
 	if (i < n && s[i] != '\t')
 	    continue;
-	text_escape_n(s + start, i - start, buf, sizeof(buf));
+	text_escape_controls(s + start, i - start, buf, sizeof(buf));
 	fputs(buf, stdout);
 	if (i < n)
 	    putchar('\t');

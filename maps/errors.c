@@ -59,7 +59,7 @@ void    errs_add(struct errs *e, const char *file, long line, const char *fmt,..
     va_start(ap, fmt);
     vsnprintf(raw, sizeof(raw), fmt, ap);
     va_end(ap);
-    text_escape_controls(raw, text, sizeof(text));
+    text_escape_controls(raw, strlen(raw), text, sizeof(text));
     if (line > 0)
 	snprintf(where, sizeof(where), "%s:%ld: %s", file, line, text);
     else

@@ -62,6 +62,21 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
     }
 }
 
+/* check_redirect - a redirect must name a final address, not a department */
+static void check_redirect(struct rules *r, const struct rule_dept *d)
+{
+    struct addr a;
+    size_t  i;
+
+    if (d->redirect == 0 || addr_parse(d->redirect, &a) != ADDR_OK)
+	return;
+    for (i = 0; i < r->ndepts; i++)
+	if (strcmp(r->depts[i].domain, a.domain) == 0)
+	    errs_add(&r->errs, d->src->shown, d->unknown_line, "unknown redirect"
+		     " to %s, a department address: name its final address",
+		     d->redirect);
+}
+
 /* rules_finish - settle inheritance, fold keys, find duplicates */
 void    rules_finish(struct rules *r)
 {
@@ -78,6 +93,7 @@ void    rules_finish(struct rules *r)
 		if (d->entries[i].key)
 		    addr_fold(d->entries[i].key);
 	check_duplicates(r, d);
+	check_redirect(r, d);
     }
 }
 

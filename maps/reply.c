@@ -43,6 +43,11 @@ int     reply_check(char klass, const char *code, const char *dsn,
 	snprintf(why, whylen, "reply code \"%s\" must be %cXX", code, klass);
 	return -1;
     }
+    if (strcmp(code, "421") == 0 || strcmp(code, "521") == 0) {
+	snprintf(why, whylen, "reply code %s makes Postfix end the whole SMTP"
+		 " session; use %s", code, klass == '4' ? "450 or 451" : "550");
+	return -1;
+    }
     if (!dsn_ok(klass, dsn)) {
 	snprintf(why, whylen, "enhanced status code \"%s\" must be %c.X.X"
 		 " (digits, class %c like the reply code)", dsn, klass, klass);

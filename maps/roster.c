@@ -7,6 +7,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include "maps/roster.h"
+#include "rewrite/address.h"
 #include "rewrite/text.h"
 
 /* first_column - the first CSV field of a line, unquoted, trimmed, in place */
@@ -39,7 +40,7 @@ static char *first_column(char *s)
 static void roster_line(struct rules *r, struct rule_dept *d,
 			        const struct rule_src *src, long line, char *s, ssize_t n)
 {
-    char   *name;
+    char   *name, *quoted, *q;
 
     if ((size_t) n != strlen(s)) {
 	errs_add(&r->errs, src->shown, line, "NUL byte in line");
@@ -54,11 +55,24 @@ static void roster_line(struct rules *r, struct rule_dept *d,
     name = first_column(s);
     if (*name == 0)
 	return;
-    if (strpbrk(name, " \t")) {
-	errs_add(&r->errs, src->shown, line, "invalid member \"%s\": blank in name", name);
+    if (strchr(name, '@') || !addr_local_needs_quotes(name)) {
+	rules_add_member(r, d, src, line, name);
 	return;
     }
-    rules_add_member(r, d, src, line, name);
+    /* a literal name that the rules syntax would read otherwise: quote it */
+    if ((quoted = malloc(2 * strlen(name) + 3)) == 0)
+	return;
+    q = quoted;
+    *q++ = '"';
+    for (; *name; name++) {
+	if (*name == '"' || *name == '\\')
+	    *q++ = '\\';
+	*q++ = *name;
+    }
+    *q++ = '"';
+    *q = 0;
+    rules_add_member(r, d, src, line, quoted);
+    free(quoted);
 }
 
 /* join_path - DIR/PATH unless PATH is absolute */

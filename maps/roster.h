@@ -7,7 +7,8 @@
  * directory unless absolute) and adds a member to the department for each
  * line.  "#" comments, blank lines, CRLF line ends and a UTF-8 byte order
  * mark are tolerated; a CSV line gives its first column (which may be
- * double-quoted).  Problems go to r->errs as "FILE:LINE: text"; an
+ * double-quoted, with "" for a quote) and is taken literally: no rules
+ * syntax applies to it.  Problems go to r->errs as "FILE:LINE: text"; an
  * unreadable file is reported at the members-file line of the rules.
  */
 #include "maps/rules.h"

@@ -27,6 +27,7 @@ struct parse {
     const struct rule_src *src;
     long    line;
     struct rule_dept *dept;		/* current department, or NULL */
+    int     bad_dept;			/* inside a department line in error */
     char   *dir;			/* the rules file's directory */
 };
 
@@ -183,6 +184,20 @@ static int has_at(const char *s)
     return 0;
 }
 
+/* quote_open - whether a word ends inside a quoted string */
+static int quote_open(const char *s)
+{
+    int     quoted = 0;
+
+    for (; *s; s++) {
+	if (*s == '\\' && s[1])
+	    s++;
+	else if (*s == '"')
+	    quoted = !quoted;
+    }
+    return quoted;
+}
+
 /* check_target - whether a target is a valid name or address */
 static int check_target(struct parse *p, const char *t)
 {
@@ -190,6 +205,10 @@ static int check_target(struct parse *p, const char *t)
     char    why[128], *u;
     int     ok;
 
+    if (quote_open(t)) {
+	perr(p, "invalid target \"%s\": unterminated quote", t);
+	return 0;
+    }
     if (has_at(t)) {
 	if (addr_parse(t, &a) != ADDR_OK || a.null_sender) {
 	    perr(p, "invalid address \"%s\"", t);
@@ -233,6 +252,8 @@ static int need_dept(struct parse *p, const char *kw)
 {
     if (p->dept)
 	return 1;
+    if (p->bad_dept)			/* reported at the department line */
+	return 0;
     perr(p, "\"%s\" outside a department (add \"department DOMAIN\" above)", kw);
     return 0;
 }
@@ -321,6 +342,8 @@ static void kw_department(struct parse *p, char *rest)
     struct rule_dept *d;
     size_t  i;
 
+    p->dept = 0;
+    p->bad_dept = 1;
     if ((w = one_word(p, "department", rest)) == 0)
 	return;
     if (domain_normalise(w, dom, sizeof(dom)) < 0) {
@@ -340,6 +363,7 @@ static void kw_department(struct parse *p, char *rest)
 	     sizeof(*d)) < 0)
 	return;
     d = p->dept = p->r->depts + p->r->ndepts++;
+    p->bad_dept = 0;
     memset(d, 0, sizeof(*d));
     d->domain = xstrdup(dom);
     d->case_exact = -1;
@@ -354,6 +378,10 @@ static char *member_key(struct rules *r, const struct rule_src *src, long line,
     struct addr a;
     char    why[128], *key;
 
+    if (quote_open(w)) {
+	errs_add(&r->errs, src->shown, line, "invalid member \"%s\": unterminated quote", w);
+	return 0;
+    }
     if (has_at(w)) {
 	if (addr_parse(w, &a) != ADDR_OK || a.null_sender) {
 	    errs_add(&r->errs, src->shown, line, "invalid address \"%s\"", w);
@@ -431,19 +459,50 @@ static void kw_members_file(struct parse *p, char *rest)
     roster_load(p->r, p->dept, p->dir, w, p->src, p->line);
 }
 
-/* split_arrow - "LEFT -> RIGHT": NUL-terminate LEFT, return RIGHT */
+/* cut_arrow - end LEFT before the arrow, return what follows it */
+static char *cut_arrow(char *rest, char *arrow)
+{
+    char   *e;
+
+    for (e = arrow; e > rest && (e[-1] == ' ' || e[-1] == '\t'); e--)
+	 /* void */ ;
+    *e = 0;
+    return arrow + 2;
+}
+
+/* split_arrow - "NAME -> TARGETS": NUL-terminate NAME, return TARGETS */
 static char *split_arrow(struct parse *p, const char *kw, char *rest)
 {
-    char   *arrow = strstr(rest, "->"), *e;
+    char   *arrow = strstr(rest, "->");
 
     if (arrow == 0) {
 	perr(p, "\"%s\" needs \"->\" and a target", kw);
 	return 0;
     }
-    for (e = arrow; e > rest && (e[-1] == ' ' || e[-1] == '\t'); e--)
-	 /* void */ ;
-    *e = 0;
-    return arrow + 2;
+    if (strstr(arrow + 2, "->")) {
+	perr(p, "%s %.*s: more than one \"->\"", kw, (int) strcspn(rest, " \t-"), rest);
+	return 0;
+    }
+    return cut_arrow(rest, arrow);
+}
+
+/* split_match_arrow - "/RE/flags -> TARGETS": the arrow after the pattern */
+static char *split_match_arrow(struct parse *p, char *rest)
+{
+    char   *arrow, *q;
+
+    for (arrow = strstr(rest, "->"); arrow; arrow = strstr(arrow + 2, "->")) {
+	for (q = arrow; q > rest && (q[-1] == ' ' || q[-1] == '\t'); q--)
+	     /* void */ ;
+	while (q > rest && ((q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z')))
+	    q--;
+	if (q > rest + 1 && q[-1] == '/')
+	    return cut_arrow(rest, arrow);
+    }
+    if ((arrow = strstr(rest, "->")) != 0)	/* parse_pattern says what is wrong */
+	return cut_arrow(rest, arrow);
+    perr(p, "\"match\" needs \"->\" and a target");
+    return 0;
 }
 
 /* kw_alias - alias NAME -> TARGET, ... */
@@ -568,7 +627,7 @@ static void kw_match(struct parse *p, char *rest)
     struct rule_match m;
     struct rule_dept *d = p->dept;
 
-    if (!need_dept(p, "match") || (right = split_arrow(p, "match", rest)) == 0)
+    if (!need_dept(p, "match") || (right = split_match_arrow(p, rest)) == 0)
 	return;
     memset(&m, 0, sizeof(m));
     m.src = p->src;
@@ -595,41 +654,74 @@ fail:
     free(m.targets);
 }
 
+/* word_of - whether s up to a blank is made of chars, with one "." at least if dots */
+static size_t word_of(const char *s, const char *chars)
+{
+    size_t  n = strspn(s, chars);
+
+    return (n > 0 && (s[n] == 0 || s[n] == ' ' || s[n] == '\t')) ? n : 0;
+}
+
+/* take_word - cut the first n bytes of *rest off as a word */
+static char *take_word(char **rest, size_t n)
+{
+    char   *w = *rest;
+
+    *rest += n;
+    if (**rest)
+	*(*rest)++ = 0;
+    while (**rest == ' ' || **rest == '\t')
+	(*rest)++;
+    return w;
+}
+
+/* reply_text - "quoted" or bare text; NULL with an error when malformed */
+static char *reply_text(struct parse *p, char *rest, const char *dtext)
+{
+    char   *c;
+
+    if (*rest != '"')
+	return xstrdup(*rest ? rest : dtext);
+    for (c = rest + 1; *c && *c != '"'; c++)
+	if (*c == '\\' && c[1])
+	    c++;
+    if (*c != '"') {
+	perr(p, "unterminated quoted reply text");
+	return 0;
+    }
+    *c++ = 0;
+    if (c[strspn(c, " \t")] != 0) {
+	perr(p, "text after the closing quote of the reply: \"%s\"", c + strspn(c, " \t"));
+	return 0;
+    }
+    return rules_unquote(rest + 1);
+}
+
 /* parse_reply - [CODE [DSN]] [TEXT | "TEXT"] for reject and tempfail */
 static void parse_reply(struct parse *p, char *rest, char klass,
 			        const char *dcode, const char *ddsn, const char *dtext)
 {
     struct rule_dept *d = p->dept;
-    char   *w, why[160];
+    const char *code = dcode, *dsn = ddsn;
+    char    why[160];
     size_t  n;
 
-    snprintf(d->code, sizeof(d->code), "%s", dcode);
-    snprintf(d->dsn, sizeof(d->dsn), "%s", ddsn);
-    if ((n = strspn(rest, "0123456789")) > 0 && (rest[n] == 0 || rest[n] == ' ' || rest[n] == '\t')) {
-	w = rest, rest += n + (rest[n] != 0), w[n] = 0;
-	snprintf(d->code, sizeof(d->code), "%.3s", strlen(w) > 3 ? "bad" : w);
-	while (*rest == ' ' || *rest == '\t')
-	    rest++;
-	if ((n = strspn(rest, "0123456789.")) > 0 && (rest[n] == 0 || rest[n] == ' ' || rest[n] == '\t')) {
-	    w = rest, rest += n + (rest[n] != 0), w[n] = 0;
-	    snprintf(d->dsn, sizeof(d->dsn), "%.15s", w);
-	    while (*rest == ' ' || *rest == '\t')
-		rest++;
-	} else if (d->code[0] != dcode[0]) {
-	    d->dsn[0] = d->code[0];
-	}
+    if ((n = word_of(rest, "0123456789")) > 0) {
+	code = take_word(&rest, n);
+	if ((n = word_of(rest, "0123456789.")) > 0 && memchr(rest, '.', n))
+	    dsn = take_word(&rest, n);
+    } else if ((n = word_of(rest, "0123456789.")) > 0 && memchr(rest, '.', n)) {
+	perr(p, "enhanced status code \"%.*s\" without a reply code before it", (int) n, rest);
+	return;
     }
-    if (*rest == '"') {
-	n = strlen(rest);
-	if (n < 2 || rest[n - 1] != '"') {
-	    perr(p, "unterminated quoted reply text");
-	    return;
-	}
-	rest[n - 1] = 0;
-	d->text = rules_unquote(rest + 1);
-    } else
-	d->text = xstrdup(*rest ? rest : dtext);
-    if (d->text && reply_check(klass, d->code, d->dsn, d->text, why, sizeof(why)) < 0)
+    if (reply_check(klass, code, dsn, "", why, sizeof(why)) < 0) {
+	perr(p, "%s", why);
+	return;
+    }
+    snprintf(d->code, sizeof(d->code), "%s", code);
+    snprintf(d->dsn, sizeof(d->dsn), "%s", dsn);
+    if ((d->text = reply_text(p, rest, dtext)) != 0
+	&& reply_check(klass, d->code, d->dsn, d->text, why, sizeof(why)) < 0)
 	perr(p, "%s", why);
 }
 

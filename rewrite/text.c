@@ -99,9 +99,9 @@ int     text_escape_n(const char *in, size_t inlen, char *buf, size_t len)
 }
 
 /* text_escape_controls - control bytes and invalid UTF-8 as \xHH only */
-int     text_escape_controls(const char *in, char *buf, size_t len)
+int     text_escape_controls(const char *in, size_t inlen, char *buf, size_t len)
 {
-    return escape_bytes(in, strlen(in), buf, len, 0);
+    return escape_bytes(in, inlen, buf, len, 0);
 }
 
 /* text_escape - log-safe copy of a string */

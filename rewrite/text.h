@@ -8,7 +8,8 @@
  * bytes >= 0x80 that are not valid UTF-8) becomes "\xHH".  Valid UTF-8 is
  * kept, as Postfix keeps it with smtputf8.
  * text_escape_controls() is the same but leaves backslashes alone, for
- * messages to a person (rules errors quote patterns).
+ * messages to a person (rules errors and deptmap's output quote patterns
+ * and addresses, whose backslashes mean something).
  * text_xtext() encodes an address for ORCPT=rfc822; (RFC 3461 xtext).
  * text_percent_double() writes "%" as "%%" for smfi_setreply.
  * Each writes a terminated string into buf and returns 0, or -1 when buf was
@@ -18,7 +19,7 @@
 
 int     text_escape(const char *in, char *buf, size_t len);
 int     text_escape_n(const char *in, size_t inlen, char *buf, size_t len);
-int     text_escape_controls(const char *in, char *buf, size_t len);
+int     text_escape_controls(const char *in, size_t inlen, char *buf, size_t len);
 int     text_xtext(const char *in, char *buf, size_t len);
 int     text_percent_double(const char *in, char *buf, size_t len);
 int     text_utf8_valid(const char *s, size_t len);
