@@ -1,0 +1,498 @@
+/*
+ * callbacks - libmilter events turned into decide() calls
+ *
+ * See callbacks.h.  The protocol steps asked for are connect (for the
+ * client's name and address in reject lines), MAIL and RCPT; headers,
+ * body, DATA, HELO and unknown commands are switched off.  At RCPT each
+ * argument goes through decide() on the message's map generation:
+ *
+ *   PASS      continue, untouched
+ *   REJECT    smfi_setreply() with the department's reply, SMFIS_REJECT
+ *   TEMPFAIL  smfi_setreply(), SMFIS_TEMPFAIL; a map error with
+ *             on_error = accept continues instead
+ *   REWRITE   remembered; at end of message smfi_delrcpt() of the argument
+ *             as received and smfi_addrcpt_par() of each target not yet in
+ *             the envelope, with ORCPT and NOTIFY
+ *
+ * Never SMFIS_ACCEPT (no end of message would follow) or SMFIS_DISCARD.
+ * With dry_run everything is decided and logged ("would ...") and nothing
+ * is changed.  Every string from the network is escaped before logging.
+ */
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <sys/socket.h>
+
+#include <libmilter/mfapi.h>
+
+#include "rewrite/text.h"
+#include "milter/callbacks.h"
+#include "milter/log.h"
+#include "milter/message.h"
+#include "milter/stats.h"
+
+#define NOQUEUE		"NOQUEUE"
+#define PARAMS_MAX	8192		/* ORCPT= and NOTIFY= of one recipient */
+#define ORCPT_MAX	500		/* RFC 3461: longer client ORCPTs are ignored */
+#define TARGETS_LOG_MAX	4096		/* "<a@x>, <b@y>" in a rewrite line */
+
+static const struct config *cb_cf;
+
+/* get_conn - the connection state, made on first use */
+static struct conn *get_conn(SMFICTX *ctx)
+{
+    struct conn *conn;
+
+    if ((conn = smfi_getpriv(ctx)) != 0)
+	return (conn);
+    if ((conn = calloc(1, sizeof(*conn))) == 0)
+	return (0);
+    strcpy(conn->host, "unknown");
+    strcpy(conn->addr, "unknown");
+    if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
+	free(conn);
+	return (0);
+    }
+    return (conn);
+}
+
+/* queue_id - the Postfix queue id, escaped, or NOQUEUE before it exists */
+static const char *queue_id(SMFICTX *ctx, char *buf, size_t len)
+{
+    const char *qid = smfi_getsymval(ctx, "i");
+
+    if (qid == 0 || *qid == 0)
+	return (NOQUEUE);
+    return (log_esc(qid, buf, len));
+}
+
+/* esc_addr - an address argument for a log line: escaped, without <> */
+static const char *esc_addr(const char *arg, char *buf, size_t len)
+{
+    size_t  n = strlen(arg);
+
+    if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
+	return (log_esc_n(arg + 1, n - 2, buf, len));
+    return (log_esc(arg, buf, len));
+}
+
+/* bare_addr - a copy of an address argument without its <>, or NULL */
+static char *bare_addr(const char *arg)
+{
+    size_t  n = strlen(arg);
+
+    if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
+	return (strndup(arg + 1, n - 2));
+    return (strdup(arg));
+}
+
+/* cb_negotiate - ask for MAIL, RCPT and connect only; declare our actions */
+static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
+			             unsigned long f2, unsigned long f3,
+			             unsigned long *pf0, unsigned long *pf1,
+			             unsigned long *pf2, unsigned long *pf3)
+{
+    const unsigned long actions = SMFIF_ADDRCPT | SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT;
+    const unsigned long off = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOBODY
+    | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+
+    (void) ctx;
+    (void) f2;
+    (void) f3;
+    if ((f0 & actions) != actions) {
+	log_msg(LOG_ERR, "error: the MTA does not offer the actions add"
+		" recipient with parameters and delete recipient"
+		" (offered 0x%lx); use milter_protocol = 6", f0);
+	return (SMFIS_REJECT);
+    }
+    *pf0 = actions;
+    *pf1 = f1 & off;
+    *pf2 = 0;
+    *pf3 = 0;
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_connect - keep the client's name and address for log lines */
+/* (an MTA that has no name sends "[addr]"; Postfix logs that "unknown") */
+static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
+{
+    struct conn *conn;
+    const void *src = 0;
+
+    if ((conn = get_conn(ctx)) == 0) {
+	log_msg(LOG_ERR, "error: out of memory at connect");
+	return (SMFIS_TEMPFAIL);
+    }
+    if (host && *host && *host != '[')	/* "[addr]": name unknown */
+	snprintf(conn->host, sizeof(conn->host), "%s", host);
+    if (sa && sa->sa_family == AF_INET)
+	src = &((struct sockaddr_in *) (void *) sa)->sin_addr;
+    else if (sa && sa->sa_family == AF_INET6)
+	src = &((struct sockaddr_in6 *) (void *) sa)->sin6_addr;
+    if (src == 0 || inet_ntop(sa->sa_family, src, conn->addr,
+			      sizeof(conn->addr)) == 0)
+	strcpy(conn->addr, "unknown");
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_envfrom - start a message on the current map generation */
+static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
+{
+    struct conn *conn;
+
+    if ((conn = get_conn(ctx)) == 0)
+	goto nomem;
+    msg_free(conn);				/* a message left over */
+    if ((conn->msg = msg_new(argv[0])) == 0)
+	goto nomem;
+    if (conn->msg->gen == 0) {
+	log_msg(LOG_ERR, "error: no map in service");
+	msg_free(conn);
+	return (SMFIS_TEMPFAIL);
+    }
+    return (SMFIS_CONTINUE);
+nomem:
+    log_msg(LOG_ERR, "error: out of memory at MAIL FROM");
+    return (SMFIS_TEMPFAIL);
+}
+
+/* keep_orcpt - whether a client's ORCPT value can be passed on as is */
+static int keep_orcpt(const char *val)
+{
+    const unsigned char *p;
+
+    if (strchr(val, ';') == 0 || strlen(val) > ORCPT_MAX)
+	return (0);
+    for (p = (const unsigned char *) val; *p; p++)
+	if (*p <= ' ' || *p > '~')
+	    return (0);
+    return (1);
+}
+
+/* keep_notify - whether a client's NOTIFY value is plain enough to copy */
+static int keep_notify(const char *val)
+{
+    return (*val && strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			   "abcdefghijklmnopqrstuvwxyz,") == strlen(val));
+}
+
+/* rcpt_params - "ORCPT=... [NOTIFY=...]" for the targets of one RCPT */
+static int rcpt_params(char **argv, char *buf, size_t len)
+{
+    const char *orcpt = 0, *notify = 0;
+    char   *bare, *xt;
+    size_t  xlen;
+    int     n, i;
+
+    for (i = 1; argv[i]; i++) {
+	if (strncasecmp(argv[i], "ORCPT=", 6) == 0 && keep_orcpt(argv[i] + 6))
+	    orcpt = argv[i] + 6;
+	else if (strncasecmp(argv[i], "NOTIFY=", 7) == 0 && keep_notify(argv[i] + 7))
+	    notify = argv[i] + 7;
+    }
+    if (orcpt)					/* what the sender wrote first */
+	n = snprintf(buf, len, "ORCPT=%s", orcpt);
+    else {
+	if ((bare = bare_addr(argv[0])) == 0)
+	    return (-1);
+	xlen = 3 * strlen(bare) + 1;
+	if ((xt = malloc(xlen)) == 0 || text_xtext(bare, xt, xlen) < 0)
+	    n = -1;
+	else
+	    n = snprintf(buf, len, "ORCPT=rfc822;%s", xt);
+	free(xt);
+	free(bare);
+    }
+    if (n < 0 || (size_t) n >= len)
+	return (-1);
+    if (notify && snprintf(buf + n, len - n, " NOTIFY=%s", notify) >= (int) (len - n))
+	return (-1);
+    return (0);
+}
+
+/* log_refusal - "reject:" or "tempfail:" line, or its "would" form */
+static void log_refusal(SMFICTX *ctx, struct conn *conn, const char *what,
+			        const char *arg, const struct decision *d,
+			        const char *code, const char *dsn, const char *text)
+{
+    char    qid[64], host[LOG_ESC_MAX], addr[LOG_ESC_MAX];
+    char    from[LOG_ESC_MAX], to[LOG_ESC_MAX], txt[LOG_ESC_MAX];
+
+    log_msg(LOG_INFO, "%s: %s%s: RCPT from %s[%s]: %s %s %s; from=<%s> to=<%s>"
+	    " rule=%s", queue_id(ctx, qid, sizeof(qid)),
+	    cb_cf->dry_run ? "would " : "", what,
+	    log_esc(conn->host, host, sizeof(host)),
+	    log_esc(conn->addr, addr, sizeof(addr)), code, dsn,
+	    log_esc(text, txt, sizeof(txt)),
+	    esc_addr(conn->msg->from, from, sizeof(from)),
+	    esc_addr(arg, to, sizeof(to)), d->rule);
+}
+
+/* set_reply - hand a reply to libmilter, with "%" doubled */
+static void set_reply(SMFICTX *ctx, const char *code, const char *dsn,
+		              const char *text)
+{
+    char    c[8], s[32], t[2 * 1024 + 1];
+
+    if (snprintf(c, sizeof(c), "%s", code) >= (int) sizeof(c)
+	|| snprintf(s, sizeof(s), "%s", dsn) >= (int) sizeof(s)
+	|| text_percent_double(text, t, sizeof(t)) < 0
+	|| smfi_setreply(ctx, c, s, t) != MI_SUCCESS)
+	log_msg(LOG_WARNING, "warning: reply \"%s %s\" refused by libmilter;"
+		" the MTA's default reply is used", code, dsn);
+}
+
+/* rcpt_reject - the department's unknown policy says no */
+static sfsistat rcpt_reject(SMFICTX *ctx, struct conn *conn, const char *arg,
+			            const struct decision *d)
+{
+    stats_count(d->dept ? d->dept->domain : 0, STATS_REJECT);
+    log_refusal(ctx, conn, "reject", arg, d, d->code, d->dsn, d->text);
+    if (cb_cf->dry_run)
+	return (SMFIS_CONTINUE);
+    set_reply(ctx, d->code, d->dsn, d->text);
+    return (SMFIS_REJECT);
+}
+
+/* rcpt_tempfail - a temporary failure: policy, or the map (on_error) */
+static sfsistat rcpt_tempfail(SMFICTX *ctx, struct conn *conn, const char *arg,
+			              const struct decision *d)
+{
+    const char *code = d->code && *d->code ? d->code : "451";
+    const char *dsn = d->dsn && *d->dsn ? d->dsn : "4.3.0";
+    const char *text = d->text && *d->text ? d->text :
+    "Department map unavailable, try again later";
+    char    qid[64], to[LOG_ESC_MAX];
+
+    if (d->map_error && cb_cf->on_error == ON_ERROR_ACCEPT) {
+	stats_count(d->dept ? d->dept->domain : 0, STATS_PASS);
+	log_msg(LOG_WARNING, "%s: warning: map error for to=<%s>; passed"
+		" untouched (on_error = accept)", queue_id(ctx, qid, sizeof(qid)),
+		esc_addr(arg, to, sizeof(to)));
+	return (SMFIS_CONTINUE);
+    }
+    stats_count(d->dept ? d->dept->domain : 0, STATS_TEMPFAIL);
+    log_refusal(ctx, conn, "tempfail", arg, d, code, dsn, text);
+    if (cb_cf->dry_run)
+	return (SMFIS_CONTINUE);
+    set_reply(ctx, code, dsn, text);
+    return (SMFIS_TEMPFAIL);
+}
+
+/* rcpt_pass - not ours, or the policy lets it through: note the address */
+static sfsistat rcpt_pass(SMFICTX *ctx, struct conn *conn, const char *arg,
+			          const struct decision *d)
+{
+    char    qid[64], to[LOG_ESC_MAX];
+    char   *bare;
+
+    stats_count(d->dept ? d->dept->domain : 0, STATS_PASS);
+    log_msg(LOG_DEBUG, "%s: pass: to=<%s> rule=%s",
+	    queue_id(ctx, qid, sizeof(qid)), esc_addr(arg, to, sizeof(to)),
+	    d->rule);
+    if ((bare = bare_addr(arg)) == 0 || msg_add_seen(conn->msg, bare) < 0) {
+	free(bare);
+	log_msg(LOG_ERR, "error: out of memory at RCPT");
+	return (SMFIS_TEMPFAIL);
+    }
+    free(bare);
+    return (SMFIS_CONTINUE);
+}
+
+/* rcpt_rewrite - a known department address: remember it for the end */
+static sfsistat rcpt_rewrite(SMFICTX *ctx, struct conn *conn, char **argv,
+			             const struct decision *d)
+{
+    char    params[PARAMS_MAX];
+
+    (void) ctx;
+    if (d->ntargets == 0) {			/* would lose the recipient */
+	log_msg(LOG_ERR, "error: rewrite without a target, rule=%s", d->rule);
+	return (SMFIS_TEMPFAIL);
+    }
+    stats_count(d->dept ? d->dept->domain : 0, STATS_REWRITE);
+    if (rcpt_params(argv, params, sizeof(params)) < 0
+	|| msg_remember(conn->msg, argv[0], params, d) < 0) {
+	log_msg(LOG_ERR, "error: out of memory or address too long at RCPT");
+	return (SMFIS_TEMPFAIL);
+    }
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_envrcpt - decide for one recipient */
+static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
+{
+    struct conn *conn = smfi_getpriv(ctx);
+    struct decision *d;
+
+    if (conn == 0 || conn->msg == 0 || argv[0] == 0) {
+	log_msg(LOG_ERR, "error: RCPT without MAIL FROM");
+	return (SMFIS_TEMPFAIL);
+    }
+    d = &conn->msg->d;
+    if (decide(conn->msg->gen->map, argv[0], d, 0, 0) < 0
+	&& d->action != DECIDE_TEMPFAIL) {
+	log_msg(LOG_ERR, "error: decide failed at RCPT");
+	return (SMFIS_TEMPFAIL);
+    }
+    switch (d->action) {
+    case DECIDE_PASS:
+	return (rcpt_pass(ctx, conn, argv[0], d));
+    case DECIDE_REJECT:
+	return (rcpt_reject(ctx, conn, argv[0], d));
+    case DECIDE_TEMPFAIL:
+	return (rcpt_tempfail(ctx, conn, argv[0], d));
+    case DECIDE_REWRITE:
+	return (rcpt_rewrite(ctx, conn, argv, d));
+    }
+    return (SMFIS_TEMPFAIL);
+}
+
+/* arg_done - whether an earlier remembered recipient had the same argument */
+static int arg_done(const struct msg *msg, size_t i)
+{
+    size_t  j;
+
+    for (j = 0; j < i; j++)
+	if (strcmp(msg->rw[j].arg, msg->rw[i].arg) == 0)
+	    return (1);
+    return (0);
+}
+
+/* add_target - smfi_addrcpt_par one target unless already in the envelope */
+static int add_target(SMFICTX *ctx, struct msg *msg, const char *target,
+		              const char *params)
+{
+    char   *rcpt;
+    size_t  len;
+    int     ret = -1;
+
+    if (msg_seen(msg, target))
+	return (0);
+    len = strlen(target) + 3;
+    if ((rcpt = malloc(len)) == 0)
+	return (-1);
+    snprintf(rcpt, len, "<%s>", target);
+    if (smfi_addrcpt_par(ctx, rcpt, (char *) params) != MI_SUCCESS)
+	goto out;
+    if (msg_add_seen(msg, target) < 0)
+	goto out;
+    ret = 0;
+out:
+    free(rcpt);
+    return (ret);
+}
+
+/* apply_rewrite - delete one recipient and add its targets */
+static int apply_rewrite(SMFICTX *ctx, struct msg *msg, size_t i)
+{
+    struct rewrite *rw = msg->rw + i;
+    const char *t = rw->targets;
+    char    to[LOG_ESC_MAX], qid[64];
+    size_t  k;
+
+    if (!arg_done(msg, i) && smfi_delrcpt(ctx, rw->arg) != MI_SUCCESS) {
+	log_msg(LOG_ERR, "%s: error: cannot delete recipient <%s>; message"
+		" tempfailed", queue_id(ctx, qid, sizeof(qid)),
+		esc_addr(rw->arg, to, sizeof(to)));
+	return (-1);
+    }
+    for (k = 0; k < rw->ntargets; k++, t += strlen(t) + 1) {
+	if (add_target(ctx, msg, t, rw->params) < 0) {
+	    log_msg(LOG_ERR, "%s: error: cannot add recipient <%s> %s;"
+		    " message tempfailed", queue_id(ctx, qid, sizeof(qid)),
+		    log_esc(t, to, sizeof(to)), rw->params);
+	    return (-1);
+	}
+    }
+    return (0);
+}
+
+/* log_rewrite - "rewrite:" line (or "would rewrite:") for one recipient */
+static void log_rewrite(SMFICTX *ctx, const struct rewrite *rw)
+{
+    char    qid[64], to[LOG_ESC_MAX], esc[LOG_ESC_MAX], list[TARGETS_LOG_MAX];
+    const char *t = rw->targets;
+    size_t  k, used = 0;
+    int     n;
+
+    list[0] = 0;
+    for (k = 0; k < rw->ntargets; k++, t += strlen(t) + 1) {
+	n = snprintf(list + used, sizeof(list) - used, "%s<%s>",
+		     k ? ", " : "", log_esc(t, esc, sizeof(esc)));
+	if (n < 0 || (size_t) n >= sizeof(list) - used) {
+	    memcpy(list + sizeof(list) - 4, "...", 4);
+	    break;
+	}
+	used += (size_t) n;
+    }
+    log_msg(LOG_INFO, "%s: %srewrite: to=<%s> -> %s rule=%s",
+	    queue_id(ctx, qid, sizeof(qid)), cb_cf->dry_run ? "would " : "",
+	    esc_addr(rw->arg, to, sizeof(to)), list, rw->rule);
+}
+
+/* cb_eom - apply every remembered rewrite, then log them */
+static sfsistat cb_eom(SMFICTX *ctx)
+{
+    struct conn *conn = smfi_getpriv(ctx);
+    struct msg *msg;
+    sfsistat status = SMFIS_CONTINUE;
+    size_t  i;
+
+    if (conn == 0 || (msg = conn->msg) == 0)
+	return (SMFIS_CONTINUE);
+    for (i = 0; !cb_cf->dry_run && i < msg->nrw; i++) {
+	if (apply_rewrite(ctx, msg, i) < 0) {
+	    status = SMFIS_TEMPFAIL;
+	    goto out;
+	}
+    }
+    for (i = 0; i < msg->nrw; i++)
+	log_rewrite(ctx, msg->rw + i);
+out:
+    msg_free(conn);
+    return (status);
+}
+
+/* cb_abort - the message ended early: forget it */
+static sfsistat cb_abort(SMFICTX *ctx)
+{
+    msg_free(smfi_getpriv(ctx));
+    return (SMFIS_CONTINUE);
+}
+
+/* cb_close - the connection ended: forget everything about it */
+static sfsistat cb_close(SMFICTX *ctx)
+{
+    struct conn *conn = smfi_getpriv(ctx);
+
+    if (conn) {
+	msg_free(conn);
+	free(conn);
+	smfi_setpriv(ctx, 0);
+    }
+    return (SMFIS_CONTINUE);
+}
+
+/* callbacks_register - give libmilter our callbacks */
+int     callbacks_register(const struct config *cf)
+{
+    struct smfiDesc desc;
+
+    cb_cf = cf;
+    memset(&desc, 0, sizeof(desc));
+    desc.xxfi_name = "deptmilter";
+    desc.xxfi_version = SMFI_VERSION;
+    desc.xxfi_flags = SMFIF_ADDRCPT | SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT;
+    desc.xxfi_connect = cb_connect;
+    desc.xxfi_envfrom = cb_envfrom;
+    desc.xxfi_envrcpt = cb_envrcpt;
+    desc.xxfi_eom = cb_eom;
+    desc.xxfi_abort = cb_abort;
+    desc.xxfi_close = cb_close;
+    desc.xxfi_negotiate = cb_negotiate;
+    return (smfi_register(desc));
+}

@@ -1,0 +1,294 @@
+/*
+ * config - deptmilter.conf
+ *
+ * See config.h.  The parser is driven by one table: each key names its
+ * parser and where the value goes, so a new key is one line here.  Values
+ * are checked as they are read (bounds, keywords, socket syntax).
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+
+#include "milter/config.h"
+
+#define CONFIG_LINE_MAX	4096
+#define STATS_MAX	(7 * 86400)	/* a week */
+
+struct name_value {
+    const char *name;
+    int     value;
+};
+
+struct key {
+    const char *name;
+    int     (*parse) (const struct key *k, const char *val, struct config *cf,
+		              char *why, size_t whylen);
+    size_t  offset;			/* into struct config */
+    int     empty_ok;			/* strings: "" allowed */
+    const struct name_value *names;	/* keywords: the allowed words */
+};
+
+static const struct name_value on_error_names[] = {
+    {"tempfail", ON_ERROR_TEMPFAIL}, {"accept", ON_ERROR_ACCEPT}, {0, 0},
+};
+static const struct name_value bool_names[] = {
+    {"yes", 1}, {"no", 0}, {"true", 1}, {"false", 0}, {"on", 1}, {"off", 0},
+    {0, 0},
+};
+static const struct name_value level_names[] = {
+    {"error", LOG_ERR}, {"warn", LOG_WARNING}, {"warning", LOG_WARNING},
+    {"info", LOG_INFO}, {"debug", LOG_DEBUG}, {0, 0},
+};
+static const struct name_value facility_names[] = {
+    {"mail", LOG_MAIL}, {"daemon", LOG_DAEMON}, {"user", LOG_USER},
+    {"local0", LOG_LOCAL0}, {"local1", LOG_LOCAL1}, {"local2", LOG_LOCAL2},
+    {"local3", LOG_LOCAL3}, {"local4", LOG_LOCAL4}, {"local5", LOG_LOCAL5},
+    {"local6", LOG_LOCAL6}, {"local7", LOG_LOCAL7}, {0, 0},
+};
+
+/* field - the member of cf that a key writes */
+static void *field(struct config *cf, const struct key *k)
+{
+    return ((char *) cf + k->offset);
+}
+
+/* parse_string - a path or name, copied whole or refused */
+static int parse_string(const struct key *k, const char *val, struct config *cf,
+			        char *why, size_t whylen)
+{
+    char   *dst = field(cf, k);
+
+    if (*val == 0 && !k->empty_ok) {
+	snprintf(why, whylen, "%s: empty value", k->name);
+	return (-1);
+    }
+    if (strlen(val) >= CONFIG_STR_MAX) {
+	snprintf(why, whylen, "%s: value longer than %d bytes",
+		 k->name, CONFIG_STR_MAX - 1);
+	return (-1);
+    }
+    strcpy(dst, val);
+    return (0);
+}
+
+/* parse_word - one of a fixed set of words, stored as its int value */
+static int parse_word(const struct key *k, const char *val, struct config *cf,
+		              char *why, size_t whylen)
+{
+    const struct name_value *nv;
+    size_t  used;
+
+    for (nv = k->names; nv->name; nv++) {
+	if (strcasecmp(nv->name, val) == 0) {
+	    *(int *) field(cf, k) = nv->value;
+	    return (0);
+	}
+    }
+    used = (size_t) snprintf(why, whylen, "%s: \"%s\" is not one of:",
+			     k->name, val);
+    for (nv = k->names; nv->name && used < whylen; nv++)
+	used += (size_t) snprintf(why + used, whylen - used, " %s", nv->name);
+    return (-1);
+}
+
+/* parse_number - an unsigned number in base 10 (or 8 for modes) in bounds */
+static int parse_number(const char *name, const char *val, int base,
+		             unsigned long max, unsigned long *out,
+			        char *why, size_t whylen)
+{
+    char   *end;
+
+    errno = 0;
+    if (!isdigit((unsigned char) *val)
+	|| (*out = strtoul(val, &end, base), errno != 0) || *end != 0) {
+	snprintf(why, whylen, "%s: \"%s\" is not %s number", name, val,
+		 base == 8 ? "an octal" : "a decimal");
+	return (-1);
+    }
+    if (*out > max) {
+	snprintf(why, whylen, base == 8 ? "%s: %s is above %lo" :
+		 "%s: %s is above %lu", name, val, max);
+	return (-1);
+    }
+    return (0);
+}
+
+/* parse_mode - socket_mode: octal, at most 0777 */
+static int parse_mode(const struct key *k, const char *val, struct config *cf,
+		              char *why, size_t whylen)
+{
+    unsigned long n;
+
+    if (parse_number(k->name, val, 8, 0777, &n, why, whylen) < 0)
+	return (-1);
+    cf->socket_mode = (mode_t) n;
+    return (0);
+}
+
+/* parse_interval - stats_interval: seconds, 0 .. a week */
+static int parse_interval(const struct key *k, const char *val, struct config *cf,
+			          char *why, size_t whylen)
+{
+    unsigned long n;
+
+    if (parse_number(k->name, val, 10, STATS_MAX, &n, why, whylen) < 0)
+	return (-1);
+    cf->stats_interval = (unsigned) n;
+    return (0);
+}
+
+/* parse_socket - a libmilter socket: unix:/path, local:/path, inet:, inet6: */
+static int parse_socket(const struct key *k, const char *val, struct config *cf,
+		                char *why, size_t whylen)
+{
+    const char *path = 0;
+
+    if (strncmp(val, "unix:", 5) == 0)
+	path = val + 5;
+    else if (strncmp(val, "local:", 6) == 0)
+	path = val + 6;
+    else if (*val == '/')
+	path = val;
+    if (path && *path != '/') {
+	snprintf(why, whylen, "%s: \"%s\": the path must be absolute",
+		 k->name, val);
+	return (-1);
+    }
+    if (path == 0 && strncmp(val, "inet:", 5) != 0
+	&& strncmp(val, "inet6:", 6) != 0) {
+	snprintf(why, whylen, "%s: \"%s\": expected unix:/PATH, inet:PORT@HOST"
+		 " or inet6:PORT@HOST", k->name, val);
+	return (-1);
+    }
+    if (path == 0 && strchr(val, ':')[1] == 0) {
+	snprintf(why, whylen, "%s: \"%s\": no port", k->name, val);
+	return (-1);
+    }
+    return (parse_string(k, val, cf, why, whylen));
+}
+
+#define OFF(m)	offsetof(struct config, m)
+
+static const struct key keys[] = {
+    {"socket", parse_socket, OFF(socket), 0, 0},
+    {"socket_mode", parse_mode, OFF(socket_mode), 0, 0},
+    {"map", parse_string, OFF(map), 0, 0},
+    {"on_error", parse_word, OFF(on_error), 0, on_error_names},
+    {"dry_run", parse_word, OFF(dry_run), 0, bool_names},
+    {"user", parse_string, OFF(user), 1, 0},
+    {"syslog_facility", parse_word, OFF(syslog_facility), 0, facility_names},
+    {"log_level", parse_word, OFF(log_level), 0, level_names},
+    {"pid_file", parse_string, OFF(pid_file), 1, 0},
+    {"stats_interval", parse_interval, OFF(stats_interval), 0, 0},
+};
+
+#define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+
+/* config_defaults - the values that hold without a config line */
+void    config_defaults(struct config *cf)
+{
+    memset(cf, 0, sizeof(*cf));
+    strcpy(cf->socket, "unix:/var/spool/postfix/deptmilter/deptmilter.sock");
+    cf->socket_mode = 0660;
+    strcpy(cf->map, "/etc/deptmilter/departments.cdb");
+    cf->on_error = ON_ERROR_TEMPFAIL;
+    cf->dry_run = 0;
+    strcpy(cf->user, "deptmilter");
+    cf->syslog_facility = LOG_MAIL;
+    cf->log_level = LOG_INFO;
+    strcpy(cf->pid_file, "/run/deptmilter/deptmilter.pid");
+    cf->stats_interval = 3600;
+}
+
+/* trim - cut leading and trailing white space in place */
+static char *trim(char *s)
+{
+    char   *end;
+
+    while (isspace((unsigned char) *s))
+	s++;
+    end = s + strlen(s);
+    while (end > s && isspace((unsigned char) end[-1]))
+	*--end = 0;
+    return (s);
+}
+
+/* find_key - the table entry for a key name, or NULL */
+static const struct key *find_key(const char *name)
+{
+    size_t  i;
+
+    for (i = 0; i < NKEYS; i++)
+	if (strcmp(keys[i].name, name) == 0)
+	    return (&keys[i]);
+    return (0);
+}
+
+/* parse_line - one line: comment, blank, or key = value */
+static int parse_line(char *line, struct config *cf, unsigned *seen,
+		              char *why, size_t whylen)
+{
+    char   *hash, *eq, *name, *val;
+    const struct key *k;
+
+    if ((hash = strchr(line, '#')) != 0)
+	*hash = 0;
+    line = trim(line);
+    if (*line == 0)
+	return (0);
+    if ((eq = strchr(line, '=')) == 0) {
+	snprintf(why, whylen, "expected \"key = value\", found \"%s\"", line);
+	return (-1);
+    }
+    *eq = 0;
+    name = trim(line);
+    val = trim(eq + 1);
+    if ((k = find_key(name)) == 0) {
+	snprintf(why, whylen, "unknown key \"%s\"", name);
+	return (-1);
+    }
+    if (*seen & (1u << (k - keys))) {
+	snprintf(why, whylen, "%s: set twice", k->name);
+	return (-1);
+    }
+    *seen |= 1u << (k - keys);
+    return (k->parse(k, val, cf, why, whylen));
+}
+
+/* config_load - read a config file over the defaults already in cf */
+int     config_load(const char *path, struct config *cf, char *err, size_t errlen)
+{
+    char    line[CONFIG_LINE_MAX];
+    char    why[512];
+    unsigned lineno = 0, seen = 0;
+    FILE   *fp;
+    int     ret = -1;
+
+    if ((fp = fopen(path, "r")) == 0) {
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	return (-1);
+    }
+    while (fgets(line, sizeof(line), fp) != 0) {
+	lineno++;
+	if (strchr(line, '\n') == 0 && !feof(fp)) {
+	    snprintf(err, errlen, "%s:%u: line longer than %d bytes",
+		     path, lineno, CONFIG_LINE_MAX - 2);
+	    goto out;
+	}
+	if (parse_line(line, cf, &seen, why, sizeof(why)) < 0) {
+	    snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
+	    goto out;
+	}
+    }
+    if (ferror(fp)) {
+	snprintf(err, errlen, "%s: %s", path, strerror(errno));
+	goto out;
+    }
+    ret = 0;
+out:
+    fclose(fp);
+    return (ret);
+}

@@ -1,0 +1,39 @@
+#ifndef DEPT_MILTER_CONFIG_H
+#define DEPT_MILTER_CONFIG_H
+/*
+ * config - deptmilter.conf
+ *
+ * config_defaults() fills a struct config with the documented defaults;
+ * config_load() reads "key = value" lines over them ('#' starts a comment,
+ * blank lines are ignored) and returns 0, or -1 with "FILE:LINE: text" in
+ * err.  Every key may appear once; an unknown key is an error.  The struct
+ * owns its strings (fixed arrays): nothing to free.
+ */
+#include <stddef.h>
+#include <sys/types.h>
+
+#define CONFIG_PATH	"/etc/deptmilter/deptmilter.conf"
+#define CONFIG_STR_MAX	1024
+
+enum on_error {
+    ON_ERROR_TEMPFAIL,
+    ON_ERROR_ACCEPT,
+};
+
+struct config {
+    char    socket[CONFIG_STR_MAX];	/* libmilter syntax */
+    mode_t  socket_mode;
+    char    map[CONFIG_STR_MAX];
+    enum on_error on_error;
+    int     dry_run;
+    char    user[CONFIG_STR_MAX];	/* "" = do not change user */
+    int     syslog_facility;		/* LOG_MAIL, ... */
+    int     log_level;			/* LOG_ERR .. LOG_DEBUG */
+    char    pid_file[CONFIG_STR_MAX];	/* "" = none */
+    unsigned stats_interval;		/* seconds, 0 = off */
+};
+
+void    config_defaults(struct config *cf);
+int     config_load(const char *path, struct config *cf, char *err, size_t errlen);
+
+#endif

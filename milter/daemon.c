@@ -1,0 +1,215 @@
+/*
+ * daemon - the parts of starting a daemon that need root
+ *
+ * See daemon.h.  libmilter creates the socket in smfi_opensocket() and
+ * removes a stale unix socket first; its mode comes from the umask, and is
+ * set again with chmod() once the owner is right.
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <grp.h>
+#include <libgen.h>
+#include <pwd.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "milter/daemon.h"
+#include "milter/log.h"
+
+static int ready_fd = -1;		/* the child's end of the start pipe */
+
+/* daemon_detach - fork; the parent exits with the child's start status */
+int     daemon_detach(void)
+{
+    int     fds[2];
+    char    c;
+    pid_t   pid;
+
+    if (pipe(fds) < 0) {
+	log_msg(LOG_ERR, "fatal: pipe: %s", strerror(errno));
+	return (-1);
+    }
+    if ((pid = fork()) < 0) {
+	log_msg(LOG_ERR, "fatal: fork: %s", strerror(errno));
+	return (-1);
+    }
+    if (pid > 0) {
+	close(fds[1]);
+	_exit(read(fds[0], &c, 1) == 1 ? 0 : 1);
+    }
+    close(fds[0]);
+    ready_fd = fds[1];
+    if (setsid() < 0 || chdir("/") < 0) {
+	log_msg(LOG_ERR, "fatal: setsid/chdir: %s", strerror(errno));
+	return (-1);
+    }
+    return (0);
+}
+
+/* daemon_ready - tell the waiting parent, detach stdio */
+void    daemon_ready(void)
+{
+    int     fd;
+
+    if (ready_fd < 0)
+	return;
+    if ((fd = open("/dev/null", O_RDWR)) >= 0) {
+	dup2(fd, 0);
+	dup2(fd, 1);
+	dup2(fd, 2);
+	if (fd > 2)
+	    close(fd);
+    }
+    if (write(ready_fd, "1", 1) != 1)
+	log_msg(LOG_WARNING, "warning: cannot tell the parent we started");
+    close(ready_fd);
+    ready_fd = -1;
+}
+
+/* daemon_pid_file - write our pid, replacing an old file */
+int     daemon_pid_file(const char *path)
+{
+    FILE   *fp;
+    int     ret = -1;
+
+    if (*path == 0)
+	return (0);
+    if ((fp = fopen(path, "w")) == 0) {
+	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    if (fprintf(fp, "%ld\n", (long) getpid()) < 0 || fflush(fp) != 0) {
+	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
+	goto out;
+    }
+    ret = 0;
+out:
+    if (fclose(fp) != 0 && ret == 0) {
+	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
+	ret = -1;
+    }
+    return (ret);
+}
+
+/* daemon_pid_remove - remove the pid file if we still may */
+void    daemon_pid_remove(const char *path)
+{
+    if (*path)
+	(void) unlink(path);
+}
+
+/* unix_path - the file name of a unix socket spec, or NULL for inet */
+static const char *unix_path(const char *spec)
+{
+    if (strncmp(spec, "unix:", 5) == 0)
+	return (spec + 5);
+    if (strncmp(spec, "local:", 6) == 0)
+	return (spec + 6);
+    if (*spec == '/')
+	return (spec);
+    return (0);
+}
+
+/* check_dir - the socket's directory must exist: say so clearly */
+static int check_dir(const char *path)
+{
+    char    copy[CONFIG_STR_MAX];
+    struct stat st;
+    const char *dir;
+
+    snprintf(copy, sizeof(copy), "%s", path);
+    dir = dirname(copy);
+    errno = 0;
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
+	log_msg(LOG_ERR, "fatal: socket directory %s: %s", dir,
+		errno ? strerror(errno) : "not a directory");
+	return (-1);
+    }
+    return (0);
+}
+
+/* socket_owner - hand a unix socket to the run-time user, group postfix */
+static int socket_owner(const char *path, const struct config *cf)
+{
+    struct passwd *pw;
+    struct group *gr;
+    uid_t   uid = (uid_t) -1;
+    gid_t   gid = (gid_t) -1;
+
+    if (geteuid() == 0 && *cf->user) {
+	if ((pw = getpwnam(cf->user)) == 0) {
+	    log_msg(LOG_ERR, "fatal: user %s: no such user", cf->user);
+	    return (-1);
+	}
+	uid = pw->pw_uid;
+	gid = pw->pw_gid;
+    }
+    if (geteuid() == 0 && (gr = getgrnam("postfix")) != 0)
+	gid = gr->gr_gid;
+    if ((uid != (uid_t) -1 || gid != (gid_t) -1) && chown(path, uid, gid) < 0) {
+	log_msg(LOG_ERR, "fatal: chown %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    if (chmod(path, cf->socket_mode) < 0) {
+	log_msg(LOG_ERR, "fatal: chmod %s: %s", path, strerror(errno));
+	return (-1);
+    }
+    return (0);
+}
+
+/* daemon_socket - create the listening socket with its owner and mode */
+int     daemon_socket(const struct config *cf)
+{
+    const char *path = unix_path(cf->socket);
+    mode_t  old;
+    int     rc;
+
+    if (path && check_dir(path) < 0)
+	return (-1);
+    if (smfi_setconn((char *) cf->socket) != MI_SUCCESS) {
+	log_msg(LOG_ERR, "fatal: socket %s: not accepted by libmilter",
+		cf->socket);
+	return (-1);
+    }
+    old = umask(~cf->socket_mode & 0777);
+    rc = smfi_opensocket(1);
+    umask(old);
+    if (rc != MI_SUCCESS) {
+	log_msg(LOG_ERR, "fatal: socket %s: cannot listen (in use, or no"
+		" permission?)", cf->socket);
+	return (-1);
+    }
+    return (path ? socket_owner(path, cf) : 0);
+}
+
+/* daemon_drop - become the run-time user for good */
+int     daemon_drop(const char *user)
+{
+    struct passwd *pw;
+
+    if (geteuid() != 0 || *user == 0)
+	return (0);
+    if ((pw = getpwnam(user)) == 0) {
+	log_msg(LOG_ERR, "fatal: user %s: no such user", user);
+	return (-1);
+    }
+    if (pw->pw_uid == 0)
+	return (0);				/* user = root: stay */
+    if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0
+	|| setuid(pw->pw_uid) < 0) {
+	log_msg(LOG_ERR, "fatal: cannot become user %s: %s", user,
+		strerror(errno));
+	return (-1);
+    }
+    if (setuid(0) == 0 || getegid() != pw->pw_gid) {
+	log_msg(LOG_ERR, "fatal: privileges of root still held after"
+		" becoming %s", user);
+	return (-1);
+    }
+    return (0);
+}

@@ -1,0 +1,24 @@
+#ifndef DEPT_MILTER_DAEMON_H
+#define DEPT_MILTER_DAEMON_H
+/*
+ * daemon - the parts of starting a daemon that need root
+ *
+ * daemon_detach() forks into the background; the parent waits until the
+ * child calls daemon_ready() (exit 0) or dies (exit 1), so that a failed
+ * start is seen by whoever started it.  daemon_pid_file() writes our pid;
+ * daemon_socket() creates the libmilter socket (after smfi_register) with
+ * the configured mode and, for a unix socket as root, owner "user" and
+ * group "postfix" when that group exists.  daemon_drop() gives up root:
+ * supplementary groups, gid, uid, each checked.  Every function returns 0,
+ * or -1 after logging why.
+ */
+#include "milter/config.h"
+
+int     daemon_detach(void);
+void    daemon_ready(void);
+int     daemon_pid_file(const char *path);
+void    daemon_pid_remove(const char *path);
+int     daemon_socket(const struct config *cf);
+int     daemon_drop(const char *user);
+
+#endif

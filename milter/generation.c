@@ -1,0 +1,217 @@
+/*
+ * generation - the map in service, replaced without a restart
+ *
+ * See generation.h.  One mutex guards the current pointer and every
+ * reference count; map_close() runs outside it.  The identity of the file
+ * last tried (loaded or refused) is kept so that a bad file is reported
+ * once, not every second, and tried again when it changes.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "milter/generation.h"
+#include "milter/log.h"
+
+struct file_id {
+    int     exists;
+    dev_t   dev;
+    ino_t   ino;
+    struct timespec mtim;
+    off_t   size;
+};
+
+static pthread_mutex_t gen_lock = PTHREAD_MUTEX_INITIALIZER;
+static struct gen *gen_current;		/* under gen_lock */
+static unsigned long gen_last;		/* numbers handed out */
+static char gen_path[4096];
+static gen_load_fn gen_on_load;
+static struct file_id gen_tried;	/* the file last loaded or refused */
+
+/* file_id_of - the identity of a file from its stat */
+static void file_id_of(const struct stat *st, struct file_id *id)
+{
+    memset(id, 0, sizeof(*id));
+    id->exists = 1;
+    id->dev = st->st_dev;
+    id->ino = st->st_ino;
+    id->mtim = st->st_mtim;
+    id->size = st->st_size;
+}
+
+/* file_id_same - whether two identities name the same unchanged file */
+static int file_id_same(const struct file_id *a, const struct file_id *b)
+{
+    if (a->exists != b->exists)
+	return (0);
+    if (!a->exists)
+	return (1);
+    return (a->dev == b->dev && a->ino == b->ino && a->size == b->size
+	    && a->mtim.tv_sec == b->mtim.tv_sec
+	    && a->mtim.tv_nsec == b->mtim.tv_nsec);
+}
+
+/* gen_load - open the map file as a new generation, or fill err */
+static struct gen *gen_load(char *err, size_t errlen)
+{
+    struct gen *gen;
+    struct stat st;
+
+    if ((gen = calloc(1, sizeof(*gen))) == 0) {
+	snprintf(err, errlen, "%s", strerror(errno));
+	return (0);
+    }
+    if (map_open(gen_path, &gen->map, err, errlen) != 0) {
+	free(gen);
+	return (0);
+    }
+    if (fstat(gen->map->fd, &st) == 0)		/* what was really loaded */
+	file_id_of(&st, &gen_tried);
+    gen->refs = 1;				/* the current pointer's */
+    gen->generation = ++gen_last;
+    return (gen);
+}
+
+/* gen_free - close a generation nobody uses any more */
+static void gen_free(struct gen *gen)
+{
+    map_close(gen->map);
+    free(gen);
+}
+
+/* gen_log_loaded - the line that says which map is in service */
+static void gen_log_loaded(const struct gen *gen)
+{
+    log_msg(LOG_INFO, "map: loaded %s generation=%lu records=%lu digest=%s",
+	    gen_path, gen->generation, gen->map->records, gen->map->digest);
+}
+
+/* gen_install - make gen current and drop the old one's own reference */
+static void gen_install(struct gen *gen)
+{
+    struct gen *old;
+    int     last;
+
+    if (gen_on_load)
+	gen_on_load(gen->map);
+    pthread_mutex_lock(&gen_lock);
+    old = gen_current;
+    gen_current = gen;
+    last = old && --old->refs == 0;
+    pthread_mutex_unlock(&gen_lock);
+    if (last)
+	gen_free(old);
+}
+
+/* gen_init - load the first generation; the caller refuses to start on -1 */
+int     gen_init(const char *path, gen_load_fn on_load, char *err, size_t errlen)
+{
+    struct gen *gen;
+    char    why[1024];
+
+    if (snprintf(gen_path, sizeof(gen_path), "%s", path) >= (int) sizeof(gen_path)) {
+	snprintf(err, errlen, "map path too long");
+	return (-1);
+    }
+    gen_on_load = on_load;
+    if ((gen = gen_load(why, sizeof(why))) == 0) {
+	snprintf(err, errlen, "map: cannot load %s: %s", path, why);
+	return (-1);
+    }
+    gen_install(gen);
+    return (0);
+}
+
+/* gen_announce - log the generation in service (once the log is open) */
+void    gen_announce(void)
+{
+    struct gen *gen;
+
+    if ((gen = gen_acquire()) == 0)
+	return;
+    gen_log_loaded(gen);
+    gen_release(gen);
+}
+
+/* gen_acquire - the current generation, with a reference for the caller */
+struct gen *gen_acquire(void)
+{
+    struct gen *gen;
+
+    pthread_mutex_lock(&gen_lock);
+    gen = gen_current;
+    if (gen)
+	gen->refs++;
+    pthread_mutex_unlock(&gen_lock);
+    return (gen);
+}
+
+/* gen_release - give a reference back; the last one closes an old map */
+void    gen_release(struct gen *gen)
+{
+    int     last;
+
+    if (gen == 0)
+	return;
+    pthread_mutex_lock(&gen_lock);
+    last = --gen->refs == 0;
+    pthread_mutex_unlock(&gen_lock);
+    if (last)
+	gen_free(gen);
+}
+
+/* gen_current_number - the number of the generation in service */
+static unsigned long gen_current_number(void)
+{
+    unsigned long n;
+
+    pthread_mutex_lock(&gen_lock);
+    n = gen_current ? gen_current->generation : 0;
+    pthread_mutex_unlock(&gen_lock);
+    return (n);
+}
+
+/* gen_check - reload when the file changed, or always when forced */
+void    gen_check(int force)
+{
+    struct file_id now;
+    struct stat st;
+    struct gen *gen;
+    char    why[1024];
+
+    if (stat(gen_path, &st) == 0)
+	file_id_of(&st, &now);
+    else
+	memset(&now, 0, sizeof(now));
+    if (!force && file_id_same(&now, &gen_tried))
+	return;
+    gen_tried = now;
+    if (!now.exists) {
+	snprintf(why, sizeof(why), "%s", strerror(errno));
+	log_msg(LOG_ERR, "map: cannot load %s: %s; keeping generation=%lu",
+		gen_path, why, gen_current_number());
+	return;
+    }
+    if ((gen = gen_load(why, sizeof(why))) == 0) {
+	log_msg(LOG_ERR, "map: cannot load %s: %s; keeping generation=%lu",
+		gen_path, why, gen_current_number());
+	return;
+    }
+    gen_install(gen);
+    gen_log_loaded(gen);
+}
+
+/* gen_shutdown - drop the current generation's own reference at exit */
+void    gen_shutdown(void)
+{
+    struct gen *old;
+
+    pthread_mutex_lock(&gen_lock);
+    old = gen_current;
+    gen_current = 0;
+    pthread_mutex_unlock(&gen_lock);
+    gen_release(old);
+}

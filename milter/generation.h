@@ -1,0 +1,38 @@
+#ifndef DEPT_MILTER_GENERATION_H
+#define DEPT_MILTER_GENERATION_H
+/*
+ * generation - the map in service, replaced without a restart
+ *
+ * A generation is one opened map with a number and a reference count.  The
+ * current generation holds one reference of its own.  gen_acquire() takes
+ * the current generation and a reference to it under one mutex;
+ * gen_release() gives the reference back under the same mutex, and the
+ * last release of a generation that is no longer current closes its map.
+ * So a message finishes on the map it started with.
+ *
+ * gen_init() loads the first map; failure there is fatal to the caller.
+ * gen_announce() logs "map: loaded ..." for it once the log is open.
+ * gen_check() reloads when the file changed (device, inode, mtime or size)
+ * or when force is set (SIGUSR1); a map that fails to load leaves the
+ * current generation in service and is logged.  gen_check() is called from
+ * one thread only.  The on_load hook hears every map put in service.
+ */
+#include <stddef.h>
+#include "maps/map.h"
+
+struct gen {
+    struct map *map;
+    unsigned long generation;
+    unsigned long refs;			/* under the generation lock */
+};
+
+typedef void (*gen_load_fn) (const struct map *map);
+
+int     gen_init(const char *path, gen_load_fn on_load, char *err, size_t errlen);
+void    gen_announce(void);
+struct gen *gen_acquire(void);
+void    gen_release(struct gen *gen);
+void    gen_check(int force);
+void    gen_shutdown(void);
+
+#endif

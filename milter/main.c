@@ -1,0 +1,151 @@
+/*
+ * main - deptmilter [-c CONF] [-f] [-t] [-V]
+ *
+ * Startup order: parse the configuration, load the map (either failing
+ * stops here, exit 1), detach unless -f, open the log, write the pid
+ * file and create the socket as root, drop groups, gid and uid, block
+ * SIGUSR1 and SIGUSR2, start the control thread, serve (smfi_main).
+ * libmilter stops on SIGHUP and SIGTERM.  -t stops after the map: exit 0
+ * when config and map are fine.  Exit 1 on any startup error, 2 on usage.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <libmilter/mfapi.h>
+
+#include "milter/callbacks.h"
+#include "milter/config.h"
+#include "milter/control.h"
+#include "milter/daemon.h"
+#include "milter/generation.h"
+#include "milter/log.h"
+#include "milter/stats.h"
+
+#ifndef DEPT_VERSION
+#define DEPT_VERSION	"0.1"
+#endif
+
+struct options {
+    const char *config;
+    int     foreground;
+    int     test_only;
+};
+
+/* usage - the synopsis on stderr, exit 2 */
+static void usage(void)
+{
+    fprintf(stderr, "usage: deptmilter [-c CONF] [-f] [-t] [-V]\n");
+    exit(2);
+}
+
+/* version - the version of deptmilter and of libmilter */
+static void version(void)
+{
+    unsigned int major = 0, minor = 0, pl = 0;
+
+    smfi_version(&major, &minor, &pl);
+    printf("deptmilter %s (libmilter %u.%u.%u)\n", DEPT_VERSION, major, minor, pl);
+    exit(0);
+}
+
+/* parse_options - the command line */
+static void parse_options(int argc, char **argv, struct options *opt)
+{
+    int     ch;
+
+    opt->config = CONFIG_PATH;
+    while ((ch = getopt(argc, argv, "c:ftV")) != -1) {
+	switch (ch) {
+	case 'c':
+	    opt->config = optarg;
+	    break;
+	case 'f':
+	    opt->foreground = 1;
+	    break;
+	case 't':
+	    opt->test_only = 1;
+	    break;
+	case 'V':
+	    version();
+	    break;
+	default:
+	    usage();
+	}
+    }
+    if (optind != argc)
+	usage();
+}
+
+/* load - configuration and map, before anything else; -1 = refuse */
+static int load(const struct options *opt, struct config *cf)
+{
+    char    err[2048];
+
+    config_defaults(cf);
+    if (config_load(opt->config, cf, err, sizeof(err)) < 0) {
+	log_msg(LOG_ERR, "%s", err);		/* FILE:LINE: text */
+	return (-1);
+    }
+    log_set_level(cf->log_level);
+    if (gen_init(cf->map, stats_add_map, err, sizeof(err)) < 0) {
+	log_msg(LOG_ERR, "fatal: %s; not starting", err);
+	return (-1);
+    }
+    return (0);
+}
+
+/* start - the root part of the start, then give root up */
+static int start(const struct options *opt, const struct config *cf)
+{
+    if (!opt->foreground && daemon_detach() < 0)
+	return (-1);
+    log_open("deptmilter", cf->syslog_facility, cf->log_level,
+	     opt->foreground ? LOG_DEBUG : LOG_WARNING);
+    log_msg(LOG_INFO, "starting deptmilter %s: socket=%s dry_run=%s"
+	    " on_error=%s", DEPT_VERSION, cf->socket, cf->dry_run ? "yes" : "no",
+	    cf->on_error == ON_ERROR_ACCEPT ? "accept" : "tempfail");
+    gen_announce();
+    if (daemon_pid_file(cf->pid_file) < 0)
+	return (-1);
+    if (callbacks_register(cf) != MI_SUCCESS) {
+	log_msg(LOG_ERR, "fatal: smfi_register failed");
+	return (-1);
+    }
+    if (daemon_socket(cf) < 0 || daemon_drop(cf->user) < 0)
+	return (-1);
+    if (control_block() < 0 || control_start(cf->stats_interval) < 0)
+	return (-1);
+    return (0);
+}
+
+/* main - load, start, serve until libmilter stops, clean up */
+int     main(int argc, char **argv)
+{
+    struct options opt = {0};
+    struct config cf;
+    int     rc = 1;
+
+    parse_options(argc, argv, &opt);
+    if (load(&opt, &cf) < 0)
+	return (1);
+    if (opt.test_only) {
+	gen_shutdown();
+	return (0);
+    }
+    if (start(&opt, &cf) < 0)
+	goto out;
+    if (!opt.foreground) {
+	log_set_stderr(LOG_NONE);
+	daemon_ready();
+    }
+    rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+    log_msg(LOG_INFO, "stopping deptmilter");
+out:
+    control_stop();
+    gen_shutdown();
+    stats_free();
+    daemon_pid_remove(cf.pid_file);
+    log_close();
+    return (rc);
+}

@@ -1,0 +1,31 @@
+#ifndef DEPT_MILTER_STATS_H
+#define DEPT_MILTER_STATS_H
+/*
+ * stats - decisions counted per department
+ *
+ * Counters are kept per department domain and count since the start of
+ * the process (they never go back; subtract two lines for a rate).
+ * Decisions outside every department count under the name "-".
+ * stats_add_map() makes every department of a newly loaded map known, so
+ * that it shows with zeros; stats_count() adds one decision; stats_log()
+ * writes one "stats:" line per department, sorted by domain.  All three
+ * may run on any thread (one mutex).
+ */
+#include "maps/map.h"
+
+enum stats_kind {
+    STATS_PASS,
+    STATS_REJECT,
+    STATS_REWRITE,
+    STATS_TEMPFAIL,
+    STATS_NKINDS,
+};
+
+#define STATS_OUTSIDE	"-"
+
+void    stats_add_map(const struct map *map);
+void    stats_count(const char *domain, enum stats_kind kind);
+void    stats_log(void);
+void    stats_free(void);
+
+#endif

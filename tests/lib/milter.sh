@@ -1,0 +1,143 @@
+# tests/lib/milter.sh -- start deptmilter for tests and read its log.
+#
+# Source after tap.sh (and postfix.sh for the Postfix helpers):
+#
+#   milter_require
+#       skip_all unless ./deptmilter and ./deptmap are built.
+#   milter_map DIR [RULES]
+#       compile RULES (default tests/milter/departments.rules) into
+#       DIR/departments.cdb (sets MILTER_MAP).
+#   milter_conf DIR SOCKET [KEY=VALUE...]
+#       write DIR/deptmilter.conf: socket SOCKET, map MILTER_MAP, user
+#       nobody, no pid file, log_level info, stats off, plus the given
+#       "key = value" lines (a given key replaces the default).
+#       Sets MILTER_CONF.
+#   milter_start DIR
+#       run deptmilter -f -c DIR/deptmilter.conf in the background, stderr
+#       in DIR/milter.log (MILTER_LOG); wait until its socket is there and
+#       the start line is logged; stop it at exit.  Sets MILTER_PID.
+#   milter_stop
+#       SIGTERM and wait.
+#   milter_wait_log REGEX [SECONDS]
+#       wait (default 10 s) until a line of MILTER_LOG matches REGEX
+#       (grep -E); 1 on timeout.
+#   milter_log_lines REGEX
+#       the lines of MILTER_LOG that match REGEX (grep -E).
+#   milter_postfix DIR SMTPD_PORT SINK_PORT POSTFIX_SOCKET
+#       start the sink and a private Postfix with postfix/main.cf.snippet
+#       appended VERBATIM, then DIR/deptmilter-site.cf which sets only the
+#       snippet's two placeholders: deptmilter_socket = POSTFIX_SOCKET and
+#       deptmilter_domains = DIR/domains (from deptmap domains).
+#   smtp_send FROM RCPT[,RCPT...] [SWAKS-ARGS...]
+#       swaks to the private Postfix; prints the whole dialogue.
+
+MILTER_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+MILTER_BIN=${MILTER_BIN:-$MILTER_TOP/deptmilter}
+DEPTMAP_BIN=${DEPTMAP_BIN:-$MILTER_TOP/deptmap}
+
+milter_require() {
+    [ -x "$MILTER_BIN" ] || skip_all "deptmilter not built (make deptmilter)"
+    [ -x "$DEPTMAP_BIN" ] || skip_all "deptmap not built (make deptmap)"
+}
+
+milter_map() {
+    local dir=$1 rules=${2:-$MILTER_TOP/tests/milter/departments.rules}
+    MILTER_MAP=$dir/departments.cdb
+    cp "$rules" "$dir/departments.rules" || return 1
+    "$DEPTMAP_BIN" compile -o "$MILTER_MAP" "$dir/departments.rules" || return 1
+    chmod 0644 "$MILTER_MAP"
+}
+
+milter_conf() {
+    local dir=$1 socket=$2 kv key val
+    shift 2
+    declare -A conf=(
+        [socket]=$socket [map]=$MILTER_MAP [user]=nobody [pid_file]=
+        [log_level]=info [stats_interval]=0 [socket_mode]=0660
+    )
+    for kv in "$@"; do
+        key=${kv%%=*} val=${kv#*=}
+        conf[$key]=$val
+    done
+    MILTER_CONF=$dir/deptmilter.conf
+    {
+        echo "# written by tests/lib/milter.sh"
+        for key in "${!conf[@]}"; do
+            echo "$key = ${conf[$key]}"
+        done
+    } >"$MILTER_CONF"
+}
+
+_milter_socket_ready() {
+    local spec
+    spec=$(sed -n 's/^socket = //p' "$MILTER_CONF")
+    case $spec in
+    unix:*|local:*) [ -S "${spec#*:}" ] ;;
+    /*) [ -S "$spec" ] ;;
+    inet:*) spec=${spec#inet:}; ss -Hltn "sport = :${spec%%@*}" | grep -q . ;;
+    *) return 0 ;;
+    esac
+}
+
+milter_start() {
+    local dir=$1 tries=200
+    MILTER_LOG=$dir/milter.log
+    : >"$MILTER_LOG"
+    "$MILTER_BIN" -f -c "$MILTER_CONF" 2>>"$MILTER_LOG" &
+    MILTER_PID=$!
+    cleanup_add "milter_stop"
+    while [ "$tries" -gt 0 ]; do
+        if ! kill -0 "$MILTER_PID" 2>/dev/null; then
+            echo "milter_start: deptmilter exited:" >&2
+            cat "$MILTER_LOG" >&2
+            return 1
+        fi
+        _milter_socket_ready && grep -q '^starting deptmilter' "$MILTER_LOG" && return 0
+        sleep 0.05
+        tries=$((tries - 1))
+    done
+    echo "milter_start: no socket after 10 s:" >&2
+    cat "$MILTER_LOG" >&2
+    return 1
+}
+
+milter_stop() {
+    [ -n "${MILTER_PID:-}" ] || return 0
+    kill -TERM "$MILTER_PID" 2>/dev/null
+    wait "$MILTER_PID" 2>/dev/null
+    MILTER_PID=
+}
+
+milter_wait_log() {
+    local re=$1 tries=$(( ${2:-10} * 20 ))
+    while [ "$tries" -gt 0 ]; do
+        grep -Eq -- "$re" "$MILTER_LOG" && return 0
+        sleep 0.05
+        tries=$((tries - 1))
+    done
+    return 1
+}
+
+milter_log_lines() {
+    grep -E -- "$1" "$MILTER_LOG"
+}
+
+milter_postfix() {
+    local dir=$1 smtpd_port=$2 sink_port=$3 socket=$4
+    "$DEPTMAP_BIN" domains "$MILTER_MAP" >"$dir/domains" || return 1
+    cat >"$dir/deptmilter-site.cf" <<EOT
+# the two site-specific values of postfix/main.cf.snippet, for this test
+deptmilter_socket = $socket
+deptmilter_domains = $dir/domains
+EOT
+    sink_start "$dir" "$sink_port" || return 1
+    pf_start "$dir" "$smtpd_port" "$sink_port" \
+        "$MILTER_TOP/postfix/main.cf.snippet" "$dir/deptmilter-site.cf"
+}
+
+smtp_send() {
+    local from=$1 to=$2
+    shift 2
+    swaks --server "127.0.0.1:$PF_SMTPD_PORT" --from "$from" --to "$to" \
+          --header "Subject: deptmilter test" "$@" 2>&1
+}

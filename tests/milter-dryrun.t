@@ -1,0 +1,45 @@
+#!/bin/bash
+# dry_run = yes: deptmilter decides and logs "would reject" / "would
+# rewrite" and changes nothing: unknown recipients are accepted, members
+# are delivered to the address the sender wrote.
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/tap.sh"
+. "$here/lib/postfix.sh"
+. "$here/lib/milter.sh"
+
+milter_require
+pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
+command -v swaks >/dev/null || skip_all "needs swaks"
+
+plan 5
+
+tmpdir_make
+read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
+milter_map "$TEST_TMP"
+sock=$TEST_TMP/deptmilter.sock
+milter_conf "$TEST_TMP" "unix:$sock" dry_run=yes
+milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
+milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
+    || bail_out "Postfix did not start"
+
+out=$(smtp_send sender@example.net nobody@sales.example.com,info@sales.example.com)
+QID=$(sed -n 's/^<-  250 2.0.0 Ok: queued as \([0-9A-F]*\).*/\1/p' <<<"$out")
+[ -n "$QID" ] && ! grep -q '^<\*\*' <<<"$out"
+ok $? "dry run: every recipient accepted, the message queued" || diag "$out"
+
+pf_wait_delivered "$TEST_TMP" 1 20
+is "$(sink_rcpts "$TEST_TMP")" \
+"<info@sales.example.com> ORCPT=rfc822;info@sales.example.com
+<nobody@sales.example.com> ORCPT=rfc822;nobody@sales.example.com" \
+    "dry run: envelope unchanged"
+
+milter_wait_log "^$QID: would rewrite: " 5
+is "$(milter_log_lines 'would reject: ')" \
+    "NOQUEUE: would reject: RCPT from unknown[127.0.0.1]: 550 5.1.1 No such person in Sales; from=<sender@example.net> to=<nobody@sales.example.com> rule=departments.rules:11" \
+    "dry run: would reject line, exact form"
+is "$(milter_log_lines 'would rewrite: ')" \
+    "$QID: would rewrite: to=<info@sales.example.com> -> <alice@example.com>, <bob@example.com> rule=departments.rules:8" \
+    "dry run: would rewrite line with the queue id, exact form"
+is "$(milter_log_lines '(^|: )(reject|rewrite|tempfail): ' | wc -l)" 0 \
+    "dry run: no real reject or rewrite line"
