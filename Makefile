@@ -91,6 +91,10 @@ fuzz: $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.bin)
 		grep -E 'stat::number_of_executed_units|ERROR|SUMMARY|crash-' || exit 1; \
 	done
 
+# The main job on loopback: private Postfix + deptmilter + smtp-sink.
+demo: deps all
+	@bash examples/demo.sh
+
 clean:
 	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \
 	      tests/unit/*.bin tests/fuzz/*.bin

@@ -289,8 +289,10 @@ static sfsistat rcpt_pass(SMFICTX *ctx, struct conn *conn, const char *arg,
     char    qid[64], to[LOG_ESC_MAX];
     char   *bare;
 
+    /* a department's "unknown pass" is a decision worth a line; mail
+     * outside the departments would flood the log at info */
     stats_count(d->dept ? d->dept->domain : 0, STATS_PASS);
-    log_msg(LOG_DEBUG, "%s: pass: to=<%s> rule=%s",
+    log_msg(d->dept ? LOG_INFO : LOG_DEBUG, "%s: pass: to=<%s> rule=%s",
 	    queue_id(ctx, qid, sizeof(qid)), esc_addr(arg, to, sizeof(to)),
 	    d->rule);
     if ((bare = bare_addr(arg)) == 0 || msg_add_seen(conn->msg, bare) < 0) {

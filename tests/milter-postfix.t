@@ -12,7 +12,7 @@ milter_require
 pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
 command -v swaks >/dev/null || skip_all "needs swaks"
 
-plan 24
+plan 26
 
 tmpdir_make
 read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
@@ -133,11 +133,19 @@ like "$(milter_log_lines 'tempfail: ' | tail -1)" \
     "^NOQUEUE: tempfail: RCPT from unknown\\[127\\.0\\.0\\.1\\]: 451 4\\.2\\.1 Ops roster is being updated; from=<sender@example\\.net> to=<x@ops\\.example\\.com> rule=departments\\.rules:20$" \
     "log: tempfail line, exact form"
 
+deliver sender@example.net zed@lab.example.com
+is "$GOT" "<zed@lab.example.com> ORCPT=rfc822;zed@lab.example.com" \
+    "unknown pass: the recipient goes through untouched"
+is "$(milter_log_lines ': pass: ')" \
+"NOQUEUE: pass: to=<zed@lab.example.com> rule=departments.rules:24" \
+    "log: a department's pass is logged at info; addresses outside are not"
+
 kill -USR2 "$MILTER_PID"
 milter_wait_log '^stats: department=sales\.example\.com ' 5
 is "$(milter_log_lines '^stats: ')" \
 "stats: department=- pass=2 reject=0 rewrite=0 tempfail=0
 stats: department=eng.example.com pass=0 reject=0 rewrite=1 tempfail=0
+stats: department=lab.example.com pass=1 reject=0 rewrite=0 tempfail=0
 stats: department=ops.example.com pass=0 reject=0 rewrite=0 tempfail=1
 stats: department=sales.example.com pass=0 reject=2 rewrite=11 tempfail=0" \
     "SIGUSR2 logs one stats line per department"

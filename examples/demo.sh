@@ -1,0 +1,68 @@
+#!/bin/bash
+# demo.sh - deptmilter's main job, end to end on loopback (make demo)
+#
+# Compiles examples/departments.rules, starts smtp-sink, a private Postfix
+# (its own config and queue under a temporary folder, never the system's)
+# with postfix/main.cf.snippet attached, and deptmilter on a unix socket;
+# sends a few messages with swaks; shows the SMTP replies, the envelope
+# recipients that reached the sink and deptmilter's log lines; then stops
+# everything and removes the folder.  KEEP_TMP=1 keeps it.
+
+top=$(cd "$(dirname "$0")/.." && pwd)
+. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/postfix.sh"
+. "$top/tests/lib/milter.sh"
+trap '_tap_cleanup' EXIT		# a demo, not a test: no TAP summary
+
+die() {
+    echo "demo: $*" >&2
+    exit 1
+}
+
+pf_require || die "needs root, postfix and smtp-sink (make deps)"
+command -v swaks >/dev/null || die "needs swaks (make deps)"
+tmpdir_make DEMO || die "no temporary folder"
+read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
+
+# setup - rules compiled, deptmilter and Postfix running
+setup() {
+    cp "$top/examples/sales.txt" "$DEMO/" || return 1
+    milter_map "$DEMO" "$top/examples/departments.rules" || return 1
+    milter_conf "$DEMO" "unix:$DEMO/deptmilter.sock" || return 1
+    milter_start "$DEMO" || return 1
+    milter_postfix "$DEMO" "$SMTPD_PORT" "$SINK_PORT" "unix:$DEMO/deptmilter.sock"
+}
+
+# send WHAT RCPT - one message; its RCPT reply and what reached the sink
+send() {
+    local what=$1 rcpt=$2 out reply
+    out=$(swaks --server "127.0.0.1:$SMTPD_PORT" --from sender@example.net \
+		--to "$rcpt" --header "Subject: $what" 2>&1)
+    reply=$(sed -n '/^ -> RCPT TO:/{n;s/^<[-*]* *//;s/\r$//;p;q}' <<<"$out")
+    printf '\n%s\n  RCPT TO:<%s>\n  Postfix answers: %s\n' "$what" "$rcpt" "$reply"
+    case $reply in
+    2*) pf_wait_delivered "$DEMO" 1 20 >/dev/null 2>&1 || echo "  (not delivered in 20 s)"
+	echo "  reached the sink:"
+	sink_rcpts "$DEMO" | sed 's/^/    /'
+	sink_clear "$DEMO" ;;
+    *) echo "  (refused during the SMTP dialogue: nothing is queued, no bounce)" ;;
+    esac
+}
+
+echo "== deptmilter demo, everything under $DEMO, loopback only"
+setup >"$DEMO/setup.log" 2>&1 || { cat "$DEMO/setup.log"; die "setup failed"; }
+echo "== rules: examples/departments.rules (compiled with deptmap compile)"
+echo "== Postfix on 127.0.0.1:$SMTPD_PORT, deptmilter on unix:$DEMO/deptmilter.sock,"
+echo "   mail relayed to smtp-sink on 127.0.0.1:$SINK_PORT"
+
+send "1. a member of Sales" alice@sales.example.com
+send "2. an alias that reaches two people" info@sales.example.com
+send "3. someone unknown in Sales" nobody@sales.example.com
+send "4. a member with an address extension" alice+orders@sales.example.com
+send "5. a pattern rule (first.last)" john.doe@sales.example.com
+send "6. anyone at Engineering (members *)" Grace.Hopper@eng.example.com
+send "7. an address outside the departments" carol@example.net
+
+echo
+echo "== deptmilter's log (syslog, facility mail; here on stderr with -f)"
+sed 's/^/  /' "$MILTER_LOG"
