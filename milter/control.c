@@ -2,15 +2,22 @@
  * control - the thread that handles SIGUSR1, SIGUSR2 and the clock
  *
  * See control.h.  libmilter keeps SIGHUP, SIGTERM and SIGINT for itself
- * (stop); this thread never touches them.  Times come from
+ * (stop); this thread never touches them.  SIGUSR1 and SIGUSR2 arrive on a
+ * signalfd, changes in the map's directory on an inotify descriptor, so
+ * one poll() waits for all three and for the clock.  Times come from
  * CLOCK_MONOTONIC so that a clock step does not bunch stats lines.
  */
 #include <errno.h>
+#include <poll.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
+#include <stdio.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
+#include <sys/inotify.h>
+#include <sys/signalfd.h>
 
 #include "milter/control.h"
 #include "milter/generation.h"
@@ -21,6 +28,7 @@ static pthread_t control_thread;
 static int control_running;
 static atomic_int control_quit;
 static unsigned control_interval;
+static const char *control_map;		/* the map file, watched */
 
 /* control_sigset - the signals this thread owns */
 static void control_sigset(sigset_t *set)
@@ -39,26 +47,90 @@ static time_t now_sec(void)
     return (ts.tv_sec);
 }
 
-/* control_main - wait for a signal or a second, then do what is due */
+/* watch_open - inotify on the map's directory; -1 if not available */
+static int watch_open(void)
+{
+    char    dir[4096];
+    char   *slash;
+    int     fd;
+
+    if (control_map == 0 || snprintf(dir, sizeof(dir), "%s", control_map)
+	>= (int) sizeof(dir))
+	return (-1);
+    if ((slash = strrchr(dir, '/')) == 0)
+	strcpy(dir, ".");
+    else
+	slash[slash == dir] = 0;
+    if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
+	return (-1);
+    /* a new file renamed in, or written in place and closed; not IN_MODIFY,
+     * which would catch a file half written */
+    if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE
+			  | IN_DELETE | IN_MOVED_FROM | IN_ATTRIB) < 0) {
+	close(fd);
+	return (-1);
+    }
+    return (fd);
+}
+
+/* watch_hit - drain the events; whether one names the map file */
+static int watch_hit(int fd)
+{
+    char    buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
+    const char *base = strrchr(control_map, '/');
+    const struct inotify_event *ev;
+    ssize_t n;
+    char   *p;
+    int     hit = 0;
+
+    base = base ? base + 1 : control_map;
+    while ((n = read(fd, buf, sizeof(buf))) > 0) {
+	for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
+	    ev = (const struct inotify_event *) p;
+	    if (ev->len > 0 && strcmp(ev->name, base) == 0)
+		hit = 1;
+	}
+    }
+    return (hit);
+}
+
+/* control_signal - read one signal from the signalfd; 0 if none */
+static int control_signal(int sfd)
+{
+    struct signalfd_siginfo si;
+
+    if (read(sfd, &si, sizeof(si)) != (ssize_t) sizeof(si))
+	return (0);
+    return ((int) si.ssi_signo);
+}
+
+/* control_main - wait for a signal, a change of the map file or a second */
 static void *control_main(void *arg)
 {
-    const struct timespec tick = {1, 0};
+    struct pollfd fds[2];
     time_t  last_check = now_sec(), next_stats;
     sigset_t set;
     int     sig;
 
     (void) arg;
     control_sigset(&set);
+    fds[0].fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
+    fds[1].fd = watch_open();
+    fds[0].events = fds[1].events = POLLIN;
     next_stats = last_check + control_interval;
     while (!atomic_load(&control_quit)) {
-	sig = sigtimedwait(&set, 0, &tick);
-	if (sig == SIGUSR1) {
-	    log_msg(LOG_INFO, "map: reload requested (SIGUSR1)");
-	    gen_check(1);
-	    last_check = now_sec();
-	} else if (sig == SIGUSR2)
-	    stats_log();
-	if (now_sec() - last_check >= 1) {
+	fds[0].revents = fds[1].revents = 0;
+	(void) poll(fds, 2, 1000);
+	while ((fds[0].revents & POLLIN) && (sig = control_signal(fds[0].fd)) != 0) {
+	    if (sig == SIGUSR1) {
+		log_msg(LOG_INFO, "map: reload requested (SIGUSR1)");
+		gen_check(1);
+		last_check = now_sec();
+	    } else if (sig == SIGUSR2)
+		stats_log();
+	}
+	if (((fds[1].revents & POLLIN) && watch_hit(fds[1].fd))
+	    || now_sec() - last_check >= 1) {
 	    gen_check(0);
 	    last_check = now_sec();
 	}
@@ -67,6 +139,10 @@ static void *control_main(void *arg)
 	    next_stats = now_sec() + control_interval;
 	}
     }
+    if (fds[0].fd >= 0)
+	close(fds[0].fd);
+    if (fds[1].fd >= 0)
+	close(fds[1].fd);
     return (0);
 }
 
@@ -87,12 +163,13 @@ int     control_block(void)
     return (0);
 }
 
-/* control_start - start the signal and timer thread */
-int     control_start(unsigned stats_interval)
+/* control_start - start the signal, file watch and timer thread */
+int     control_start(unsigned stats_interval, const char *map_path)
 {
     int     err;
 
     control_interval = stats_interval;
+    control_map = map_path;
     atomic_store(&control_quit, 0);
     if ((err = pthread_create(&control_thread, 0, control_main, 0)) != 0) {
 	log_msg(LOG_ERR, "fatal: pthread_create: %s", strerror(err));

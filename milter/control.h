@@ -7,14 +7,16 @@
  * SIGTERM and SIGINT, in the calling thread; call it before any other
  * thread starts, so that every thread inherits the mask (libmilter's
  * signal thread waits for the last three; the default action must not hit
- * another thread first).  control_start() starts the thread: it waits for the signals with
- * sigtimedwait(), checks the map file about once a second (gen_check),
- * reloads on SIGUSR1, logs the counters on SIGUSR2 and every
- * stats_interval seconds (0: never).  control_stop() ends and joins it.
+ * another thread first).  control_start() starts the thread: it checks
+ * the map file (gen_check) as soon as inotify reports a change of it in
+ * its directory, and about once a second anyway (inotify may be missing,
+ * or the directory replaced); it reloads on SIGUSR1, logs the counters on
+ * SIGUSR2 and every stats_interval seconds (0: never).  control_stop()
+ * ends and joins it.
  */
 
 int     control_block(void);
-int     control_start(unsigned stats_interval);
+int     control_start(unsigned stats_interval, const char *map_path);
 void    control_stop(void);
 
 #endif

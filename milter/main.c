@@ -114,7 +114,7 @@ static int start(const struct options *opt, const struct config *cf)
     }
     if (daemon_socket(cf) < 0 || daemon_drop(cf->user) < 0)
 	return (-1);
-    if (control_block() < 0 || control_start(cf->stats_interval) < 0)
+    if (control_block() < 0 || control_start(cf->stats_interval, cf->map) < 0)
 	return (-1);
     return (0);
 }
