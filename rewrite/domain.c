@@ -20,29 +20,38 @@ static int ascii_lower_copy(const char *in, size_t n, char *buf, size_t len)
     return 0;
 }
 
-/* ascii_name - lower-case copy of an LDH name, labels 1..63; -1 if bad */
+/* The lower-case form of each LDH byte ("_" allowed, as seen in the
+ * wild); 0 for everything else ("." is handled apart). */
+static const unsigned char ldh_lower[256] = {
+    ['-'] = '-', ['_'] = '_',
+    ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
+    ['5'] = '5', ['6'] = '6', ['7'] = '7', ['8'] = '8', ['9'] = '9',
+#define L(c) [c] = c, [c - 32] = c
+    L('a'), L('b'), L('c'), L('d'), L('e'), L('f'), L('g'), L('h'), L('i'),
+    L('j'), L('k'), L('l'), L('m'), L('n'), L('o'), L('p'), L('q'), L('r'),
+    L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
+#undef L
+};
+
+/* ascii_name - lower-case copy of an LDH name, labels 1..63; -1 if bad,
+ * -2 if it has non-ASCII bytes (an IDN in U-labels, maybe) */
 static int ascii_name(const char *in, size_t n, char *buf, size_t len)
 {
+    const unsigned char *p = (const unsigned char *) in;
     size_t  i, label = 0;
     unsigned char c;
 
     if (n == 0 || n > 253 || n >= len)
 	return -1;
     for (i = 0; i < n; i++) {
-	c = in[i];
-	if (c == '.') {
-	    if (label == 0)
-		return -1;
-	    label = 0;
-	} else {
-	    if (c >= 'A' && c <= 'Z')
-		c += 32;
-	    else if (!((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9')
-		       || c == '-' || c == '_'))
-		return -1;
+	if ((c = ldh_lower[p[i]]) != 0) {
 	    if (++label > 63)
 		return -1;
-	}
+	} else if (p[i] == '.' && label > 0) {
+	    c = '.';
+	    label = 0;
+	} else
+	    return p[i] >= 0x80 ? -2 : -1;
 	buf[i] = c;
     }
     buf[n] = 0;
@@ -68,16 +77,14 @@ static int idn_name(const char *in, size_t n, char *buf, size_t len)
 /* domain_normalise_n - lower-case A-label form, no trailing dot */
 int     domain_normalise_n(const char *in, size_t n, char *buf, size_t len)
 {
-    size_t  i;
     int     ret;
 
     if (len == 0)
 	return -1;
     if (n > 0 && in[n - 1] == '.')
 	n--;
-    for (i = 0; i < n && (unsigned char) in[i] < 0x80; i++)
-	 /* void */ ;
-    ret = i == n ? ascii_name(in, n, buf, len) : idn_name(in, n, buf, len);
+    if ((ret = ascii_name(in, n, buf, len)) == -2)
+	ret = idn_name(in, n, buf, len);
     if (ret < 0)
 	buf[0] = 0;
     return ret;

@@ -5,10 +5,11 @@
  *   decide_bench decide MAP.cdb ADDRESSES            one pass of decide(), for callgrind
  *   decide_bench bare MAP.cdb ADDRESSES              one pass of cdb_find(), for callgrind
  *
- * ADDRESSES holds one address per line.  The bare lookup looks up the very
- * key decide() finds the answer under (addr:DOMAIN:LOCAL, extension
- * stripped where decide() would strip it) with tinycdb's cdb_find, so the
- * ratio is the price of everything decide() does beyond the lookup.
+ * ADDRESSES holds one address per line, in lower case, "+" the only
+ * delimiter.  The bare run looks up, with tinycdb's cdb_find, the keys
+ * decide() looks up for them (addr:DOMAIN:LOCAL, then without the
+ * extension where there is one), so the ratio is the price of everything
+ * decide() does beyond the lookups themselves.  Rates are per address.
  * Under callgrind, collect only run_decide or run_bare with
  * --toggle-collect.
  */
@@ -24,32 +25,48 @@
 
 struct input {
     char  **addrs;			/* as the milter gets them */
-    char  **keys;			/* what a bare lookup asks */
     size_t  n;
+    char  **keys;			/* what decide() looks up for them */
+    size_t  nkeys;
 };
 
-/* bare_key - addr:DOMAIN:LOCAL for an address, without <>, extension cut */
-static char *bare_key(const char *addr)
+/* add_key - one more key for the bare lookups */
+static int add_key(struct input *in, size_t *cap, const char *dom, size_t dl,
+		           const char *local, size_t ln)
 {
-    const char *at = strrchr(addr, '@');
-    size_t  ln = at - addr, dl;
     char   *k;
-    const char *plus = memchr(addr, '+', ln);
 
-    if (plus)
-	ln = plus - addr;
-    dl = strlen(at + 1);
-    if ((k = malloc(ln + dl + 8)) != 0)
-	sprintf(k, "addr:%.*s:%.*s", (int) dl, at + 1, (int) ln, addr);
-    return k;
+    if (in->nkeys == *cap) {
+	*cap = *cap ? *cap * 2 : 1024;
+	if ((in->keys = realloc(in->keys, *cap * sizeof(char *))) == 0)
+	    return -1;
+    }
+    if ((k = malloc(ln + dl + 8)) == 0)
+	return -1;
+    sprintf(k, "addr:%.*s:%.*s", (int) dl, dom, (int) ln, local);
+    in->keys[in->nkeys++] = k;
+    return 0;
 }
 
-/* read_input - addresses, and their bare keys */
+/* bare_keys - the keys decide() looks up for "<local@domain>": the whole
+ * local part, then without its "+" extension if it has one */
+static int bare_keys(struct input *in, size_t *cap, const char *addr)
+{
+    const char *s = addr + (*addr == '<'), *at = strrchr(s, '@');
+    size_t  ln = at - s, dl = strlen(at + 1) - (addr[0] == '<');
+    const char *plus = memchr(s, '+', ln);
+
+    if (add_key(in, cap, at + 1, dl, s, ln) < 0)
+	return -1;
+    return plus ? add_key(in, cap, at + 1, dl, s, plus - s) : 0;
+}
+
+/* read_input - addresses, and the keys a bare lookup asks */
 static int read_input(const char *path, struct input *in)
 {
     FILE   *fp = fopen(path, "r");
     char    line[1024];
-    size_t  cap = 0;
+    size_t  cap = 0, kcap = 0;
 
     memset(in, 0, sizeof(*in));
     if (fp == 0)
@@ -60,13 +77,12 @@ static int read_input(const char *path, struct input *in)
 	    continue;
 	if (in->n == cap) {
 	    cap = cap ? cap * 2 : 1024;
-	    in->addrs = realloc(in->addrs, cap * sizeof(char *));
-	    in->keys = realloc(in->keys, cap * sizeof(char *));
-	    if (in->addrs == 0 || in->keys == 0)
+	    if ((in->addrs = realloc(in->addrs, cap * sizeof(char *))) == 0)
 		return -1;
 	}
-	in->addrs[in->n] = strdup(line);
-	in->keys[in->n++] = bare_key(line);
+	in->addrs[in->n++] = strdup(line);
+	if (bare_keys(in, &kcap, line) < 0)
+	    return -1;
     }
     fclose(fp);
     return 0;
@@ -92,7 +108,7 @@ __attribute__((noinline)) void run_bare(const struct map *map, const struct inpu
     struct cdb c = map->cdb;
     size_t  i;
 
-    for (i = 0; i < in->n; i++)
+    for (i = 0; i < in->nkeys; i++)
 	sink += cdb_find(&c, in->keys[i], strlen(in->keys[i]));
 }
 
