@@ -12,7 +12,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <strings.h>
 #include <unistd.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
@@ -179,16 +178,16 @@ static char *collect_targets(const struct map_value *v, size_t *count)
 }
 
 /* load_match - one match rule of a department */
-static int load_match(struct map *map, struct map_dept *d, size_t i)
+static int load_match(struct map *map, struct map_dept *d, size_t n)
 {
     char    key[300], flags[4];
     struct map_value v;
-    struct map_match *m = d->matches + i;
+    struct map_match *m = d->matches + n;
     const char *pat;
-    size_t  plen;
+    size_t  plen, i;
     uint32_t caps, minlen;
 
-    snprintf(key, sizeof(key), "match:%s:%06zu", d->domain, i);
+    snprintf(key, sizeof(key), "match:%s:%06zu", d->domain, n);
     if (find(map, key, strlen(key), &v) != 1
 	|| copy_field(&v, "rule", m->rule, sizeof(m->rule)) < 0
 	|| copy_field(&v, "flags", flags, sizeof(flags)) < 0
@@ -207,6 +206,9 @@ static int load_match(struct map *map, struct map_dept *d, size_t i)
     m->caseless = flags[0] == 'i';
     m->prefix_len = pattern_prefix(pat, plen, m->caseless, m->prefix,
 				   sizeof(m->prefix));
+    for (i = 0; m->caseless && i < m->prefix_len; i++)
+	if (m->prefix[i] >= 'A' && m->prefix[i] <= 'Z')
+	    m->prefix[i] += 32;
     return 0;
 }
 
@@ -398,24 +400,45 @@ int     map_entry(const struct map *map, const struct map_dept *dept,
     return find(map, key, n, val);
 }
 
-/* map_match - run one match rule on a local part */
-int     map_match(const struct map *map, const struct map_match *m,
-		          const char *local, size_t *ovec, size_t npairs)
+/* cannot_match - whether the length or literal prefix rules a subject out */
+static int cannot_match(const struct map_match *m, const char *s, size_t len)
 {
-    pcre2_match_data *md = thread_match_data();
-    PCRE2_SIZE *ov;
-    size_t  i, have;
+    size_t  i;
+
+    if (len < m->min_len || len < m->prefix_len)
+	return 1;
+    if (!m->caseless)
+	return memcmp(s, m->prefix, m->prefix_len) != 0;
+    for (i = 0; i < m->prefix_len; i++)	/* prefix is lower case */
+	if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]) != m->prefix[i])
+	    return 1;
+    return 0;
+}
+
+/* copy_ovector - the capture offsets, (size_t) -1 for unset ones */
+static void copy_ovector(pcre2_match_data *md, int rc, size_t *ovec, size_t npairs)
+{
+    PCRE2_SIZE *ov = pcre2_get_ovector_pointer(md);
+    size_t  i, have = pcre2_get_ovector_count(md);
+    int     set;
+
+    for (i = 0; i < npairs; i++) {
+	set = i < have && (rc == 0 || i < (size_t) rc) && ov[2 * i] != PCRE2_UNSET;
+	ovec[2 * i] = set ? ov[2 * i] : (size_t) - 1;
+	ovec[2 * i + 1] = set ? ov[2 * i + 1] : (size_t) - 1;
+    }
+}
+
+/* map_match - run one match rule on a local part of len bytes */
+int     map_match(const struct map *map, const struct map_match *m,
+		          const char *local, size_t len, size_t *ovec, size_t npairs)
+{
+    pcre2_match_data *md;
     int     rc;
 
-    size_t  len = strlen(local);
-
-    /* skip rules that cannot match: too short, or the wrong literal start */
-    if (len < m->min_len)
+    if (cannot_match(m, local, len))
 	return 0;
-    if (m->prefix_len && (m->caseless ? strncasecmp(local, m->prefix, m->prefix_len)
-			  : strncmp(local, m->prefix, m->prefix_len)) != 0)
-	return 0;
-    if (md == 0)
+    if ((md = thread_match_data()) == 0)
 	return MAP_MATCH_ERROR;
     rc = pcre2_match(m->code, (PCRE2_SPTR) local, len, 0, 0, md,
 		     map->match_context);
@@ -426,14 +449,6 @@ int     map_match(const struct map *map, const struct map_match *m,
 	return MAP_MATCH_LIMIT;
     if (rc < 0)
 	return MAP_MATCH_ERROR;
-    ov = pcre2_get_ovector_pointer(md);
-    have = pcre2_get_ovector_count(md);
-    for (i = 0; i < npairs; i++) {
-	int     set = i < have && (rc == 0 || i < (size_t) rc)
-	&& ov[2 * i] != PCRE2_UNSET;
-
-	ovec[2 * i] = set ? ov[2 * i] : (size_t) - 1;
-	ovec[2 * i + 1] = set ? ov[2 * i + 1] : (size_t) - 1;
-    }
+    copy_ovector(md, rc, ovec, npairs);
     return 1;
 }

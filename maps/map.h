@@ -81,7 +81,7 @@ int     map_entry(const struct map *map, const struct map_dept *dept,
 		  const char *local, size_t len, struct map_value *val);
 int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen);
 int     map_match(const struct map *map, const struct map_match *m,
-		  const char *local, size_t *ovec, size_t npairs);
+		  const char *local, size_t len, size_t *ovec, size_t npairs);
 
 /* map_match results besides 1 (matched) and 0 (no match) */
 #define MAP_MATCH_LIMIT	(-1)		/* PCRE2 match or depth limit hit */

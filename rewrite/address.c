@@ -178,9 +178,14 @@ int     addr_format(char *buf, size_t len, const char *local, const char *domain
     const char *p;
 
     if (!addr_local_needs_quotes(local)) {
-	int     r = snprintf(buf, len, "%s@%s", local, domain);
+	size_t  ll = strlen(local), dl = strlen(domain);
 
-	return (r < 0 || (size_t) r >= len) ? -1 : 0;
+	if (ll + dl + 2 > len)
+	    return -1;
+	memcpy(buf, local, ll);
+	buf[ll] = '@';
+	memcpy(buf + ll + 1, domain, dl + 1);
+	return 0;
     }
     if (len < 3)
 	return -1;

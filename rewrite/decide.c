@@ -229,7 +229,7 @@ static int try_matches(struct lookup *lk)
 
     for (i = 0; i < dept->nmatches; i++) {
 	m = dept->matches + i;
-	r = map_match(lk->map, m, lk->key, ov, 10);
+	r = map_match(lk->map, m, lk->key, lk->a.local_len, ov, 10);
 	TRACE(lk, "match /%s/ (rule=%s): %s", m->pattern, m->rule,
 	      r > 0 ? "matched" : r == 0 ? "no match" : "match limit or error");
 	if (r < 0)

@@ -1,0 +1,431 @@
+#!/bin/bash
+# bench/run.sh - deptmilter's speed, side by side with its baselines
+#
+#   make bench          the full run (about 5 minutes on 2 cores)
+#   make bench-smoke    the same code on small inputs (SMOKE=1), in check
+#
+# Every figure is a ratio against a baseline measured in the same run,
+# the two alternating (A B A B ...); medians with the spread (min..max).
+# Prints a table and writes BENCHMARKS.md (and bench-e2e.png when gnuplot
+# is there).  Nothing here is typed in by hand: every number is measured.
+# BENCH_OUT=DIR puts BENCHMARKS.md and the chart elsewhere (smoke: a
+# temporary folder).
+
+top=$(cd "$(dirname "$0")/../.." && pwd)
+. "$top/tests/lib/tap.sh"
+. "$top/tests/lib/postfix.sh"
+trap '_tap_cleanup' EXIT
+set -o pipefail
+
+SMOKE=${SMOKE:-0}
+if [ "$SMOKE" = 1 ]; then
+    PAIRS=1 MSGS=100 SESSIONS=5 ROSTER=20000 DECIDE_SECS=0.2 RELOADS=3 CALLGRIND_N=2000
+else
+    PAIRS=5 MSGS=2000 SESSIONS=20 ROSTER=1000000 DECIDE_SECS=1 RELOADS=20 CALLGRIND_N=20000
+fi
+DEPTMAP=$top/deptmap
+DEPTMILTER=$top/deptmilter
+
+die() { echo "bench: $*" >&2; exit 1; }
+[ "$(id -u)" = 0 ] || die "needs root (private Postfix instances)"
+for c in smtp-source smtp-sink postfix valgrind /usr/bin/time cdb python3; do
+    command -v "$c" >/dev/null || die "needs $c (make bench installs it)"
+done
+tmpdir_make W || die "no temporary folder"
+OUT=${BENCH_OUT:-$top}
+[ "$SMOKE" = 1 ] && [ -z "${BENCH_OUT:-}" ] && OUT=$W
+ROWS=$W/rows
+
+# ---------------------------------------------------------------------------
+# helpers
+
+# median and spread of numbers on stdin: "MEDIAN MIN MAX"
+stats() {
+    sort -g | awk '{ v[NR] = $1 } END {
+        if (NR == 0) { print "0 0 0"; exit }
+        m = (NR % 2) ? v[(NR + 1) / 2] : (v[NR / 2] + v[NR / 2 + 1]) / 2
+        printf "%.3f %.3f %.3f\n", m, v[1], v[NR] }'
+}
+
+# row WORK BASELINE DEPTMILTER RATIO SPREAD GOAL MET
+row() {
+    printf '%s\t%s\t%s\t%s\t%s\t%s\t%s\n' "$@" >>"$ROWS"
+}
+
+# verdict VALUE OP LIMIT: "yes" or "no"
+verdict() {
+    awk -v v="$1" -v l="$3" -v op="$2" 'BEGIN {
+        ok = (op == "<=") ? v <= l : v >= l; print ok ? "yes" : "no" }'
+}
+
+now() { date +%s.%N; }
+
+# ---------------------------------------------------------------------------
+# 1. end to end: Postfix accept rate with and without deptmilter
+
+# instance NAME [MAIN_CF_EXTRA...] - a private Postfix relaying to a sink
+instance() {
+    local name=$1 dir=$W/$1 smtpd sink
+    shift
+    mkdir -p "$dir"
+    read -r smtpd sink <<<"$(free_port 2)"
+    smtp-sink -u postfix "127.0.0.1:$sink" 1000 >/dev/null 2>&1 &
+    cleanup_add "kill $! 2>/dev/null"
+    pf_start "$dir" "$smtpd" "$sink" "$@" >"$dir/start.log" 2>&1 ||
+        { cat "$dir/start.log" >&2; die "Postfix $name did not start"; }
+    cleanup_add "postfix -c $PF_CONF stop"
+    eval "PORT_$name=$smtpd CONF_$name=$PF_CONF"
+}
+
+# milter NAME SOCKET - deptmilter on SOCKET with the example map
+milter() {
+    local name=$1 socket=$2 dir=$W/milter-$1
+    mkdir -p "$dir"
+    cat >"$dir/deptmilter.conf" <<EOT
+socket = $socket
+socket_mode = 0666
+map = $W/departments.cdb
+user = nobody
+log_level = info
+stats_interval = 0
+pid_file =
+EOT
+    "$DEPTMILTER" -f -c "$dir/deptmilter.conf" 2>"$dir/log" &
+    cleanup_add "kill $! 2>/dev/null"
+    eval "MPID_$name=$!"
+    for _ in $(seq 100); do
+        grep -q '^map: loaded' "$dir/log" && return 0
+        sleep 0.05
+    done
+    cat "$dir/log" >&2
+    die "deptmilter $name did not start"
+}
+
+# drain CONF - wait until the instance's queue is empty
+drain() {
+    local i
+    for i in $(seq 600); do
+        postqueue -c "$1" -p 2>/dev/null | grep -q 'Mail queue is empty' && return 0
+        sleep 0.1
+    done
+    echo "bench: queue of $1 did not drain" >&2
+}
+
+# run_source NAME - seconds smtp-source needs for MSGS messages
+run_source() {
+    local port conf t0 t1
+    eval "port=\$PORT_$1 conf=\$CONF_$1"
+    t0=$(now)
+    smtp-source -s "$SESSIONS" -m "$MSGS" -f bench@example.net \
+        -t alice@sales.example.com "127.0.0.1:$port" 2>>"$W/source-$1.err"
+    t1=$(now)
+    drain "$conf"
+    awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
+}
+
+e2e_setup() {
+    cp "$top/examples/departments.rules" "$top/examples/sales.txt" "$W/" &&
+        "$DEPTMAP" compile "$W/departments.rules" && "$DEPTMAP" domains \
+        "$W/departments.cdb" >"$W/domains" || die "cannot compile the example rules"
+    read -r INET_PORT <<<"$(free_port 1)"
+    milter unix "unix:$W/deptmilter.sock"
+    milter inet "inet:$INET_PORT@127.0.0.1"
+    printf 'deptmilter_socket = unix:%s\ndeptmilter_domains = %s\n' \
+        "$W/deptmilter.sock" "$W/domains" >"$W/site-unix.cf"
+    printf 'deptmilter_socket = inet:127.0.0.1:%s\ndeptmilter_domains = %s\n' \
+        "$INET_PORT" "$W/domains" >"$W/site-inet.cf"
+    printf 'relay_domains = %s\nrecipient_delimiter = +\n' "$W/domains" >"$W/plain.cf"
+    instance none "$W/plain.cf"
+    instance unix "$top/postfix/main.cf.snippet" "$W/site-unix.cf"
+    instance inet "$top/postfix/main.cf.snippet" "$W/site-inet.cf"
+    # the same rewrite done by Postfix itself
+    printf 'alice@sales.example.com alice@example.com\n' >"$W/virtual.map"
+    postmap -c "$CONF_none" cdb:"$W/virtual.map" || die "postmap failed"
+    printf 'relay_domains = %s\nrecipient_delimiter = +\nvirtual_alias_maps = cdb:%s\n' \
+        "$W/domains" "$W/virtual.map" >"$W/virtual.cf"
+    instance virtual "$W/virtual.cf"
+}
+
+e2e() {
+    local i name t
+    e2e_setup
+    for name in none unix inet virtual; do run_source "$name" >/dev/null; done	# warm up
+    : >"$W/e2e.times"
+    for i in $(seq "$PAIRS"); do
+        for name in none unix inet virtual; do
+            t=$(run_source "$name")
+            echo "$i $name $t" >>"$W/e2e.times"
+        done
+    done
+    e2e_rows
+}
+
+# e2e_ratio NAME BASE - per-round ratios NAME/BASE, then "MEDIAN MIN MAX"
+e2e_ratio() {
+    awk -v a="$1" -v b="$2" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
+        END { for (i in x) if (y[i] > 0) print x[i] / y[i] }' "$W/e2e.times" | stats
+}
+
+e2e_rows() {
+    local base med r lo hi name goal
+    base=$(awk '$2 == "none" { print $3 }' "$W/e2e.times" | stats | cut -d' ' -f1)
+    for name in unix inet virtual; do
+        med=$(awk -v n="$name" '$2 == n { print $3 }' "$W/e2e.times" | stats | cut -d' ' -f1)
+        read -r r lo hi <<<"$(e2e_ratio "$name" none)"
+        case $name in
+        unix) goal=1.03 ;; inet) goal=1.10 ;; virtual) goal=- ;;
+        esac
+        if [ "$name" = virtual ]; then
+            row "e2e: Postfix virtual_alias_maps (cdb), $MSGS msgs" "${base}s" "${med}s" "$r" \
+                "$lo..$hi" "baseline for the next row" "-"
+        else
+            row "e2e: deptmilter over $name socket, $MSGS msgs, ${SESSIONS} sessions" \
+                "${base}s" "${med}s" "$r" "$lo..$hi" "<= $goal" "$(verdict "$r" "<=" "$goal")"
+        fi
+    done
+    read -r r lo hi <<<"$(e2e_ratio unix virtual)"
+    row "e2e: deptmilter (unix) against virtual_alias_maps" "-" "-" "$r" "$lo..$hi" \
+        "<= 1.05" "$(verdict "$r" "<=" 1.05)"
+    for name in none unix inet virtual; do
+        [ -s "$W/source-$name.err" ] && { echo "smtp-source errors ($name):"; head -3 "$W/source-$name.err"; }
+    done
+}
+
+# ---------------------------------------------------------------------------
+# 2. one decision on a large map, against a bare cdb_find of the same keys
+
+big_setup() {
+    mkdir -p "$W/big"
+    python3 - "$W/big" "$ROSTER" <<'PY'
+import random, sys
+d, n = sys.argv[1], int(sys.argv[2])
+random.seed(42)
+with open(d + "/roster.txt", "w") as f:
+    f.write("alice\n")
+    for i in range(n - 1):
+        f.write("user%07d\n" % i)
+for name, fmt in (("hit", "<user%07d@sales.example.com>"),
+                  ("miss", "<nobody%07d@sales.example.com>"),
+                  ("hit-ext", "<user%07d+news@sales.example.com>"),
+                  ("miss-ext", "<nobody%07d+news@sales.example.com>")):
+    with open("%s/%s.addrs" % (d, name), "w") as f:
+        for i in range(20000):
+            f.write(fmt % random.randrange(n - 1) + "\n")
+with open(d + "/regex.rules", "w") as f:
+    f.write("canonical example.com\ndelimiter +\ndepartment sales.example.com\n"
+            "    members alice\n")
+    for i in range(50):
+        f.write("    match /^team%02d\\.([a-z]+)$/ -> $1@example.com\n" % i)
+with open(d + "/regex.addrs", "w") as f:
+    for i in range(20000):
+        f.write("<team49.%s@sales.example.com>\n" % random.choice(["ann", "bob", "eve"]))
+with open(d + "/exact.addrs", "w") as f:
+    for i in range(20000):
+        f.write("<alice@sales.example.com>\n")
+PY
+    printf '%s\n' "canonical example.com" "delimiter +" "department sales.example.com" \
+        "    members-file roster.txt" "    unknown reject 550 5.1.1 \"No such person\"" \
+        >"$W/big/a.rules"
+    sed 's/No such person/No such person here/' "$W/big/a.rules" >"$W/big/b.rules"
+    cp "$W/big/roster.txt" "$W/big/roster-b.txt"
+    "$DEPTMAP" compile "$W/big/a.rules" && "$DEPTMAP" compile "$W/big/b.rules" &&
+        "$DEPTMAP" compile "$W/big/regex.rules" || die "cannot compile the large maps"
+    cc -O2 -std=c11 -D_GNU_SOURCE -I"$top" -o "$W/decide_bench" \
+        "$top/tests/bench/decide_bench.c" "$top/libdept.a" \
+        $(pkg-config --libs libcdb libpcre2-8 libidn2) || die "cannot build decide_bench"
+}
+
+# instructions FUNCTION MAP ADDRS - instructions callgrind counts in FUNCTION
+instructions() {
+    local mode=$1
+    valgrind --tool=callgrind --callgrind-out-file="$W/cg.out" \
+        --toggle-collect="run_$mode" "$W/decide_bench" "$mode" "$2" "$3" >/dev/null 2>&1 &&
+        awk '/^(summary|totals):/ { print $2; exit }' "$W/cg.out"
+}
+
+decide_bench() {
+    local set ratios d b di bi r lo hi med map=$W/big/a.cdb n
+    for set in hit miss hit-ext miss-ext; do
+        head -n "$CALLGRIND_N" "$W/big/$set.addrs" >"$W/big/$set.cg"
+        n=$(wc -l <"$W/big/$set.cg")
+        di=$(instructions decide "$map" "$W/big/$set.cg")
+        bi=$(instructions bare "$map" "$W/big/$set.cg")
+        : >"$W/rates"
+        for _ in $(seq "$PAIRS"); do
+            "$W/decide_bench" rate "$map" "$W/big/$set.addrs" "$DECIDE_SECS" >"$W/rate" || die "decide_bench failed"
+            d=$(awk '$1 == "decide" { print $2 }' "$W/rate")
+            b=$(awk '$1 == "bare" { print $2 }' "$W/rate")
+            echo "$d $b" >>"$W/rates"
+        done
+        read -r med lo hi <<<"$(awk '{ print $2 / $1 }' "$W/rates" | stats)"
+        d=$(awk '{ print $1 }' "$W/rates" | stats | cut -d' ' -f1)
+        r=$(awk -v a="$di" -v b="$bi" 'BEGIN { printf "%.2f", a / b }')
+        row "decide, $ROSTER members, $set: instructions/address (decisions/s: ${d%.*})" \
+            "$((bi / n))" "$((di / n))" "$r" "time ratio $med ($lo..$hi)" "<= 1.5" \
+            "$(verdict "$r" "<=" 1.5)"
+    done
+}
+
+# ---------------------------------------------------------------------------
+# 3. regex rules: 50 match rules, the last one matching
+
+regex_bench() {
+    local out rx ex
+    : >"$W/regex.rates"
+    for _ in $(seq "$PAIRS"); do
+        rx=$("$W/decide_bench" rate "$W/big/regex.cdb" "$W/big/regex.addrs" "$DECIDE_SECS" | awk '$1 == "decide" { print $2 }')
+        ex=$("$W/decide_bench" rate "$W/big/regex.cdb" "$W/big/exact.addrs" "$DECIDE_SECS" | awk '$1 == "decide" { print $2 }')
+        echo "$rx $ex" >>"$W/regex.rates"
+    done
+    rx=$(awk '{ print $1 }' "$W/regex.rates" | stats | cut -d' ' -f1)
+    ex=$(awk '{ print $2 }' "$W/regex.rates" | stats | cut -d' ' -f1)
+    read -r out lo hi <<<"$(awk '{ print $1 / $2 }' "$W/regex.rates" | stats)"
+    row "regex: 50 match rules, the last matching: decisions/s (baseline: exact member)" \
+        "${ex%.*}/s" "${rx%.*}/s" "$out" "$lo..$hi" ">= 1000000/s" "$(verdict "$rx" ">=" 1000000)"
+}
+
+# ---------------------------------------------------------------------------
+# 4. compiling a large roster, against tinycdb's own cdb -c
+
+compile_bench() {
+    local i t m rt rm lo hi
+    "$DEPTMAP" dump "$W/big/a.cdb" | perl -ne 'chomp; my ($k, $v) = split /\t/, $_, 2;
+        printf "+%d,%d:%s->%s\n", length $k, length $v, $k, $v;
+        END { print "\n" }' >"$W/big/records.cdbmake"
+    : >"$W/compile.times"
+    for i in $(seq "$PAIRS"); do
+        /usr/bin/time -f '%e %M' -o "$W/t1" "$DEPTMAP" compile -o "$W/big/c.cdb" "$W/big/a.rules" ||
+            die "deptmap compile failed"
+        /usr/bin/time -f '%e %M' -o "$W/t2" cdb -c "$W/big/c2.cdb" <"$W/big/records.cdbmake" ||
+            die "cdb -c failed"
+        echo "$(cat "$W/t1") $(cat "$W/t2")" >>"$W/compile.times"
+    done
+    t=$(awk '{ print $1 }' "$W/compile.times" | stats | cut -d' ' -f1)
+    m=$(awk '{ print $2 }' "$W/compile.times" | stats | cut -d' ' -f1)
+    read -r rt lo hi <<<"$(awk '{ print ($3 > 0 ? $1 / $3 : 0) }' "$W/compile.times" | stats)"
+    row "compile $ROSTER-member roster: wall time (deptmap compile vs cdb -c)" \
+        "$(awk '{ print $3 }' "$W/compile.times" | stats | cut -d' ' -f1)s" "${t}s" "$rt" "$lo..$hi" \
+        "<= 1.2" "$(verdict "$rt" "<=" 1.2)"
+    read -r rm lo hi <<<"$(awk '{ print $2 / $4 }' "$W/compile.times" | stats)"
+    row "compile $ROSTER-member roster: peak memory" \
+        "$(awk '{ print $4 }' "$W/compile.times" | stats | cut -d' ' -f1 | cut -d. -f1) KB" \
+        "${m%.*} KB" "$rm" "$lo..$hi" "-" "-"
+}
+
+# ---------------------------------------------------------------------------
+# 5. reloading a large map while mail flows
+
+reload_bench() {
+    local log=$W/milter-unix/log port conf sent failed before msgs lat lo hi
+    eval "port=\$PORT_unix conf=\$CONF_unix"
+    msgs=$((RELOADS * 150))
+    ln -f "$W/big/a.cdb" "$W/map.new" && mv -f "$W/map.new" "$W/departments.cdb"
+    python3 - "$log" 0 "$W" <<'PY' >/dev/null || die "the large map did not load"
+import sys, time, re
+log, deadline = sys.argv[1], time.time() + 20
+while time.time() < deadline:
+    if re.search(r"map: loaded \S+ generation=\d+ records=[1-9]\d{3,}", open(log).read()):
+        sys.exit(0)
+    time.sleep(0.01)
+sys.exit(1)
+PY
+    before=$(grep -c 'status=sent' "$W/unix/pf/maillog")
+    smtp-source -s "$SESSIONS" -m "$msgs" -f bench@example.net \
+        -t alice@sales.example.com "127.0.0.1:$port" 2>"$W/reload-source.err" &
+    local src=$!
+    python3 - "$log" "$RELOADS" "$W" >"$W/reload.ms" <<'PY'
+import os, re, sys, time
+log, n, w = sys.argv[1], int(sys.argv[2]), sys.argv[3]
+def generation():
+    gens = re.findall(r"map: loaded .* generation=(\d+)", open(log).read())
+    return int(gens[-1]) if gens else 0
+for i in range(n):
+    src = "%s/big/%s.cdb" % (w, "b" if i % 2 == 0 else "a")
+    want = generation() + 1
+    os.link(src, w + "/map.new")
+    t0 = time.perf_counter()
+    os.rename(w + "/map.new", w + "/departments.cdb")
+    while generation() < want and time.perf_counter() - t0 < 5:
+        time.sleep(0.0005)
+    print("%.2f" % ((time.perf_counter() - t0) * 1000))
+    time.sleep(0.2)
+PY
+    wait "$src"
+    drain "$conf"
+    sent=$(( $(grep -c 'status=sent' "$W/unix/pf/maillog") - before ))
+    failed=$(( msgs - sent ))
+    read -r lat lo hi <<<"$(stats <"$W/reload.ms")"
+    row "reload $ROSTER-entry map x$RELOADS under load: ms from rename to new generation" \
+        "-" "${lat} ms" "-" "$lo..$hi ms" "< 50 ms" "$(verdict "$hi" "<=" 50)"
+    row "reload x$RELOADS under load: messages failed of $msgs" "-" "$failed" "-" "-" \
+        "0" "$( [ "$failed" = 0 ] && echo yes || echo no)"
+}
+
+# ---------------------------------------------------------------------------
+# output
+
+table() {
+    local fmt='%-78s  %-12s  %-12s  %-6s  %-26s  %-12s  %s\n'
+    printf "$fmt" work baseline deptmilter ratio spread goal met
+    while IFS=$'\t' read -r a b c d e f g; do
+        printf "$fmt" "$a" "$b" "$c" "$d" "$e" "$f" "$g"
+    done <"$ROWS"
+}
+
+chart() {
+    command -v gnuplot >/dev/null || { echo "(no gnuplot: no chart)"; return 0; }
+    awk '{ print $2, $3 }' "$W/e2e.times" | sort -k1,1 | awk '
+        { s[$1] = s[$1] " " $2 } END { for (k in s) print k, s[k] }' >"$W/e2e.dat"
+    gnuplot <<EOT 2>/dev/null || echo "(gnuplot failed: no chart)"
+set terminal png size 800,480
+set output "$OUT/bench-e2e.png"
+set title "Postfix accept time for $MSGS messages, $SESSIONS sessions (each dot: one run)"
+set ylabel "seconds"
+set xtics ("no milter" 0, "deptmilter unix" 1, "deptmilter inet" 2, "virtual_alias_maps" 3)
+set xrange [-0.5:3.5]
+set yrange [0:*]
+set key off
+plot "< awk '\$2==\"none\"{print 0,\$3} \$2==\"unix\"{print 1,\$3} \$2==\"inet\"{print 2,\$3} \$2==\"virtual\"{print 3,\$3}' $W/e2e.times" with points pt 7 ps 1.5
+EOT
+}
+
+report() {
+    {
+        echo "# deptmilter benchmarks"
+        echo
+        echo "Written by \`make bench\` (tests/bench/run.sh) on $(date -u '+%Y-%m-%d %H:%M UTC');"
+        echo "every figure below was measured in that run.  Ratios compare with a"
+        echo "baseline measured in the same run, alternating; spread is min..max."
+        echo
+        echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo),"
+        echo "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);"
+        echo "Postfix $(postconf -h mail_version), deptmilter built with the Makefile's flags."
+        echo
+        echo "Commands: smtp-source -s $SESSIONS -m $MSGS -t alice@sales.example.com against"
+        echo "private Postfix instances relaying to smtp-sink ($PAIRS rounds of: no milter,"
+        echo "deptmilter unix, deptmilter inet, virtual_alias_maps); decide_bench"
+        echo "(tests/bench/decide_bench.c) for decisions, under valgrind --tool=callgrind"
+        echo "for instructions; /usr/bin/time for deptmap compile and cdb -c."
+        echo
+        echo "| work | baseline | deptmilter | ratio | spread | goal | met |"
+        echo "|---|---|---|---|---|---|---|"
+        sed 's/\t/ | /g; s/^/| /; s/$/ |/' "$ROWS"
+        echo
+        [ -f "$OUT/bench-e2e.png" ] && echo "![end to end](bench-e2e.png)" && echo
+        [ -f "$top/tests/bench/NOTES.md" ] && cat "$top/tests/bench/NOTES.md"
+    } >"$OUT/BENCHMARKS.md"
+}
+
+: >"$ROWS"
+e2e
+big_setup
+decide_bench
+regex_bench
+compile_bench
+reload_bench
+table
+if [ "$SMOKE" != 1 ]; then
+    chart
+fi
+report
+echo "bench: $(wc -l <"$ROWS") rows measured; written to $OUT/BENCHMARKS.md"
