@@ -25,7 +25,7 @@ LIB_OBJS = rewrite/address.o rewrite/domain.o rewrite/decide.o rewrite/text.o \
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
-	       milter/daemon.o milter/control.o
+	       milter/daemon.o milter/control.o milter/tcp.o
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/pattern.bin
@@ -100,3 +100,76 @@ clean:
 	      tests/unit/*.bin tests/fuzz/*.bin
 
 .PHONY: all check clean deps demo bench install uninstall fuzz
+
+# ---- install, uninstall, man page lint, package test ---------------------
+# Programs and man pages go under PREFIX; the example configuration goes to
+# SYSCONFDIR/deptmilter (default /etc/deptmilter, whatever PREFIX is: that
+# is where deptmilter and deptmap look by default) and never replaces a
+# file that is there.  The systemd unit and tmpfiles.d entry go where
+# systemd looks for them under PREFIX (/usr/local/lib/... is searched too).
+SBINDIR		?= $(PREFIX)/sbin
+MANDIR		?= $(PREFIX)/share/man
+DOCDIR		?= $(PREFIX)/share/doc/deptmilter
+SYSCONFDIR	?= /etc
+SYSTEMDUNITDIR	?= $(PREFIX)/lib/systemd/system
+TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
+MAN5 = man/deptmilter.conf.5 man/departments.rules.5
+MAN8 = man/deptmilter.8 man/deptmap.8
+ETC_FILES = deptmilter.conf departments.rules sales.txt
+DOC_FILES = README INSTALL postfix/main.cf.snippet
+
+# mandoc: check-man; debhelper: package-test (dpkg-dev comes with build-essential)
+DEB_PKGS += mandoc debhelper
+
+install: all
+	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
+	    $(DESTDIR)$(DOCDIR)/examples $(DESTDIR)$(SYSCONFDIR)/deptmilter \
+	    $(DESTDIR)$(SYSTEMDUNITDIR) $(DESTDIR)$(TMPFILESDIR)
+	install -m 0755 deptmilter deptmap $(DESTDIR)$(SBINDIR)/
+	install -m 0644 $(MAN5) $(DESTDIR)$(MANDIR)/man5/
+	install -m 0644 $(MAN8) $(DESTDIR)$(MANDIR)/man8/
+	install -m 0644 $(DOC_FILES) $(DESTDIR)$(DOCDIR)/
+	install -m 0644 $(ETC_FILES:%=examples/%) $(DESTDIR)$(DOCDIR)/examples/
+	sed 's|/usr/sbin/|$(SBINDIR)/|g' contrib/systemd/deptmilter.service \
+	    >$(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service
+	install -m 0644 contrib/systemd/deptmilter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
+	@for f in $(ETC_FILES); do \
+	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \
+	    if [ -e "$$t" ]; then echo "kept $$t (the example is in $(DOCDIR)/examples)"; \
+	    else echo "install -m 0644 examples/$$f $$t"; install -m 0644 examples/$$f "$$t" || exit 1; fi; \
+	done
+
+# The configuration stays unless it is still the unchanged example.
+uninstall:
+	rm -f $(DESTDIR)$(SBINDIR)/deptmilter $(DESTDIR)$(SBINDIR)/deptmap \
+	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
+	rm -rf $(DESTDIR)$(DOCDIR)
+	@for f in $(ETC_FILES); do \
+	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \
+	    if [ ! -e "$$t" ]; then :; \
+	    elif cmp -s "examples/$$f" "$$t"; then echo "rm -f $$t"; rm -f "$$t"; \
+	    else echo "kept $$t (changed since it was installed)"; fi; \
+	done
+	-@rmdir $(DESTDIR)$(SYSCONFDIR)/deptmilter 2>/dev/null; true
+
+# Every man page through mandoc's linter (down to its style hints) and
+# man-db's groff warnings; any message is a failure, except mandoc's
+# look-ups of the pages named by .Xr, whose answer depends on what this
+# machine has installed and indexed.
+check-man: $(MAN5) $(MAN8)
+	@command -v mandoc >/dev/null || { echo "check-man: mandoc is missing (make deps)"; exit 1; }
+	@out=$$(mandoc -T lint -W style $(MAN5) $(MAN8) 2>&1 | \
+		grep -v -e 'STYLE: referenced manual not found' -e 'mandoc.db'; \
+	    for m in $(MAN5) $(MAN8); do \
+		LC_ALL=C.UTF-8 MANWIDTH=80 man --warnings -E UTF-8 -l $$m 2>&1 >/dev/null; \
+	    done); \
+	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
+	echo "check-man: $(words $(MAN5) $(MAN8)) man pages, no warnings"
+
+# Build the .deb, install it with dpkg -i, check it, purge it (root).
+package-test: deps
+	prove --exec bash tests/package-test.sh
+
+.PHONY: check-man package-test

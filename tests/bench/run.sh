@@ -19,10 +19,14 @@ set -o pipefail
 
 SMOKE=${SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
-    PAIRS=1 MSGS=100 SESSIONS=5 ROSTER=20000 DECIDE_SECS=0.2 RELOADS=3 CALLGRIND_N=2000
+    set -- 1 100 5 20000 0.2 3 2000
 else
-    PAIRS=5 MSGS=2000 SESSIONS=20 ROSTER=1000000 DECIDE_SECS=1 RELOADS=20 CALLGRIND_N=20000
+    set -- 5 2000 20 1000000 1 20 20000
 fi
+# each can be set from the environment, e.g. PAIRS=2 MSGS=500 make bench
+PAIRS=${PAIRS:-$1} MSGS=${MSGS:-$2} SESSIONS=${SESSIONS:-$3} ROSTER=${ROSTER:-$4}
+DECIDE_SECS=${DECIDE_SECS:-$5} RELOADS=${RELOADS:-$6} CALLGRIND_N=${CALLGRIND_N:-$7}
+ONLY=${ONLY:-e2e decide regex compile reload}
 DEPTMAP=$top/deptmap
 DEPTMILTER=$top/deptmilter
 
@@ -417,12 +421,15 @@ report() {
 }
 
 : >"$ROWS"
-e2e
-big_setup
-decide_bench
-regex_bench
-compile_bench
-reload_bench
+only() { [[ " $ONLY " == *" $1 "* ]]; }
+only e2e && e2e
+if only decide || only regex || only compile || only reload; then
+    big_setup
+fi
+only decide && decide_bench
+only regex && regex_bench
+only compile && compile_bench
+only reload && { only e2e || e2e_setup; } && reload_bench
 table
 if [ "$SMOKE" != 1 ]; then
     chart
