@@ -89,7 +89,11 @@ static char *bare_addr(const char *arg)
     return (strdup(arg));
 }
 
-/* cb_negotiate - ask for MAIL, RCPT and connect only; declare our actions */
+/* cb_negotiate - ask for MAIL, RCPT and connect only; declare our actions
+ *
+ * Connect and MAIL FROM never change what happens to a message, so where
+ * the MTA allows it they get no reply: Postfix then does not wait for us
+ * twice per message.  A failure there is answered at the first RCPT. */
 static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 			             unsigned long f2, unsigned long f3,
 			             unsigned long *pf0, unsigned long *pf1,
@@ -98,8 +102,8 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     const unsigned long actions = SMFIF_ADDRCPT | SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT;
     const unsigned long off = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOBODY
     | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+    struct conn *conn;
 
-    (void) ctx;
     (void) f2;
     (void) f3;
     if ((f0 & actions) != actions) {
@@ -110,6 +114,11 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     *pf0 = actions;
     *pf1 = f1 & off;
+    if ((f1 & (SMFIP_NR_CONN | SMFIP_NR_MAIL)) == (SMFIP_NR_CONN | SMFIP_NR_MAIL)
+	&& (conn = get_conn(ctx)) != 0) {
+	*pf1 |= SMFIP_NR_CONN | SMFIP_NR_MAIL;
+	conn->no_reply = 1;
+    }
     *pf2 = 0;
     *pf3 = 0;
     return (SMFIS_CONTINUE);
@@ -124,7 +133,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 
     if ((conn = get_conn(ctx)) == 0) {
 	log_msg(LOG_ERR, "error: out of memory at connect");
-	return (SMFIS_TEMPFAIL);
+	return (SMFIS_TEMPFAIL);		/* no_reply is only ever set in conn */
     }
     if (host && *host && *host != '[')	/* "[addr]": name unknown */
 	snprintf(conn->host, sizeof(conn->host), "%s", host);
@@ -135,7 +144,7 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
     if (src == 0 || inet_ntop(sa->sa_family, src, conn->addr,
 			      sizeof(conn->addr)) == 0)
 	strcpy(conn->addr, "unknown");
-    return (SMFIS_CONTINUE);
+    return (conn->no_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 }
 
 /* cb_envfrom - start a message on the current map generation */
@@ -150,13 +159,13 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
 	goto nomem;
     if (conn->msg->gen == 0) {
 	log_msg(LOG_ERR, "error: no map in service");
-	msg_free(conn);
-	return (SMFIS_TEMPFAIL);
+	msg_free(conn);				/* RCPT will tempfail */
+	return (conn->no_reply ? SMFIS_NOREPLY : SMFIS_TEMPFAIL);
     }
-    return (SMFIS_CONTINUE);
+    return (conn->no_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 nomem:
     log_msg(LOG_ERR, "error: out of memory at MAIL FROM");
-    return (SMFIS_TEMPFAIL);
+    return (conn && conn->no_reply ? SMFIS_NOREPLY : SMFIS_TEMPFAIL);
 }
 
 /* keep_orcpt - whether a client's ORCPT value can be passed on as is */

@@ -42,6 +42,7 @@ struct conn {
     char    host[CONN_HOST_MAX];	/* raw; escape when logging */
     char    addr[CONN_ADDR_MAX];
     struct msg *msg;
+    int     no_reply;			/* SMFIP_NR_CONN and NR_MAIL agreed */
 };
 
 struct msg *msg_new(const char *from);

@@ -60,7 +60,7 @@ mt() {
     ok "$rc" "$name" || diag "$out"
 }
 
-mt "negotiates MAIL, RCPT and connect only; add-with-parameters and delete actions" '
+mt "negotiates MAIL, RCPT and connect only, no reply to connect and MAIL; add-with-parameters and delete actions" '
 conn = open()
 for _, o in ipairs({SMFIP_NOHELO, SMFIP_NOHDRS, SMFIP_NOBODY, SMFIP_NOEOH, SMFIP_NOUNKNOWN, SMFIP_NODATA}) do
     if not mt.test_option(conn, o) then error("option not requested: " .. o) end
@@ -68,6 +68,10 @@ end
 for _, o in ipairs({SMFIP_NOMAIL, SMFIP_NORCPT, SMFIP_NOCONNECT}) do
     if mt.test_option(conn, o) then error("step switched off: " .. o) end
 end
+for _, o in ipairs({SMFIP_NR_CONN, SMFIP_NR_MAIL}) do
+    if not mt.test_option(conn, o) then error("no-reply not requested: " .. o) end
+end
+if mt.test_option(conn, SMFIP_NR_RCPT) then error("RCPT must get a reply") end
 for _, a in ipairs({SMFIF_ADDRCPT_PAR, SMFIF_DELRCPT}) do
     if not mt.test_action(conn, a) then error("action not declared: " .. a) end
 end
@@ -124,7 +128,7 @@ import sys
 from mtclient import Milter
 m = Milter(sys.argv[1])
 m.negotiate()
-assert m.connect("client.test", "192.0.2.7") == "c"
+assert m.connect("client.test", "192.0.2.7") is None    # no reply agreed
 $2
 m.close()
 PY
@@ -134,7 +138,7 @@ PY
 }
 
 py "added recipients carry ORCPT (xtext) and the client's NOTIFY" '
-assert m.mail("<s@example.net>") == ("c", b"")
+assert m.mail("<s@example.net>") == (None, b"")
 m.macro("R", {"i": "CCCC3"})
 assert m.rcpt("<alice+x=y@sales.example.com>", "NOTIFY=SUCCESS,FAILURE")[0] == "c"
 eom = m.eom()
@@ -144,7 +148,7 @@ assert ("2", ["<alice+x=y@example.com>", "ORCPT=rfc822;alice+2Bx+3Dy@sales.examp
 '
 
 py "a target reached twice is added once, with the first ORCPT" '
-assert m.mail("<s@example.net>")[0] == "c"
+assert m.mail("<s@example.net>")[0] is None
 assert m.rcpt("<info@sales.example.com>")[0] == "c"
 assert m.rcpt("<alice@sales.example.com>")[0] == "c"
 assert m.rcpt("<bob@example.com>")[0] == "c"
@@ -156,7 +160,7 @@ assert dels == ["<alice@sales.example.com>", "<info@sales.example.com>"], eom
 '
 
 py "NUL in an RCPT argument: no crash, the pieces are separate arguments" '
-assert m.mail("<s@example.net>")[0] == "c"
+assert m.mail("<s@example.net>")[0] is None
 assert m.rcpt("<nobody@sales.example.com>\0NOTIFY=NEVER")[0] == "y"
 assert m.rcpt("<bo\0b@sales.example.com>")[0] == "c"
 assert m.rcpt("\0")[0] in "cy"
@@ -167,7 +171,7 @@ assert ("2", ["<bob@example.com>", "ORCPT=rfc822;bob@sales.example.com NOTIFY=NE
 
 py "64 KB addresses in MAIL and RCPT: no crash" '
 big = "a" * 65000
-assert m.mail("<" + big + "@example.net>")[0] == "c"
+assert m.mail("<" + big + "@example.net>")[0] is None
 assert m.rcpt("<" + big + "@sales.example.com>")[0] in "cy"
 assert m.rcpt("<nobody@sales.example.com>")[0] == "y"
 assert m.rcpt("<alice@sales.example.com>", "ORCPT=rfc822;" + "b" * 64000)[0] == "c"
@@ -180,7 +184,7 @@ like "$(milter_log_lines 'reject: .*from=<aaaa' | tail -1)" 'from=<a+\.\.\.> to=
 is "$(awk 'length > 8192' "$MILTER_LOG" | wc -l)" 0 "no log line longer than 8 KB"
 
 py "1,000 recipients in one message: 1,000 deletes and adds, in order" '
-assert m.mail("<s@example.net>")[0] == "c"
+assert m.mail("<s@example.net>")[0] is None
 m.macro("R", {"i": "BBBB2"})
 for i in range(1000):
     assert m.rcpt("<alice+%d@sales.example.com>" % i)[0] == "c"

@@ -6,9 +6,11 @@ and its eom_check() does not see recipients added with parameters
 
     m = Milter("/path/to.sock")            # or ("127.0.0.1", port)
     m.negotiate()                          # -> (version, actions, steps)
-    m.connect("client.test", "192.0.2.7")  # -> reply code, e.g. "c"
+    m.connect("client.test", "192.0.2.7")  # -> reply code, e.g. "c"; None
+                                           #    when no reply was agreed
     m.macro("R", {"i": "QID1"})
-    m.mail("<s@example.net>")              # -> ("c", b"")
+    m.mail("<s@example.net>")              # -> ("c", b""); (None, b"")
+                                           #    when no reply was agreed
     m.rcpt("<alice@sales.example.com>", "NOTIFY=NEVER")  # -> (code, data)
     m.eom()                                # -> [(code, [fields...]), ...]
     m.abort(); m.close()
@@ -22,6 +24,8 @@ import struct
 SMFI_VERSION = 6
 ALL_ACTIONS = 0x1FF
 ALL_STEPS = 0x1FFFFF
+SMFIP_NR_CONN = 0x1000
+SMFIP_NR_MAIL = 0x4000
 
 
 def _b(s):
@@ -39,6 +43,8 @@ class Milter:
 
     def send(self, cmd, data=b""):
         self.s.sendall(struct.pack(">I", len(data) + 1) + _b(cmd) + data)
+
+    steps = 0                              # as agreed at negotiation
 
     def _read(self, n):
         buf = b""
@@ -59,11 +65,14 @@ class Milter:
         cmd, data = self.read()
         if cmd != "O":
             return cmd, None, None
-        return struct.unpack(">III", data[:12])
+        version, actions, self.steps = struct.unpack(">III", data[:12])
+        return version, actions, self.steps
 
     def connect(self, host, addr):
         self.send("C", _b(host) + b"\0" + b"4" + struct.pack(">H", 25)
                   + _b(addr) + b"\0")
+        if self.steps & SMFIP_NR_CONN:
+            return None
         return self.read()[0]
 
     def macro(self, stage, pairs):
@@ -77,6 +86,9 @@ class Milter:
         return self.read()
 
     def mail(self, *args):
+        if self.steps & SMFIP_NR_MAIL:
+            self.send("M", b"".join(_b(a) + b"\0" for a in args))
+            return None, b""
         return self._args("M", args)
 
     def rcpt(self, *args):
