@@ -32,7 +32,9 @@ UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
-	   libidn2-dev libmilter-dev postfix postfix-cdb swaks
+	   libidn2-dev libmilter-dev postfix postfix-cdb swaks miltertest \
+	   python3 valgrind time
+BENCH_PKGS = gnuplot-nox
 
 all: deptmap deptmilter
 
@@ -55,8 +57,9 @@ tests/unit/%.bin: tests/unit/%.c tests/unit/tap.h libdept.a
 
 $(LIB_OBJS) $(DEPTMAP_OBJS): rewrite/*.h maps/*.h
 
-deps:
-	@missing=""; for p in $(DEB_PKGS); do \
+# install_pkgs - install the Debian packages in $(1) that are missing
+define install_pkgs
+	@missing=""; for p in $(1); do \
 	    dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || missing="$$missing $$p"; \
 	done; \
 	if [ -z "$$missing" ]; then exit 0; fi; \
@@ -67,10 +70,27 @@ deps:
 	echo "installing:$$missing"; \
 	export DEBIAN_FRONTEND=noninteractive; \
 	apt-get update -qq && apt-get install -y -qq $$missing >/dev/null
+endef
+
+deps:
+	$(call install_pkgs,$(DEB_PKGS))
+
+bench-deps: deps
+	$(call install_pkgs,$(BENCH_PKGS))
 
 check: deps
 	$(MAKE) all $(UNIT_TESTS)
 	prove --exec "" $(UNIT_TESTS) tests/*.t
+
+
+# make bench: deptmilter against its baselines, BENCHMARKS.md and a chart;
+# bench-smoke: the same code on small inputs (tests/bench-smoke.t runs it
+# in check; it asserts that every row was measured, not how fast)
+bench: bench-deps all
+	bash tests/bench/run.sh
+
+bench-smoke: all
+	SMOKE=1 bash tests/bench/run.sh
 
 # libFuzzer targets (clang): make fuzz FUZZ_SECONDS=N runs each for N seconds
 FUZZ_SECONDS ?= 60
@@ -99,7 +119,7 @@ clean:
 	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \
 	      tests/unit/*.bin tests/fuzz/*.bin
 
-.PHONY: all check clean deps demo bench install uninstall fuzz
+.PHONY: all check clean deps bench-deps demo bench bench-smoke install uninstall fuzz
 
 # ---- install, uninstall, man page lint, package test ---------------------
 # Programs and man pages go under PREFIX; the example configuration goes to

@@ -436,3 +436,5 @@ if [ "$SMOKE" != 1 ]; then
 fi
 report
 echo "bench: $(wc -l <"$ROWS") rows measured; written to $OUT/BENCHMARKS.md"
+# every row has a measured figure (a row left empty means a step failed)
+! awk -F'\t' '$3 == "" || $3 == "s" || $3 ~ /^ ?(ms|KB|\/s)$/' "$ROWS" | grep -q .

@@ -1,0 +1,25 @@
+#!/bin/bash
+# make bench-smoke inside make check: the benchmark's own code, run on small
+# inputs, so that it never rots.  It proves that every row was measured,
+# not how fast anything is (timed tests on shared machines prove nothing).
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/tap.sh"
+. "$here/lib/postfix.sh"
+
+pf_require || skip_all "needs root, postfix and smtp-sink"
+[ -x "$here/../deptmilter" ] || skip_all "deptmilter not built"
+plan 4
+tmpdir_make
+SMOKE=1 BENCH_OUT=$TEST_TMP bash "$here/bench/run.sh" >"$TEST_TMP/out" 2>&1
+ok $? "bench-smoke runs to the end" || diag "$(tail -20 "$TEST_TMP/out")"
+rows=$(grep -c '^| ' "$TEST_TMP/BENCHMARKS.md" 2>/dev/null)
+is "$rows" 14 "BENCHMARKS.md has the header and the 13 measured rows"
+for w in "e2e: deptmilter over unix" "e2e: deptmilter over inet" "virtual_alias_maps" \
+    "decide, 20000 members, hit-ext" "regex: 50 match rules" "compile 20000-member" \
+    "reload 20000-entry map"; do
+    grep -q "$w" "$TEST_TMP/BENCHMARKS.md" || missing="$missing [$w]"
+done
+ok "$([ -z "$missing" ]; echo $?)" "every kind of row is there" || diag "missing:$missing"
+grep -q '^| reload x3 under load: messages failed of 450 | - | [0-9]' "$TEST_TMP/BENCHMARKS.md"
+ok $? "the reload row counts the messages that failed"
