@@ -38,24 +38,25 @@ static const unsigned char ldh_lower[256] = {
 static int ascii_name(const char *in, size_t n, char *buf, size_t len)
 {
     const unsigned char *p = (const unsigned char *) in;
-    size_t  i, label = 0;
+    size_t  i, start = 0;			/* where the current label starts */
     unsigned char c;
 
     if (n == 0 || n > 253 || n >= len)
 	return -1;
     for (i = 0; i < n; i++) {
 	if ((c = ldh_lower[p[i]]) != 0) {
-	    if (++label > 63)
-		return -1;
-	} else if (p[i] == '.' && label > 0) {
-	    c = '.';
-	    label = 0;
-	} else
+	    buf[i] = c;
+	    continue;
+	}
+	if (p[i] != '.')
 	    return p[i] >= 0x80 ? -2 : -1;
-	buf[i] = c;
+	if (i == start || i - start > 63)
+	    return -1;
+	buf[i] = '.';
+	start = i + 1;
     }
     buf[n] = 0;
-    return label > 0 ? 0 : -1;
+    return (n == start || n - start > 63) ? -1 : 0;
 }
 
 /* idn_name - the A-label form of a name with non-ASCII bytes */

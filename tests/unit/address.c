@@ -91,6 +91,19 @@ int     main(void)
     ok(domain_normalise("bücher.example", dom, sizeof(dom)) == 0
        && strcmp(dom, "xn--bcher-kva.example") == 0, "U-label becomes A-label");
     ok(domain_normalise("a b.example", dom, sizeof(dom)) < 0, "blank in domain refused");
+    {
+	char    name[80];
+
+	memset(name, 'a', 63);
+	strcpy(name + 63, ".example");
+	ok(domain_normalise(name, dom, sizeof(dom)) == 0, "63-character label accepted");
+	memset(name, 'a', 64);
+	strcpy(name + 64, ".example");
+	ok(domain_normalise(name, dom, sizeof(dom)) < 0, "64-character label refused");
+	ok(domain_normalise("example.", dom, sizeof(dom)) == 0
+	   && domain_normalise("example..", dom, sizeof(dom)) < 0
+	   && domain_normalise(".example", dom, sizeof(dom)) < 0, "empty labels refused");
+    }
     ok(domain_to_unicode("xn--bcher-kva.example", dom, sizeof(dom)) == 0
        && strcmp(dom, "bücher.example") == 0, "A-label shown as U-label");
     return done();
