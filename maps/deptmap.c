@@ -325,6 +325,7 @@ static int cmd_domains(int argc, char **argv)
     return 0;
 }
 
+/* main - run one deptmap command */
 int     main(int argc, char **argv)
 {
     static const struct {
