@@ -274,11 +274,21 @@ static char *one_word(struct parse *p, const char *kw, char *rest)
     return w;
 }
 
+/* set_once - a setting of the defaults or of a department, given once */
+static void set_once(struct parse *p, char **slot, const char *value,
+		             const char *what)
+{
+    if (*slot) {
+	perr(p, "%s set twice", what);
+	return;
+    }
+    *slot = xstrdup(value);
+}
+
 /* kw_canonical - canonical DOMAIN */
 static void kw_canonical(struct parse *p, char *rest)
 {
     char   *w, dom[ADDR_DOMAIN_MAX + 1];
-    char  **slot;
 
     if ((w = one_word(p, "canonical", rest)) == 0)
 	return;
@@ -286,18 +296,14 @@ static void kw_canonical(struct parse *p, char *rest)
 	perr(p, "invalid domain \"%s\"", w);
 	return;
     }
-    slot = p->dept ? &p->dept->canonical : &p->r->canonical;
-    if (*slot) {
-	perr(p, "canonical domain set twice");
-	return;
-    }
-    *slot = xstrdup(dom);
+    set_once(p, p->dept ? &p->dept->canonical : &p->r->canonical, dom,
+	     "canonical domain");
 }
 
 /* kw_delimiter - delimiter CHARS */
 static void kw_delimiter(struct parse *p, char *rest)
 {
-    char   *w, **slot;
+    char   *w;
     const char *c;
 
     if ((w = one_word(p, "delimiter", rest)) == 0)
@@ -314,12 +320,8 @@ static void kw_delimiter(struct parse *p, char *rest)
 	perr(p, "more than 32 delimiter characters");
 	return;
     }
-    slot = p->dept ? &p->dept->delimiters : &p->r->delimiters;
-    if (*slot) {
-	perr(p, "delimiter set twice");
-	return;
-    }
-    *slot = xstrdup(w);
+    set_once(p, p->dept ? &p->dept->delimiters : &p->r->delimiters, w,
+	     "delimiter");
 }
 
 /* kw_case_sensitive - case-sensitive (no argument) */
