@@ -187,6 +187,20 @@ int     daemon_socket(const struct config *cf)
     return (path ? socket_owner(path, cf) : 0);
 }
 
+/* daemon_check - for -t: what daemon_socket and daemon_drop will need */
+int     daemon_check(const struct config *cf)
+{
+    const char *path = unix_path(cf->socket);
+
+    if (path && check_dir(path) < 0)
+	return (-1);
+    if (*cf->user && getpwnam(cf->user) == 0) {
+	log_msg(LOG_ERR, "fatal: user %s: no such user", cf->user);
+	return (-1);
+    }
+    return (0);
+}
+
 /* daemon_drop - become the run-time user for good */
 int     daemon_drop(const char *user)
 {

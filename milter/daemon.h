@@ -9,8 +9,9 @@
  * daemon_socket() creates the libmilter socket (after smfi_register) with
  * the configured mode and, for a unix socket as root, owner "user" and
  * group "postfix" when that group exists.  daemon_drop() gives up root:
- * supplementary groups, gid, uid, each checked.  Every function returns 0,
- * or -1 after logging why.
+ * supplementary groups, gid, uid, each checked.  daemon_check() checks,
+ * for -t, that the socket's directory and the user exist.  Every function
+ * returns 0, or -1 after logging why.
  */
 #include "milter/config.h"
 
@@ -19,6 +20,7 @@ void    daemon_ready(void);
 int     daemon_pid_file(const char *path);
 void    daemon_pid_remove(const char *path);
 int     daemon_socket(const struct config *cf);
+int     daemon_check(const struct config *cf);
 int     daemon_drop(const char *user);
 
 #endif

@@ -6,7 +6,7 @@
  * file and create the socket as root, drop groups, gid and uid, block
  * SIGUSR1 and SIGUSR2, start the control thread, serve (smfi_main).
  * libmilter stops on SIGHUP and SIGTERM.  -t stops after the map: exit 0
- * when config and map are fine.  Exit 1 on any startup error, 2 on usage.
+ * when config and map are fine and the socket directory and user exist.  Exit 1 on any startup error, 2 on usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -130,8 +130,9 @@ int     main(int argc, char **argv)
     if (load(&opt, &cf) < 0)
 	return (1);
     if (opt.test_only) {
+	rc = daemon_check(&cf) < 0;
 	gen_shutdown();
-	return (0);
+	return (rc);
     }
     if (start(&opt, &cf) < 0)
 	goto out;

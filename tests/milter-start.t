@@ -11,7 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 milter_require
 [ "$(id -u)" = 0 ] || skip_all "needs root (socket owner, user change)"
 
-plan 20
+plan 22
 
 tmpdir_make
 milter_map "$TEST_TMP"
@@ -32,6 +32,14 @@ printf 'map = %s\nsyslog_level = info\n' "$MILTER_MAP" >"$TEST_TMP/unknown.conf"
 out=$("$MILTER_BIN" -t -c "$TEST_TMP/unknown.conf" 2>&1); rc=$?
 is "$rc/$out" "1/$TEST_TMP/unknown.conf:2: unknown key \"syslog_level\"" \
     "unknown key is an error"
+
+milter_conf "$TEST_TMP" "unix:$TEST_TMP/nonexistent/deptmilter.sock"
+out=$("$MILTER_BIN" -t -c "$MILTER_CONF" 2>&1); rc=$?
+is "$rc/$out" "1/fatal: socket directory $TEST_TMP/nonexistent: No such file or directory" \
+    "-t checks that the socket's directory exists"
+milter_conf "$TEST_TMP" "unix:$sock" user=nosuchuser
+out=$("$MILTER_BIN" -t -c "$MILTER_CONF" 2>&1); rc=$?
+is "$rc/$out" "1/fatal: user nosuchuser: no such user" "-t checks that the user exists"
 
 milter_conf "$TEST_TMP" "unix:$sock" map="$TEST_TMP/missing.cdb"
 out=$("$MILTER_BIN" -t -c "$MILTER_CONF" 2>&1); rc=$?
