@@ -9,6 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 pf_require || skip_all "needs root, postfix and smtp-sink"
 [ -x "$here/../deptmilter" ] || skip_all "deptmilter not built"
+# valgrind cannot run sanitizer builds, and their speed means nothing
+[ "${SANITIZE:-}" = 1 ] && skip_all "a benchmark has no meaning on a sanitizer build"
 plan 4
 tmpdir_make
 SMOKE=1 BENCH_OUT=$TEST_TMP bash "$here/bench/run.sh" >"$TEST_TMP/out" 2>&1
