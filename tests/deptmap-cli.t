@@ -9,45 +9,13 @@
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
-# --- self-contained TAP -----------------------------------------------------
-T_N=0 T_FAIL=0
-ok() {
-    local st=$1; shift
-    T_N=$((T_N + 1)) T_TODO=
-    if [ "$st" = 0 ]; then echo "ok $T_N - $*"; return 0; fi
-    echo "not ok $T_N - $*"
-    T_FAIL=$((T_FAIL + 1))
-    return 1
-}
-# tok STATUS TODO-REASON NAME: like ok, marked TODO when a reason is given
-tok() {
-    local st=$1 todo=$2; shift 2
-    if [ -z "$todo" ]; then ok "$st" "$@"; return; fi
-    T_N=$((T_N + 1)) T_TODO=1
-    if [ "$st" = 0 ]; then echo "ok $T_N - $* # TODO $todo"; return 0; fi
-    echo "not ok $T_N - $* # TODO $todo"
-    return 1
-}
-# diag: on stderr, or on stdout (shown by prove -v only) after a TODO test
-diag() {
-    if [ -n "$T_TODO" ]; then printf '%s\n' "$@" | sed 's/^/# /'
-    else printf '%s\n' "$@" | sed 's/^/# /' >&2; fi
-}
-# is GOT WANT NAME
-is() {
-    local got=$1 want=$2; shift 2
-    [ "$got" == "$want" ]
-    ok $? "$@" || diag "$(diff -u <(printf '%s\n' "$want") <(printf '%s\n' "$got") | tail -n +3)"
-}
-finish() { echo "1..$T_N"; exit $((T_FAIL > 254 ? 254 : T_FAIL)); }
+. tests/lib/tap.sh
 
 if [ ! -x ./deptmap ]; then
-    echo "1..0 # SKIP ./deptmap not built (make deptmap)"
-    exit 0
+    skip_all "./deptmap not built (make deptmap)"
 fi
 DEPTMAP=$ROOT/deptmap
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/deptmap-cli.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
+tmpdir_make TMP || exit 1
 TAB=$'\t'
 
 # run CMD...: sets RC, OUT (stdout) and ERR (stderr)
@@ -277,4 +245,4 @@ run "$DEPTMAP" query -m "$TMP/idn.cdb" anna@bücher.example anna@xn--bcher-kva.e
 is "$(cut -f2- <<<"$OUT" | sort -u)" "REWRITE${TAB}anna@xn--mller-kva.example${TAB}rule=idn.rules:4" \
     "query: an IDN department matches in both forms"
 
-finish
+done_testing

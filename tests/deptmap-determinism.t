@@ -23,26 +23,13 @@
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
-# --- self-contained TAP -----------------------------------------------------
-T_N=0 T_FAIL=0
-ok() {
-    local st=$1; shift
-    T_N=$((T_N + 1))
-    if [ "$st" = 0 ]; then echo "ok $T_N - $*"; return 0; fi
-    echo "not ok $T_N - $*"
-    T_FAIL=$((T_FAIL + 1))
-    return 1
-}
-diag() { printf '%s\n' "$@" | sed 's/^/# /' >&2; }
-finish() { echo "1..$T_N"; exit $((T_FAIL > 254 ? 254 : T_FAIL)); }
+. tests/lib/tap.sh
 
 if [ ! -x ./deptmap ]; then
-    echo "1..0 # SKIP ./deptmap not built (make deptmap)"
-    exit 0
+    skip_all "./deptmap not built (make deptmap)"
 fi
 DEPTMAP=$ROOT/deptmap
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/deptmap-determinism.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
+tmpdir_make TMP || exit 1
 mkdir "$TMP/a" "$TMP/b" "$TMP/c" "$TMP/d" "$TMP/copy"
 ln -s "$ROOT/tests/golden" "$TMP/link"
 cp -p tests/golden/* "$TMP/copy/"
@@ -145,4 +132,4 @@ ok $? "match rules keep their file order" || diag "$(cat "$TMP/pat")"
 diff <(cut -f1-3 "$TMP/q1") <(cut -f1-3 "$TMP/q2") >"$TMP/diff"
 ok $? "lines reordered: the same decisions (address, action, detail)" || diag "$(cat "$TMP/diff")"
 
-finish
+done_testing

@@ -20,38 +20,12 @@
 
 cd "$(dirname "$0")/.." || exit 1
 
-# --- self-contained TAP -----------------------------------------------------
-T_N=0 T_FAIL=0
-ok() {
-    local st=$1; shift
-    T_N=$((T_N + 1)) T_TODO=
-    if [ "$st" = 0 ]; then echo "ok $T_N - $*"; return 0; fi
-    echo "not ok $T_N - $*"
-    T_FAIL=$((T_FAIL + 1))
-    return 1
-}
-# tok STATUS TODO-REASON NAME: like ok, marked TODO when a reason is given
-tok() {
-    local st=$1 todo=$2; shift 2
-    if [ -z "$todo" ]; then ok "$st" "$@"; return; fi
-    T_N=$((T_N + 1)) T_TODO=1
-    if [ "$st" = 0 ]; then echo "ok $T_N - $* # TODO $todo"; return 0; fi
-    echo "not ok $T_N - $* # TODO $todo"
-    return 1
-}
-# diag: on stderr, or on stdout (shown by prove -v only) after a TODO test
-diag() {
-    if [ -n "$T_TODO" ]; then printf '%s\n' "$@" | sed 's/^/# /'
-    else printf '%s\n' "$@" | sed 's/^/# /' >&2; fi
-}
-finish() { echo "1..$T_N"; exit $((T_FAIL > 254 ? 254 : T_FAIL)); }
+. tests/lib/tap.sh
 
 if [ ! -x ./deptmap ]; then
-    echo "1..0 # SKIP ./deptmap not built (make deptmap)"
-    exit 0
+    skip_all "./deptmap not built (make deptmap)"
 fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/deptmap-errors.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
+tmpdir_make TMP || exit 1
 
 # Only the message is wrong (exit status and map handling are right).
 # Cases whose message is known wrong (none at present): NAME="reason".
@@ -80,19 +54,19 @@ for rules in tests/errors/*.rules; do
     # compile
     ./deptmap compile -o "$map" "$rules" >"$TMP/out" 2>"$TMP/err"
     rc=$?
-    tok $((rc != 1)) "$tall" "$name: compile exits 1" || diag "exit status $rc"
+    todo_ok $((rc != 1)) "$tall" "$name: compile exits 1" || diag "exit status $rc"
     if [ -f "$want" ]; then
         cmp -s "$TMP/err" "$want"
         st=$?
     else
         st=1
     fi
-    tok "$st" "$tmsg" "$name: compile stderr is exactly $name.err" ||
+    todo_ok "$st" "$tmsg" "$name: compile stderr is exactly $name.err" ||
         diag "$(diff -u "$want" "$TMP/err" 2>&1)"
     ok $(($(wc -c <"$TMP/out") != 0)) "$name: compile prints nothing on stdout" ||
         diag "$(cat "$TMP/out")"
     cmp -s "$map" "$TMP/good.cdb"
-    tok $? "$tall" "$name: the map already at the output path is unchanged"
+    todo_ok $? "$tall" "$name: the map already at the output path is unchanged"
     left=$(cd "$out" && ls -A | grep -vx "$name.cdb")
     ok $([ -z "$left" ]; echo $?) "$name: no temporary file left next to the output" ||
         diag "left: $left"
@@ -100,10 +74,10 @@ for rules in tests/errors/*.rules; do
     # check
     ./deptmap check "$rules" >"$TMP/out" 2>"$TMP/err"
     rc=$?
-    tok $((rc != 1 || $(wc -c <"$TMP/out") != 0)) "$tall" \
+    todo_ok $((rc != 1 || $(wc -c <"$TMP/out") != 0)) "$tall" \
         "$name: check exits 1, nothing on stdout" || diag "exit status $rc"
     cmp -s "$TMP/err" "$want"
-    tok $? "$tmsg" "$name: check stderr is exactly $name.err" ||
+    todo_ok $? "$tmsg" "$name: check stderr is exactly $name.err" ||
         diag "$(diff -u "$want" "$TMP/err" 2>&1)"
 done
 ok $((ncases < 30)) "at least 30 bad rules files ($ncases)"
@@ -126,4 +100,4 @@ ok $? "a good compile replaces the map"
 ok $(($(ls -A "$TMP/replace" | wc -l) != 1)) "a good compile leaves only the map in the directory" ||
     diag "$(ls -A "$TMP/replace")"
 
-finish
+done_testing

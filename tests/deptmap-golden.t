@@ -19,37 +19,12 @@
 
 cd "$(dirname "$0")/.." || exit 1
 
-# --- self-contained TAP -----------------------------------------------------
-T_N=0 T_FAIL=0
-ok() {
-    local st=$1; shift
-    T_N=$((T_N + 1)) T_TODO=
-    if [ "$st" = 0 ]; then echo "ok $T_N - $*"; return 0; fi
-    echo "not ok $T_N - $*"
-    T_FAIL=$((T_FAIL + 1))
-    return 1
-}
-# tok STATUS TODO-REASON NAME: like ok, marked TODO when a reason is given
-tok() {
-    local st=$1 todo=$2; shift 2
-    if [ -z "$todo" ]; then ok "$st" "$@"; return; fi
-    T_N=$((T_N + 1)) T_TODO=1
-    if [ "$st" = 0 ]; then echo "ok $T_N - $* # TODO $todo"
-    else echo "not ok $T_N - $* # TODO $todo"; fi
-}
-# diag: on stderr, or on stdout (shown by prove -v only) after a TODO test
-diag() {
-    if [ -n "$T_TODO" ]; then printf '%s\n' "$@" | sed 's/^/# /'
-    else printf '%s\n' "$@" | sed 's/^/# /' >&2; fi
-}
-finish() { echo "1..$T_N"; exit $((T_FAIL > 254 ? 254 : T_FAIL)); }
+. tests/lib/tap.sh
 
 if [ ! -x ./deptmap ]; then
-    echo "1..0 # SKIP ./deptmap not built (make deptmap)"
-    exit 0
+    skip_all "./deptmap not built (make deptmap)"
 fi
-TMP=$(mktemp -d "${TMPDIR:-/tmp}/deptmap-golden.XXXXXX") || exit 1
-trap 'rm -rf "$TMP"' EXIT
+tmpdir_make TMP || exit 1
 
 # Cases where the program is known wrong; the .ref holds the right answer.
 declare -A TODO=(
@@ -114,7 +89,7 @@ for rules in tests/golden/*.rules; do
     ./deptmap dump "$map" >"$TMP/dump" 2>"$TMP/err"
     cmp -s "$TMP/dump" "$ref"
     st=$?
-    tok "$st" "$todo" "$name: dump matches $name.ref"
+    todo_ok "$st" "$todo" "$name: dump matches $name.ref"
     [ "$st" = 0 ] || diag "$(diff -u "$ref" "$TMP/dump")" "$(cat "$TMP/err")"
 
     digest_check <"$TMP/dump" 2>"$TMP/err"
@@ -129,4 +104,4 @@ for ref in tests/golden/*.ref; do
         diag "$(cat "$TMP/err")"
 done
 
-finish
+done_testing
