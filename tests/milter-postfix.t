@@ -8,20 +8,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/postfix.sh"
 . "$here/lib/milter.sh"
 
-milter_require
-pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
-command -v swaks >/dev/null || skip_all "needs swaks"
+milter_postfix_require
 
 plan 26
 
-tmpdir_make
-read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
-milter_map "$TEST_TMP"
-sock=$TEST_TMP/deptmilter.sock
-milter_conf "$TEST_TMP" "unix:$sock"
-milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
-milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
-    || bail_out "Postfix did not start"
+milter_postfix_up
 
 # deliver FROM RCPTS... -- send one message, wait for it, then empty the
 # sink.  Sets OUT (the swaks dialogue), QID and GOT (the sink's recipients).

@@ -9,20 +9,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/postfix.sh"
 . "$here/lib/milter.sh"
 
-milter_require
-pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
-command -v swaks >/dev/null || skip_all "needs swaks"
+milter_postfix_require
 
 plan 13
 
-tmpdir_make
-read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
-milter_map "$TEST_TMP"
-sock=$TEST_TMP/deptmilter.sock
-milter_conf "$TEST_TMP" "unix:$sock"
-milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
-milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
-    || bail_out "Postfix did not start"
+milter_postfix_up
 
 # rcpt_reply ADDR -- the server's last reply to RCPT TO:<ADDR>
 rcpt_reply() {

@@ -28,6 +28,14 @@
 #       appended VERBATIM, then DIR/deptmilter-site.cf which sets only the
 #       snippet's two placeholders: deptmilter_socket = POSTFIX_SOCKET and
 #       deptmilter_domains = DIR/domains (from deptmap domains).
+#   milter_postfix_require
+#       skip_all unless deptmilter, deptmap, Postfix (as root) and swaks
+#       are there.
+#   milter_postfix_up [KEY=VALUE...]
+#       the usual start of a test: TEST_TMP, SMTPD_PORT and SINK_PORT, the
+#       default map, deptmilter on the unix socket $sock with the given
+#       config lines, and Postfix attached to it; bails out when either
+#       does not start.
 #   smtp_send FROM RCPT[,RCPT...] [SWAKS-ARGS...]
 #       swaks to the private Postfix; prints the whole dialogue.
 
@@ -133,6 +141,23 @@ EOT
     sink_start "$dir" "$sink_port" || return 1
     pf_start "$dir" "$smtpd_port" "$sink_port" \
         "$MILTER_TOP/postfix/main.cf.snippet" "$dir/deptmilter-site.cf"
+}
+
+milter_postfix_require() {
+    milter_require
+    pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
+    command -v swaks >/dev/null || skip_all "needs swaks"
+}
+
+milter_postfix_up() {
+    tmpdir_make || bail_out "no temporary folder"
+    read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
+    milter_map "$TEST_TMP" || bail_out "the test map did not compile"
+    sock=$TEST_TMP/deptmilter.sock
+    milter_conf "$TEST_TMP" "unix:$sock" "$@"
+    milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
+    milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
+        || bail_out "Postfix did not start"
 }
 
 smtp_send() {
