@@ -185,18 +185,39 @@ static int add_targets(struct recs *rs, const struct rules *r, const struct rule
     return 0;
 }
 
-/* add_entries - one addr: record per member and alias */
+/* join - a new string made of n pieces; its length in *len */
+static char *join(size_t *len, size_t n, const char **piece)
+{
+    size_t  i, at = 0, total = 0;
+    char   *s;
+
+    for (i = 0; i < n; i++)
+	total += strlen(piece[i]);
+    if ((s = malloc(total + 1)) == 0)
+	return 0;
+    for (i = 0; i < n; i++) {
+	memcpy(s + at, piece[i], strlen(piece[i]));
+	at += strlen(piece[i]);
+    }
+    s[at] = 0;
+    *len = at;
+    return s;
+}
+
+/* add_entries - one addr: record per member and alias (no stdio: a
+ * roster can have a million of them) */
 static void add_entries(struct recs *rs, const struct rules *r, const struct rule_dept *d)
 {
     const struct rule_entry *e;
-    size_t  i, klen, vlen;
-    char   *key, *val;
+    size_t  i, klen = 0, vlen = 0;
+    char   *key, *val, line[24];
     struct rec *rec;
 
     for (i = 0; i < d->nentries && !rs->nomem; i++) {
 	e = d->entries + i;
-	key = strf(&klen, "addr:%s:%s", d->domain, e->key);
-	val = strf(&vlen, "rule=%s:%ld", e->src->recorded, e->line);
+	key = join(&klen, 4, (const char *[]) {"addr:", d->domain, ":", e->key});
+	snprintf(line, sizeof(line), ":%ld", e->line);
+	val = join(&vlen, 3, (const char *[]) {"rule=", e->src->recorded, line});
 	if (val && add_targets(rs, r, d, &val, &vlen, e->targets, e->ntargets) < 0) {
 	    free(val);
 	    val = 0;
