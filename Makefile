@@ -78,10 +78,46 @@ deps:
 bench-deps: deps
 	$(call install_pkgs,$(BENCH_PKGS))
 
+# check: every test; with SANITIZE=1 everything built with ASan + UBSan.
+# Without SANITIZE, first the man pages (mandoc lint), the unit tests
+# under valgrind and the concurrent reload tests against a ThreadSanitizer
+# build of deptmilter (neither goes with ASan); then every test, prove's
+# summary last.  CHECK_JOBS tests run at once (prove -j).
+CHECK_JOBS ?= 2
 check: deps
 	$(MAKE) all $(UNIT_TESTS)
-	prove --exec "" $(UNIT_TESTS) tests/*.t
+ifneq ($(SANITIZE),1)
+	$(MAKE) check-man valgrind tsan-check
+endif
+	prove -j$(CHECK_JOBS) --exec "" $(UNIT_TESTS) tests/*.t
 
+# The unit tests under valgrind memcheck: any error or definite leak fails.
+VALGRIND = valgrind -q --error-exitcode=1 --leak-check=full \
+	   --errors-for-leak-kinds=definite,indirect --suppressions=tests/valgrind.supp
+valgrind: $(UNIT_TESTS)
+	@for t in $(UNIT_TESTS); do \
+	    $(VALGRIND) $$t >/dev/null 2>tests/unit/valgrind.out || \
+		{ cat tests/unit/valgrind.out; echo "valgrind: $$t FAILED"; exit 1; }; \
+	done; rm -f tests/unit/valgrind.out; echo "valgrind: $(words $(UNIT_TESTS)) unit tests clean"
+
+# deptmilter built with clang -fsanitize=thread, and the tests that reload
+# the map under concurrent load run against it; any report fails.
+TSAN_BIN = tests/tmp/deptmilter-tsan
+TSAN_DIR = tests/tmp/tsan
+TSAN_TESTS = tests/fault-reload-under-load.t tests/milter-reload.t
+$(TSAN_BIN): $(MILTER_OBJS:.o=.c) $(LIB_OBJS:.o=.c) milter/*.h rewrite/*.h maps/*.h
+	@mkdir -p tests/tmp
+	clang -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=thread $(PKG_CFLAGS) -o $@ \
+	    $(MILTER_OBJS:.o=.c) $(LIB_OBJS:.o=.c) $(PKG_LIBS) $(MILTER_LIBS) -lpthread
+tsan-check: $(TSAN_BIN) deptmap
+	@rm -rf $(TSAN_DIR) && mkdir -p $(TSAN_DIR) && chmod 1777 $(TSAN_DIR)
+	TSAN_OPTIONS="log_path=$(CURDIR)/$(TSAN_DIR)/report suppressions=$(CURDIR)/tests/tsan.supp" \
+	    MILTER_BIN=$(CURDIR)/$(TSAN_BIN) \
+	    LOAD_MESSAGES=2000 prove $(TSAN_TESTS)
+	@if ls $(TSAN_DIR)/report* >/dev/null 2>&1; then \
+	    cat $(TSAN_DIR)/report*; echo "ThreadSanitizer: races reported"; exit 1; fi; \
+	echo "ThreadSanitizer: no report"
+.PHONY: valgrind tsan-check
 
 # make bench: deptmilter against its baselines, BENCHMARKS.md and a chart;
 # bench-smoke: the same code on small inputs (tests/bench-smoke.t runs it
@@ -118,6 +154,7 @@ demo: deps all
 clean:
 	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \
 	      tests/unit/*.bin tests/fuzz/*.bin
+	rm -rf tests/tmp
 
 .PHONY: all check clean deps bench-deps demo bench bench-smoke install uninstall fuzz
 

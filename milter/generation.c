@@ -5,13 +5,22 @@
  * reference count; map_close() runs outside it.  The identity of the file
  * last tried (loaded or refused) is kept so that a bad file is reported
  * once, not every second, and tried again when it changes.
+ *
+ * A generation maps a private, sealed copy of the file (a memfd), never
+ * the file itself: a map file truncated or rewritten in place ("cp new.cdb
+ * departments.cdb") would otherwise change under the lookups, which then
+ * read zeros (a member rejected) or die of SIGBUS.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
+#include <sys/sendfile.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include "milter/generation.h"
 #include "milter/log.h"
@@ -21,6 +30,7 @@ struct file_id {
     dev_t   dev;
     ino_t   ino;
     struct timespec mtim;
+    struct timespec ctim;		/* chmod of a refused file: try again */
     off_t   size;
 };
 
@@ -39,6 +49,7 @@ static void file_id_of(const struct stat *st, struct file_id *id)
     id->dev = st->st_dev;
     id->ino = st->st_ino;
     id->mtim = st->st_mtim;
+    id->ctim = st->st_ctim;
     id->size = st->st_size;
 }
 
@@ -51,25 +62,82 @@ static int file_id_same(const struct file_id *a, const struct file_id *b)
 	return (1);
     return (a->dev == b->dev && a->ino == b->ino && a->size == b->size
 	    && a->mtim.tv_sec == b->mtim.tv_sec
-	    && a->mtim.tv_nsec == b->mtim.tv_nsec);
+	    && a->mtim.tv_nsec == b->mtim.tv_nsec
+	    && a->ctim.tv_sec == b->ctim.tv_sec
+	    && a->ctim.tv_nsec == b->ctim.tv_nsec);
 }
 
-/* gen_load - open the map file as a new generation, or fill err */
+/* copy_all - copy size bytes of a file to another descriptor, in the
+ * kernel (sendfile); -1 with errno */
+static int copy_all(int from, int to, off_t size)
+{
+    off_t   at = 0;
+    ssize_t n;
+
+    while (at < size) {
+	if ((n = sendfile(to, from, &at, (size_t) (size - at))) < 0) {
+	    if (errno == EINTR)
+		continue;
+	    return (-1);
+	}
+	if (n == 0) {				/* shorter than it said */
+	    errno = EIO;
+	    return (-1);
+	}
+    }
+    return (0);
+}
+
+/* open_copy - a sealed in-memory copy of the map file, or -1 and err */
+static int open_copy(struct file_id *id, char *err, size_t errlen)
+{
+    struct stat before, after;
+    int     fd, mfd = -1, ret = -1;
+
+    if ((fd = open(gen_path, O_RDONLY | O_CLOEXEC)) < 0) {
+	snprintf(err, errlen, "%s", strerror(errno));
+	return (-1);
+    }
+    if (fstat(fd, &before) < 0
+	|| (mfd = memfd_create("deptmilter-map", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0
+	|| copy_all(fd, mfd, before.st_size) < 0 || fstat(fd, &after) < 0) {
+	snprintf(err, errlen, "%s", strerror(errno));
+	goto out;
+    }
+    if (after.st_size != before.st_size
+	|| after.st_mtim.tv_sec != before.st_mtim.tv_sec
+	|| after.st_mtim.tv_nsec != before.st_mtim.tv_nsec) {
+	snprintf(err, errlen, "the file changed while it was read");
+	goto out;
+    }
+    (void) fcntl(mfd, F_ADD_SEALS, F_SEAL_SHRINK | F_SEAL_GROW | F_SEAL_WRITE
+		 | F_SEAL_SEAL);
+    file_id_of(&before, id);
+    ret = mfd;
+out:
+    if (ret < 0 && mfd >= 0)
+	close(mfd);
+    close(fd);
+    return (ret);
+}
+
+/* gen_load - a private copy of the map file as a new generation, or err */
 static struct gen *gen_load(char *err, size_t errlen)
 {
     struct gen *gen;
-    struct stat st;
+    struct file_id id;
+    int     fd;
 
     if ((gen = calloc(1, sizeof(*gen))) == 0) {
 	snprintf(err, errlen, "%s", strerror(errno));
 	return (0);
     }
-    if (map_open(gen_path, &gen->map, err, errlen) != 0) {
+    if ((fd = open_copy(&id, err, errlen)) < 0
+	|| map_open_fd(fd, &gen->map, err, errlen) != 0) {
 	free(gen);
 	return (0);
     }
-    if (fstat(gen->map->fd, &st) == 0)		/* what was really loaded */
-	file_id_of(&st, &gen_tried);
+    gen_tried = id;				/* what was really loaded */
     gen->refs = 1;				/* the current pointer's */
     gen->generation = ++gen_last;
     return (gen);

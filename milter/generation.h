@@ -12,8 +12,10 @@
  *
  * gen_init() loads the first map; failure there is fatal to the caller.
  * gen_announce() logs "map: loaded ..." for it once the log is open.
- * gen_check() reloads when the file changed (device, inode, mtime or size)
- * or when force is set (SIGUSR1); a map that fails to load leaves the
+ * Each generation maps its own in-memory copy of the file, so a file
+ * changed in place later cannot touch the maps in service.
+ * gen_check() reloads when the file changed (device, inode, mtime, ctime
+ * or size) or when force is set (SIGUSR1); a map that fails to load leaves the
  * current generation in service and is logged.  gen_check() is called from
  * one thread only.  The on_load hook hears every map put in service.
  */
