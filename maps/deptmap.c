@@ -224,18 +224,10 @@ static int cmd_query(int argc, char **argv)
     return ret;
 }
 
-/* The records of a map, for dump. */
-struct dumped {
-    char   *key;
-    unsigned klen;
-    char   *val;
-    unsigned vlen;
-};
-
 /* dumped_cmp - by key bytes */
 static int dumped_cmp(const void *a, const void *b)
 {
-    const struct dumped *x = a, *y = b;
+    const struct map_record *x = a, *y = b;
     int     c = memcmp(x->key, y->key, x->klen < y->klen ? x->klen : y->klen);
 
     return c ? c : (x->klen > y->klen) - (x->klen < y->klen);
@@ -262,9 +254,9 @@ static void print_escaped(const char *s, size_t n)
 static int cmd_dump(int argc, char **argv)
 {
     struct map *map;
-    struct dumped *v = 0, *nv;
+    struct map_record *v = 0, *nv;
     size_t  n = 0, cap = 0, i;
-    unsigned pos;
+    unsigned pos = 0;
     char    err[256];
 
     if (argc != 2)
@@ -273,8 +265,7 @@ static int cmd_dump(int argc, char **argv)
 	fprintf(stderr, "deptmap: %s: %s\n", argv[1], err);
 	return EXIT_SYSTEM;
     }
-    cdb_seqinit(&pos, &map->cdb);
-    while (cdb_seqnext(&pos, &map->cdb) > 0) {
+    for (;;) {
 	if (n == cap) {
 	    cap = cap ? 2 * cap : 1024;
 	    if ((nv = realloc(v, cap * sizeof(*v))) == 0) {
@@ -285,12 +276,12 @@ static int cmd_dump(int argc, char **argv)
 	    }
 	    v = nv;
 	}
-	v[n].key = (char *) cdb_getkey(&map->cdb);
-	v[n].klen = cdb_keylen(&map->cdb);
-	v[n].val = (char *) cdb_getdata(&map->cdb);
-	v[n++].vlen = cdb_datalen(&map->cdb);
+	if (!map_record_next(map, &pos, v + n))
+	    break;
+	n++;
     }
-    qsort(v, n, sizeof(*v), dumped_cmp);
+    if (n > 1)
+	qsort(v, n, sizeof(*v), dumped_cmp);
     for (i = 0; i < n; i++) {
 	print_escaped(v[i].key, v[i].klen);
 	putchar('\t');

@@ -369,6 +369,26 @@ void    map_close(struct map *map)
     free(map);
 }
 
+/* map_record_next - the record at *pos, bounds checked; 0 at the end, or
+ * at a record that does not fit in the data */
+int     map_record_next(const struct map *map, unsigned *pos, struct map_record *r)
+{
+    const struct cdb *c = &map->cdb;
+    const unsigned char *p;
+    unsigned end = c->cdb_dend, at = *pos ? *pos : 2048;
+
+    if (at < 2048 || at > end || end - at < 8 || (p = cdb_get(c, 8, at)) == 0)
+	return 0;
+    r->klen = cdb_unpack(p);
+    r->vlen = cdb_unpack(p + 4);
+    if (r->klen > end - at - 8 || r->vlen > end - at - 8 - r->klen)
+	return 0;
+    r->key = cdb_get(c, r->klen, at + 8);
+    r->val = cdb_get(c, r->vlen, at + 8 + r->klen);
+    *pos = at + 8 + r->klen + r->vlen;
+    return r->key != 0 && r->val != 0;
+}
+
 /* map_department - the department of a normalised domain, or NULL */
 const struct map_dept *map_department(const struct map *map, const char *domain)
 {

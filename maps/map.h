@@ -13,6 +13,9 @@
  * map_department() finds a department by normalised domain; map_entry()
  * looks up an exact local part; map_match() runs one match rule and gives
  * the capture offsets ($0 .. $npairs-1, -1 for unset) in ovec.
+ * map_record_next() walks every record (pos 0 to start), checking each
+ * length against the data's end: tinycdb's cdb_seqnext() wraps around on
+ * a hostile length and never ends.
  */
 #include <stddef.h>
 #include <cdb.h>
@@ -80,6 +83,16 @@ const struct map_dept *map_department(const struct map *map, const char *domain)
 int     map_entry(const struct map *map, const struct map_dept *dept,
 		  const char *local, size_t len, struct map_value *val);
 int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen);
+
+/* One record, for a walk over all of them (deptmap dump). */
+struct map_record {
+    const char *key;
+    unsigned klen;
+    const char *val;
+    unsigned vlen;
+};
+
+int     map_record_next(const struct map *map, unsigned *pos, struct map_record *r);
 int     map_match(const struct map *map, const struct map_match *m,
 		  const char *local, size_t len, size_t *ovec, size_t npairs);
 

@@ -23,6 +23,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     struct map *map;
     struct decision d;
     char    err[256];
+    struct map_record rec;
     unsigned pos;
     size_t  i;
     int     fd = memfd_create("fuzz", 0);
@@ -45,8 +46,8 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	(void) decide(map, probe, &d, 0, 0);
     }
     decision_free(&d);
-    cdb_seqinit(&pos, &map->cdb);
-    while (cdb_seqnext(&pos, &map->cdb) > 0)
+    pos = 0;
+    while (map_record_next(map, &pos, &rec))
 	 /* walk only */ ;
     map_close(map);
     return 0;
