@@ -313,7 +313,7 @@ static int write_cdb(struct recs *rs, size_t ndepts, int fd)
     uint64_t h = RECORD_DIGEST_INIT;
     size_t  i, mlen;
     char   *meta;
-    int     ret = -1;
+    int     ret = -1, saved;
 
     for (i = 0; i < rs->n; i++) {
 	h = record_digest(h, rs->v[i].key, rs->v[i].klen + 0);
@@ -325,13 +325,17 @@ static int write_cdb(struct recs *rs, size_t ndepts, int fd)
 		RECORD_FORMAT, ndepts, rs->n, h);
     if (meta == 0 || cdb_make_start(&cm, fd) < 0)
 	goto out;
-    if (cdb_make_add(&cm, "meta", 4, meta, mlen) < 0)
-	goto out;
-    for (i = 0; i < rs->n; i++)
-	if (cdb_make_add(&cm, rs->v[i].key, rs->v[i].klen, rs->v[i].val,
-			 rs->v[i].vlen) < 0)
-	    goto out;
-    ret = cdb_make_finish(&cm);
+    ret = cdb_make_add(&cm, "meta", 4, meta, mlen);
+    for (i = 0; i < rs->n && ret == 0; i++)
+	ret = cdb_make_add(&cm, rs->v[i].key, rs->v[i].klen, rs->v[i].val,
+			   rs->v[i].vlen);
+    /* finish frees tinycdb's record lists, also after a failed write */
+    saved = errno;
+    if (ret < 0) {
+	(void) cdb_make_finish(&cm);
+	errno = saved;
+    } else
+	ret = cdb_make_finish(&cm);
 out:
     free(meta);
     return ret;

@@ -2,13 +2,17 @@
  * roster - a members-file (see roster.h)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 #include <sys/stat.h>
 #include "maps/roster.h"
 #include "rewrite/address.h"
 #include "rewrite/text.h"
+
+#define ROSTER_LINE_MAX	65536
 
 /* first_column - the first CSV field of a line, unquoted, trimmed, in place */
 static char *first_column(char *s)
@@ -44,6 +48,11 @@ static void roster_line(struct rules *r, struct rule_dept *d,
 
     if ((size_t) n != strlen(s)) {
 	errs_add(&r->errs, src->shown, line, "NUL byte in line");
+	return;
+    }
+    if (n > ROSTER_LINE_MAX) {
+	errs_add(&r->errs, src->shown, line, "line longer than %d bytes",
+		 ROSTER_LINE_MAX);
 	return;
     }
     if (!text_utf8_valid(s, n)) {
@@ -93,16 +102,24 @@ static FILE *roster_open(struct rules *r, const char *full,
 {
     struct stat st;
     FILE   *fp;
+    int     fd;
 
-    if ((fp = fopen(full, "r")) == 0) {
+    /* O_NONBLOCK: a FIFO must not hang the compiler before fstat says no */
+    if ((fd = open(full, O_RDONLY | O_NONBLOCK | O_CLOEXEC)) < 0) {
 	errs_add(&r->errs, from->shown, line, "cannot read members-file %s: %s",
 		 full, strerror(errno));
 	return 0;
     }
-    if (fstat(fileno(fp), &st) < 0 || !S_ISREG(st.st_mode)) {
+    if (fstat(fd, &st) < 0 || !S_ISREG(st.st_mode)) {
 	errs_add(&r->errs, from->shown, line,
 		 "cannot read members-file %s: not a regular file", full);
-	fclose(fp);
+	close(fd);
+	return 0;
+    }
+    if (fcntl(fd, F_SETFL, 0) < 0 || (fp = fdopen(fd, "r")) == 0) {
+	errs_add(&r->errs, from->shown, line, "cannot read members-file %s: %s",
+		 full, strerror(errno));
+	close(fd);
 	return 0;
     }
     return fp;

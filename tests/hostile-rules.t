@@ -86,8 +86,7 @@ case_ roster-100k 1 'roster-100k.txt:100000: invalid address "x@"'
 # a roster whose only line is 1 MB
 head -c 1048576 /dev/zero | tr '\0' a >roster-mb.txt
 mf roster-mb roster-mb.txt
-case_ roster-mb 1 "roster-mb.txt:1: line longer than 65536 bytes" \
-    "maps/roster.c: no line limit; the error quotes the whole 1 MB name"
+case_ roster-mb 1 "roster-mb.txt:1: line longer than 65536 bytes"
 
 # members-file unreadable by the user running deptmap
 seq -f 'u%g' 10 >roster-0000.txt
@@ -98,8 +97,7 @@ AS=nobody case_ unreadable 1 "unreadable.rules:3: cannot read members-file roste
 # members-file a FIFO (no writer: open() would block)
 mkfifo roster.fifo
 mf fifo roster.fifo
-T=2 case_ fifo 1 "fifo.rules:3: cannot read members-file roster.fifo: not a regular file" \
-    "maps/roster.c: open() of a FIFO blocks for ever (open O_NONBLOCK, then fstat)"
+T=2 case_ fifo 1 "fifo.rules:3: cannot read members-file roster.fifo: not a regular file"
 
 # members-file /dev/zero
 mf dev-zero /dev/zero
