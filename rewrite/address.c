@@ -76,7 +76,7 @@ static int unquote(const char *s, size_t len, struct addr *out)
     }
     out->local[n] = 0;
     out->local_len = n;
-    return n > 0 ? ADDR_OK : ADDR_BAD;
+    return ADDR_OK;				/* "" is a local part too */
 }
 
 /* plain - whether a local part has nothing to unquote */

@@ -315,13 +315,19 @@ int     decide(const struct map *map, const char *rcpt, struct decision *d,
 	               decide_trace_fn trace, void *ctx)
 {
     struct lookup lk;
+    int     r;
 
     decision_reset(d);
     lk.map = map;
     lk.d = d;
     lk.trace = trace;
     lk.ctx = ctx;
-    if (addr_parse(rcpt, &lk.a) != ADDR_OK || lk.a.null_sender) {
+    if ((r = addr_parse(rcpt, &lk.a)) == ADDR_TOOLONG && lk.a.domain[0]
+	&& (d->dept = map_department(map, lk.a.domain)) != 0) {
+	TRACE(&lk, "local part longer than %d bytes: nobody there", ADDR_LOCAL_MAX);
+	return apply_unknown(&lk);
+    }
+    if (r != ADDR_OK || lk.a.null_sender) {
 	TRACE(&lk, "not an address with a domain: pass");
 	return 0;
     }

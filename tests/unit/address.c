@@ -60,6 +60,8 @@ int     main(void)
     ok(addr_parse("<postmaster>", &a) == ADDR_BAD, "no domain: not ours");
     ok(addr_parse("<alice@>", &a) == ADDR_BAD, "empty domain: not ours");
     ok(addr_parse("<@sales.example.com>", &a) == ADDR_BAD, "empty local part: not ours");
+    ok(addr_parse("<\"\"@sales.example.com>", &a) == ADDR_OK && a.local[0] == 0
+       && strcmp(a.domain, "sales.example.com") == 0, "quoted empty local part parses");
     ok(addr_parse("<alice@sales.example.com", &a) == ADDR_BAD, "unbalanced bracket");
     ok(addr_parse("<\"open@sales.example.com>", &a) == ADDR_BAD, "unterminated quote");
     ok(addr_parse("<a@[192.0.2.1]>", &a) == ADDR_BAD, "address literal: not ours");

@@ -131,6 +131,17 @@ int     main(void)
     expect("<\"a b\"@eng.example.com>", "REWRITE \"a b\"@example.org x:13", "quoted local part requoted");
     expect("<@r1,@r2:bob@sales.example.com>", "REWRITE bob@example.com x:4", "source route dropped");
     expect("<bob@sales.example.com.>", "REWRITE bob@example.com x:4", "trailing dot in domain");
+    expect("<\"\"@sales.example.com>", "REJECT 550 5.1.1 No such person in Sales x:10",
+	   "empty quoted local part: the unknown policy");
+    {
+	char    big[1200];
+
+	memset(big, 'x', sizeof(big));
+	big[0] = '<';
+	strcpy(big + 1100, "@sales.example.com>");
+	expect(big, "REJECT 550 5.1.1 No such person in Sales x:10",
+	       "local part too long for any member: the unknown policy");
+    }
     map_close(map);
     return done();
 }
