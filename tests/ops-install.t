@@ -50,8 +50,12 @@ is "$(sed -n 's/^Exec[A-Za-z]*=//p' "$dest/usr/local/lib/systemd/system/deptmilt
 ok $? "the installed example rules compile (with their roster)" || cat "$TEST_TMP/compile.err" >&2
 
 # deptmilter -t on the installed example configuration, its map pointed
-# at the one just compiled (the other paths are the system's)
-sed "s|^map = .*|map = $TEST_TMP/example.cdb|" "$dest/etc/deptmilter/deptmilter.conf" \
+# at the one just compiled and its socket into the test's folder, as user
+# nobody: the system user and the socket directory under the Postfix spool
+# are made by the package (tests/package-test.sh), not by make install
+sed -e "s|^map = .*|map = $TEST_TMP/example.cdb|" \
+    -e "s|^socket = unix:.*|socket = unix:$TEST_TMP/deptmilter.sock|" \
+    -e "s|^user = .*|user = nobody|" "$dest/etc/deptmilter/deptmilter.conf" \
     >"$TEST_TMP/deptmilter.conf"
 out=$("$dest/usr/local/sbin/deptmilter" -t -c "$TEST_TMP/deptmilter.conf" 2>&1)
 ok $? "deptmilter -t passes on the installed example configuration" || diag "$out"
