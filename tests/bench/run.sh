@@ -134,6 +134,12 @@ e2e_setup() {
     read -r INET_PORT <<<"$(free_port 1)"
     milter unix "unix:$W/deptmilter.sock"
     milter inet "inet:$INET_PORT@127.0.0.1"
+    cc -O2 -o "$W/null_milter" "$top/tests/bench/null_milter.c" $(pkg-config --libs milter) \
+        -lpthread || die "cannot build null_milter"
+    (umask 0; exec "$W/null_milter" "unix:$W/null.sock") &
+    cleanup_add "kill $! 2>/dev/null"
+    printf 'deptmilter_socket = unix:%s\ndeptmilter_domains = %s\n' \
+        "$W/null.sock" "$W/domains" >"$W/site-null.cf"
     printf 'deptmilter_socket = unix:%s\ndeptmilter_domains = %s\n' \
         "$W/deptmilter.sock" "$W/domains" >"$W/site-unix.cf"
     printf 'deptmilter_socket = inet:127.0.0.1:%s\ndeptmilter_domains = %s\n' \
@@ -142,6 +148,7 @@ e2e_setup() {
     instance none "$W/plain.cf"
     instance unix "$top/postfix/main.cf.snippet" "$W/site-unix.cf"
     instance inet "$top/postfix/main.cf.snippet" "$W/site-inet.cf"
+    instance null "$top/postfix/main.cf.snippet" "$W/site-null.cf"
     # the same rewrite done by Postfix itself
     printf 'alice@sales.example.com alice@example.com\n' >"$W/virtual.map"
     postmap -c "$CONF_none" cdb:"$W/virtual.map" || die "postmap failed"
@@ -190,7 +197,14 @@ e2e_rows() {
     read -r r lo hi <<<"$(e2e_ratio unix virtual)"
     row "e2e: deptmilter (unix) against virtual_alias_maps" "-" "-" "$r" "$lo..$hi" \
         "<= 1.05" "$(verdict "$r" "<=" 1.05)"
-    for name in none unix inet virtual; do
+    med=$(awk '$2 == "null" { print $3 }' "$W/e2e.times" | stats | cut -d' ' -f1)
+    read -r r lo hi <<<"$(e2e_ratio null none)"
+    row "e2e: a libmilter filter that does nothing (unix), same steps" "${base}s" "${med}s" \
+        "$r" "$lo..$hi" "what the protocol costs" "-"
+    read -r r lo hi <<<"$(e2e_ratio unix null)"
+    row "e2e: deptmilter (unix) against that filter" "-" "-" "$r" "$lo..$hi" \
+        "what deptmilter adds" "-"
+    for name in none unix inet virtual null; do
         [ -s "$W/source-$name.err" ] && { echo "smtp-source errors ($name):"; head -3 "$W/source-$name.err"; }
     done
 }
@@ -381,15 +395,15 @@ chart() {
     awk '{ print $2, $3 }' "$W/e2e.times" | sort -k1,1 | awk '
         { s[$1] = s[$1] " " $2 } END { for (k in s) print k, s[k] }' >"$W/e2e.dat"
     gnuplot <<EOT 2>/dev/null || echo "(gnuplot failed: no chart)"
-set terminal png size 800,480
+set terminal png size 900,480 noenhanced
 set output "$OUT/bench-e2e.png"
 set title "Postfix accept time for $MSGS messages, $SESSIONS sessions (each dot: one run)"
 set ylabel "seconds"
-set xtics ("no milter" 0, "deptmilter unix" 1, "deptmilter inet" 2, "virtual_alias_maps" 3)
-set xrange [-0.5:3.5]
+set xtics ("no milter" 0, "deptmilter unix" 1, "deptmilter inet" 2, "virtual_alias_maps" 3, "null filter" 4)
+set xrange [-0.5:4.5]
 set yrange [0:*]
 set key off
-plot "< awk '\$2==\"none\"{print 0,\$3} \$2==\"unix\"{print 1,\$3} \$2==\"inet\"{print 2,\$3} \$2==\"virtual\"{print 3,\$3}' $W/e2e.times" with points pt 7 ps 1.5
+plot "< awk '\$2==\"none\"{print 0,\$3} \$2==\"unix\"{print 1,\$3} \$2==\"inet\"{print 2,\$3} \$2==\"virtual\"{print 3,\$3} \$2==\"null\"{print 4,\$3}' $W/e2e.times" with points pt 7 ps 1.5
 EOT
 }
 
@@ -407,7 +421,8 @@ report() {
         echo
         echo "Commands: smtp-source -s $SESSIONS -m $MSGS -t alice@sales.example.com against"
         echo "private Postfix instances relaying to smtp-sink ($PAIRS rounds of: no milter,"
-        echo "deptmilter unix, deptmilter inet, virtual_alias_maps); decide_bench"
+        echo "deptmilter unix, deptmilter inet, virtual_alias_maps, a libmilter filter"
+        echo "that does nothing: tests/bench/null_milter.c); decide_bench"
         echo "(tests/bench/decide_bench.c) for decisions, under valgrind --tool=callgrind"
         echo "for instructions; /usr/bin/time for deptmap compile and cdb -c."
         echo
