@@ -250,14 +250,6 @@ static void add_matches(struct recs *rs, const struct rule_dept *d)
     }
 }
 
-/* policy_name - the word for an unknown policy */
-static const char *policy_name(enum unknown_policy p)
-{
-    static const char *names[] = {"reject", "pass", "redirect", "tempfail"};
-
-    return names[p];
-}
-
 /* add_dept - the dept: and index: records of one department */
 static void add_dept(struct recs *rs, const struct rules *r, const struct rule_dept *d,
 		             size_t index)
@@ -279,7 +271,7 @@ static void add_dept(struct recs *rs, const struct rules *r, const struct rule_d
     val = strf(&vlen, "canonical=%s\tdelimiter=%s\tcase=%s\tall=%s\tunknown=%s"
 		  "\tunknown-rule=%s\tcode=%s\tdsn=%s\tredirect=%s\tmatches=%zu"
 		  "\ttext=%s", d->canonical, d->delimiters,
-		  d->case_exact ? "exact" : "fold", all, policy_name(d->unknown),
+		  d->case_exact ? "exact" : "fold", all, map_policy_name(d->unknown),
 		  unk, d->code, d->dsn, redirect, d->nmatches, d->text ? d->text : "");
     recs_add(rs, key, klen, val, vlen);
     key = strf(&klen, "index:%zu", index);
@@ -577,16 +569,6 @@ out:
     return ret;
 }
 
-/* dir_of - the directory of a path, "." when it has none */
-static char *dir_of(const char *path)
-{
-    const char *slash = strrchr(path, '/');
-
-    if (slash == 0)
-	return strdup(".");
-    return strndup(path, slash == path ? 1 : (size_t) (slash - path));
-}
-
 /* temp_path - "DIR/.BASE.XXXXXX" next to the output */
 static char *temp_path(const char *out)
 {
@@ -651,7 +633,7 @@ static int give_name(int fd, char *tmp)
  */
 static int write_atomic(struct rules *r, const char *out, struct errs *errs)
 {
-    char   *tmp = temp_path(out), *dir = dir_of(out);
+    char   *tmp = temp_path(out), *dir = rules_dir_of(out);
     int     fd = -1, ret = COMPILE_SYSTEM, named = 0, linked = 0, saved;
 
     if (tmp == 0 || dir == 0 || (fd = open_output(dir, tmp, &named)) < 0) {

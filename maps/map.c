@@ -98,18 +98,25 @@ static long field_ulong(const struct map_value *v, const char *name)
     return (*end || errno || n < 0) ? -1 : n;
 }
 
+static const char *policy_names[] = {"reject", "pass", "redirect", "tempfail"};
+
+/* map_policy_name - the word for an unknown policy, as records spell it */
+const char *map_policy_name(enum unknown_policy p)
+{
+    return policy_names[p];
+}
+
 /* parse_unknown - the unknown policy of a department record */
 static int parse_unknown(const struct map_value *v, struct map_dept *d)
 {
     char    policy[16];
-    static const char *names[] = {"reject", "pass", "redirect", "tempfail"};
-    size_t  i;
+    size_t  i, n = sizeof(policy_names) / sizeof(policy_names[0]);
 
     if (copy_field(v, "unknown", policy, sizeof(policy)) < 0)
 	return -1;
-    for (i = 0; i < 4 && strcmp(policy, names[i]) != 0; i++)
+    for (i = 0; i < n && strcmp(policy, policy_names[i]) != 0; i++)
 	 /* void */ ;
-    if (i == 4)
+    if (i == n)
 	return -1;
     d->unknown = (enum unknown_policy) i;
     if (copy_field(v, "unknown-rule", d->unknown_rule, sizeof(d->unknown_rule)) < 0

@@ -78,6 +78,7 @@ struct map_value {
 };
 
 int     map_open(const char *path, struct map **mapp, char *err, size_t errlen);
+const char *map_policy_name(enum unknown_policy p);
 void    map_close(struct map *map);
 const struct map_dept *map_department(const struct map *map, const char *domain);
 int     map_entry(const struct map *map, const struct map_dept *dept,

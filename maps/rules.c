@@ -168,34 +168,39 @@ static char **split_list(char *s, size_t *np)
     return v;
 }
 
-/* has_at - whether a word has an "@" outside quotes */
-static int has_at(const char *s)
+/* scan_word - whether a word has an "@" outside quotes (*at) and whether
+ * it ends inside a quoted string (the result) */
+static int scan_word(const char *s, int *at)
 {
     int     quoted = 0;
 
+    *at = 0;
     for (; *s; s++) {
 	if (*s == '\\' && s[1])
 	    s++;
 	else if (*s == '"')
 	    quoted = !quoted;
 	else if (*s == '@' && !quoted)
-	    return 1;
+	    *at = 1;
     }
-    return 0;
+    return quoted;
+}
+
+/* has_at - whether a word has an "@" outside quotes */
+static int has_at(const char *s)
+{
+    int     at;
+
+    (void) scan_word(s, &at);
+    return at;
 }
 
 /* quote_open - whether a word ends inside a quoted string */
 static int quote_open(const char *s)
 {
-    int     quoted = 0;
+    int     at;
 
-    for (; *s; s++) {
-	if (*s == '\\' && s[1])
-	    s++;
-	else if (*s == '"')
-	    quoted = !quoted;
-    }
-    return quoted;
+    return scan_word(s, &at);
 }
 
 /* check_target - whether a target is a valid name or address */
@@ -865,8 +870,8 @@ static void read_rules(struct parse *p, FILE *fp)
     free(buf);
 }
 
-/* dir_of - the directory part of a path, "." when there is none */
-static char *dir_of(const char *path)
+/* rules_dir_of - the directory part of a path, "." when there is none */
+char   *rules_dir_of(const char *path)
 {
     const char *slash = strrchr(path, '/');
 
@@ -888,7 +893,7 @@ int     rules_read(FILE *fp, const char *path, struct rules *r)
     memset(&p, 0, sizeof(p));
     p.r = r;
     if ((p.src = rules_source(r, path, base ? base + 1 : path)) == 0
-	|| (p.dir = dir_of(path)) == 0) {
+	|| (p.dir = rules_dir_of(path)) == 0) {
 	errs_add(&r->errs, path, 0, "out of memory");
 	return -1;
     }

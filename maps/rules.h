@@ -83,5 +83,6 @@ const struct rule_src *rules_source(struct rules *r, const char *shown,
 struct rule_entry *rules_add_entry(struct rules *r, struct rule_dept *d);
 int     rules_name_ok(const char *name, char *why, size_t whylen);
 char   *rules_unquote(const char *token);
+char   *rules_dir_of(const char *path);
 
 #endif

@@ -258,7 +258,7 @@ static void set_reply(SMFICTX *ctx, const char *code, const char *dsn,
 static sfsistat rcpt_reject(SMFICTX *ctx, struct conn *conn, const char *arg,
 			            const struct decision *d)
 {
-    stats_count(d->dept ? d->dept->domain : 0, STATS_REJECT);
+    stats_count(d->dept, STATS_REJECT);
     log_refusal(ctx, conn, "reject", arg, d, d->code, d->dsn, d->text);
     if (cb_cf->dry_run)
 	return (SMFIS_CONTINUE);
@@ -277,13 +277,13 @@ static sfsistat rcpt_tempfail(SMFICTX *ctx, struct conn *conn, const char *arg,
     char    qid[64], to[LOG_ESC_MAX];
 
     if (d->map_error && cb_cf->on_error == ON_ERROR_ACCEPT) {
-	stats_count(d->dept ? d->dept->domain : 0, STATS_PASS);
+	stats_count(d->dept, STATS_PASS);
 	log_msg(LOG_WARNING, "%s: warning: map error for to=<%s>; passed"
 		" untouched (on_error = accept)", queue_id(ctx, qid, sizeof(qid)),
 		esc_addr(arg, to, sizeof(to)));
 	return (SMFIS_CONTINUE);
     }
-    stats_count(d->dept ? d->dept->domain : 0, STATS_TEMPFAIL);
+    stats_count(d->dept, STATS_TEMPFAIL);
     log_refusal(ctx, conn, "tempfail", arg, d, code, dsn, text);
     if (cb_cf->dry_run)
 	return (SMFIS_CONTINUE);
@@ -300,7 +300,7 @@ static sfsistat rcpt_pass(SMFICTX *ctx, struct conn *conn, const char *arg,
 
     /* a department's "unknown pass" is a decision worth a line; mail
      * outside the departments would flood the log at info */
-    stats_count(d->dept ? d->dept->domain : 0, STATS_PASS);
+    stats_count(d->dept, STATS_PASS);
     log_msg(d->dept ? LOG_INFO : LOG_DEBUG, "%s: pass: to=<%s> rule=%s",
 	    queue_id(ctx, qid, sizeof(qid)), esc_addr(arg, to, sizeof(to)),
 	    d->rule);
@@ -324,7 +324,7 @@ static sfsistat rcpt_rewrite(SMFICTX *ctx, struct conn *conn, char **argv,
 	log_msg(LOG_ERR, "error: rewrite without a target, rule=%s", d->rule);
 	return (SMFIS_TEMPFAIL);
     }
-    stats_count(d->dept ? d->dept->domain : 0, STATS_REWRITE);
+    stats_count(d->dept, STATS_REWRITE);
     if (rcpt_params(argv, params, sizeof(params)) < 0
 	|| msg_remember(conn->msg, argv[0], params, d) < 0) {
 	log_msg(LOG_ERR, "error: out of memory or address too long at RCPT");

@@ -71,12 +71,12 @@ void    stats_add_map(const struct map *map)
 }
 
 /* stats_count - count one decision for a department, or "-" */
-void    stats_count(const char *domain, enum stats_kind kind)
+void    stats_count(const struct map_dept *dept, enum stats_kind kind)
 {
     struct stats_entry *e;
 
     pthread_mutex_lock(&stats_lock);
-    if ((e = stats_find(domain ? domain : STATS_OUTSIDE)) != 0)
+    if ((e = stats_find(dept ? dept->domain : STATS_OUTSIDE)) != 0)
 	e->count[kind]++;
     pthread_mutex_unlock(&stats_lock);
 }

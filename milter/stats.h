@@ -7,7 +7,8 @@
  * the process (they never go back; subtract two lines for a rate).
  * Decisions outside every department count under the name "-".
  * stats_add_map() makes every department of a newly loaded map known, so
- * that it shows with zeros; stats_count() adds one decision; stats_log()
+ * that it shows with zeros; stats_count() adds one decision of a
+ * department (NULL: outside every department); stats_log()
  * writes one "stats:" line per department, sorted by domain.  All three
  * may run on any thread (one mutex).
  */
@@ -24,7 +25,7 @@ enum stats_kind {
 #define STATS_OUTSIDE	"-"
 
 void    stats_add_map(const struct map *map);
-void    stats_count(const char *domain, enum stats_kind kind);
+void    stats_count(const struct map_dept *dept, enum stats_kind kind);
 void    stats_log(void);
 void    stats_free(void);
 

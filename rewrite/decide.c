@@ -124,7 +124,7 @@ static void set_rule(struct decision *d, const char *rule)
     d->rule[n] = 0;
 }
 
-/* map_failed - the map could not answer: tempfail, and say so */
+/* map_failed - the map could not answer: tempfail, and say so; 0 (decided) */
 static int map_failed(struct lookup *lk, const char *rule, const char *why)
 {
     struct decision *d = lk->d;
@@ -139,7 +139,8 @@ static int map_failed(struct lookup *lk, const char *rule, const char *why)
     return 0;
 }
 
-/* take_entry - REWRITE to the targets of an exact entry */
+/* take_entry - REWRITE to the targets of an exact entry (one pass over
+ * its fields: rule= and to=) */
 static int take_entry(struct lookup *lk, const struct map_value *v, const char *ext)
 {
     struct decision *d = lk->d;
@@ -147,14 +148,14 @@ static int take_entry(struct lookup *lk, const struct map_value *v, const char *
     const char *n, *f;
 
     d->action = DECIDE_REWRITE;
-    if (record_field(v->data, v->len, "rule", &f, &flen) && flen < sizeof(d->rule)) {
-	memcpy(d->rule, f, flen);
-	d->rule[flen] = 0;
-    }
-    while (record_next(v->data, v->len, &pos, &n, &nlen, &f, &flen))
-	if (nlen == 2 && memcmp(n, "to", 2) == 0 && flen > 0
-	    && add_with_ext(d, f, flen, ext) < 0)
+    while (record_next(v->data, v->len, &pos, &n, &nlen, &f, &flen)) {
+	if (nlen == 4 && memcmp(n, "rule", 4) == 0 && flen < sizeof(d->rule)) {
+	    memcpy(d->rule, f, flen);
+	    d->rule[flen] = 0;
+	} else if (nlen == 2 && memcmp(n, "to", 2) == 0 && flen > 0
+		   && add_with_ext(d, f, flen, ext) < 0)
 	    return -1;
+    }
     if (d->ntargets == 0)
 	return map_failed(lk, d->rule, "entry without targets");
     return 0;
@@ -168,8 +169,10 @@ static int try_exact(struct lookup *lk, size_t len, const char *ext)
 
     TRACE(lk, "lookup %.*s@%s: %s", (int) len, lk->key, lk->d->dept->domain,
 	  r > 0 ? "found" : r == 0 ? "not found" : "map error");
-    if (r < 0)
-	return map_failed(lk, "-", "corrupt map") == 0 ? 1 : -1;
+    if (r < 0) {
+	map_failed(lk, "-", "corrupt map");
+	return 1;
+    }
     if (r == 0)
 	return 0;
     return take_entry(lk, &v, ext) < 0 ? -1 : 1;
@@ -222,7 +225,7 @@ static int try_matches(struct lookup *lk)
 {
     const struct map_dept *dept = lk->d->dept;
     const struct map_match *m;
-    size_t  ov[20], i;
+    size_t  ov[20], i, k;
     char    raw[TARGET_MAX];
     const char *t;
     int     r;
@@ -232,13 +235,15 @@ static int try_matches(struct lookup *lk)
 	r = map_match(lk->map, m, lk->key, lk->a.local_len, ov, 10);
 	TRACE(lk, "match /%s/ (rule=%s): %s", m->pattern, m->rule,
 	      r > 0 ? "matched" : r == 0 ? "no match" : "match limit or error");
-	if (r < 0)
-	    return map_failed(lk, m->rule, "match limit") == 0 ? 1 : -1;
+	if (r < 0) {
+	    map_failed(lk, m->rule, "match limit");
+	    return 1;
+	}
 	if (r == 0)
 	    continue;
 	lk->d->action = DECIDE_REWRITE;
 	set_rule(lk->d, m->rule);
-	for (t = m->targets, r = 0; (size_t) r < m->ntargets; r++, t += strlen(t) + 1)
+	for (t = m->targets, k = 0; k < m->ntargets; k++, t += strlen(t) + 1)
 	    if (expand(t, lk->key, ov, raw, sizeof(raw)) == 0
 		&& add_expanded(lk, raw) < 0)
 		return -1;
@@ -256,9 +261,7 @@ static int apply_unknown(struct lookup *lk)
     const struct map_dept *dept = d->dept;
 
     set_rule(d, dept->unknown_rule);
-    TRACE(lk, "unknown: policy %s (rule=%s)", dept->unknown == UNKNOWN_PASS ? "pass"
-	  : dept->unknown == UNKNOWN_REDIRECT ? "redirect"
-	  : dept->unknown == UNKNOWN_TEMPFAIL ? "tempfail" : "reject", d->rule);
+    TRACE(lk, "unknown: policy %s (rule=%s)", map_policy_name(dept->unknown), d->rule);
     switch (dept->unknown) {
     case UNKNOWN_PASS:
 	d->action = DECIDE_PASS;
