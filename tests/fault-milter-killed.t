@@ -20,15 +20,8 @@ SESSIONS=${LOAD_SESSIONS:-20}
 
 plan 11
 
-tmpdir_make
-read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
-milter_map "$TEST_TMP" "$here/milter/fault-a.rules"
-sock=$TEST_TMP/deptmilter.sock
-milter_conf "$TEST_TMP" "unix:$sock"
-milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
+MILTER_RULES=$here/milter/fault-a.rules milter_postfix_up
 echo "$MILTER_PID" >"$TEST_TMP/milter.pid"
-milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
-    || bail_out "Postfix did not start"
 is "$(postconf -c "$PF_CONF" -h milter_default_action)" tempfail \
     "Postfix runs with milter_default_action = tempfail (from the snippet)"
 # the restarted daemons are not children of this shell: kill them by pid

@@ -24,15 +24,8 @@ SWAPS=100
 
 plan 10
 
-tmpdir_make
-read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
-milter_map "$TEST_TMP" "$here/milter/fault-a.rules"
+MILTER_RULES=$here/milter/fault-a.rules milter_postfix_up
 cp "$here/milter/fault-a.rules" "$here/milter/fault-b.rules" "$TEST_TMP/"
-sock=$TEST_TMP/deptmilter.sock
-milter_conf "$TEST_TMP" "unix:$sock"
-milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
-milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
-    || bail_out "Postfix did not start"
 
 # the jobs: one recipient, or several whose answers differ between A and B
 mixes=(alice@sales.example.com bob@sales.example.com erin@sales.example.com

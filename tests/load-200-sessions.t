@@ -31,14 +31,8 @@ cat >"$TEST_TMP/limits.cf" <<EOF
 default_process_limit = $((SESSIONS + 20))
 smtpd_client_connection_count_limit = 0
 EOF
-"$DEPTMAP_BIN" domains "$MILTER_MAP" >"$TEST_TMP/domains"
-cat >"$TEST_TMP/deptmilter-site.cf" <<EOF
-deptmilter_socket = unix:$sock
-deptmilter_domains = $TEST_TMP/domains
-EOF
-sink_start "$TEST_TMP" "$SINK_PORT" || bail_out "smtp-sink did not start"
-pf_start "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "$MILTER_TOP/postfix/main.cf.snippet" \
-    "$TEST_TMP/deptmilter-site.cf" "$TEST_TMP/limits.cf" || bail_out "Postfix did not start"
+milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" "$TEST_TMP/limits.cf" \
+    || bail_out "Postfix did not start"
 
 start=$(date +%s.%N)
 smtp-source -s "$SESSIONS" -m "$MESSAGES" -f sender@example.net \

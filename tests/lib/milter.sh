@@ -23,19 +23,20 @@
 #       (grep -E); 1 on timeout.
 #   milter_log_lines REGEX
 #       the lines of MILTER_LOG that match REGEX (grep -E).
-#   milter_postfix DIR SMTPD_PORT SINK_PORT POSTFIX_SOCKET
+#   milter_postfix DIR SMTPD_PORT SINK_PORT POSTFIX_SOCKET [EXTRA_CF...]
 #       start the sink and a private Postfix with postfix/main.cf.snippet
 #       appended VERBATIM, then DIR/deptmilter-site.cf which sets only the
 #       snippet's two placeholders: deptmilter_socket = POSTFIX_SOCKET and
-#       deptmilter_domains = DIR/domains (from deptmap domains).
+#       deptmilter_domains = DIR/domains (from deptmap domains), then any
+#       EXTRA_CF files (a test's own limits, say).
 #   milter_postfix_require
 #       skip_all unless deptmilter, deptmap, Postfix (as root) and swaks
 #       are there.
 #   milter_postfix_up [KEY=VALUE...]
 #       the usual start of a test: TEST_TMP, SMTPD_PORT and SINK_PORT, the
-#       default map, deptmilter on the unix socket $sock with the given
-#       config lines, and Postfix attached to it; bails out when either
-#       does not start.
+#       map of MILTER_RULES (default tests/milter/departments.rules),
+#       deptmilter on the unix socket $sock with the given config lines,
+#       and Postfix attached to it; bails out when either does not start.
 #   smtp_send FROM RCPT[,RCPT...] [SWAKS-ARGS...]
 #       swaks to the private Postfix; prints the whole dialogue.
 
@@ -132,6 +133,7 @@ milter_log_lines() {
 
 milter_postfix() {
     local dir=$1 smtpd_port=$2 sink_port=$3 socket=$4
+    shift 4
     "$DEPTMAP_BIN" domains "$MILTER_MAP" >"$dir/domains" || return 1
     cat >"$dir/deptmilter-site.cf" <<EOT
 # the two site-specific values of postfix/main.cf.snippet, for this test
@@ -140,7 +142,7 @@ deptmilter_domains = $dir/domains
 EOT
     sink_start "$dir" "$sink_port" || return 1
     pf_start "$dir" "$smtpd_port" "$sink_port" \
-        "$MILTER_TOP/postfix/main.cf.snippet" "$dir/deptmilter-site.cf"
+        "$MILTER_TOP/postfix/main.cf.snippet" "$dir/deptmilter-site.cf" "$@"
 }
 
 milter_postfix_require() {
@@ -152,7 +154,8 @@ milter_postfix_require() {
 milter_postfix_up() {
     tmpdir_make || bail_out "no temporary folder"
     read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
-    milter_map "$TEST_TMP" || bail_out "the test map did not compile"
+    milter_map "$TEST_TMP" ${MILTER_RULES:+"$MILTER_RULES"} ||
+        bail_out "the test map did not compile"
     sock=$TEST_TMP/deptmilter.sock
     milter_conf "$TEST_TMP" "unix:$sock" "$@"
     milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
