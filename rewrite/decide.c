@@ -247,8 +247,8 @@ static int try_matches(struct lookup *lk)
 	    if (expand(t, lk->key, ov, raw, sizeof(raw)) == 0
 		&& add_expanded(lk, raw) < 0)
 		return -1;
-	if (lk->d->ntargets == 0)
-	    return map_failed(lk, m->rule, "match target is not an address");
+	if (lk->d->ntargets == 0)		/* decided: it matched */
+	    map_failed(lk, m->rule, "match target is not an address");
 	return 1;
     }
     return 0;

@@ -33,7 +33,10 @@ static const char rules_text[] =
 "  members anna\n"					/* 19 */
 "  unknown redirect desk\n"				/* 20 */
 "department hr.example.com\n"				/* 21 */
-"  unknown tempfail\n";					/* 22 */
+"  unknown tempfail\n"					/* 22 */
+"department void.example.com\n"				/* 23 */
+"  match /^q(.*)$/ -> $1\n"				/* 24 */
+"  unknown reject 550 5.1.1 \"Nobody\"\n";		/* 25 */
 
 static struct map *map;
 
@@ -126,6 +129,8 @@ int     main(void)
     expect("<zoe@hr.example.com>", "TEMPFAIL 450 4.1.1 Recipient not yet known, try again later x:22",
 	   "unknown tempfail");
     expect("<bob@example.com>", "PASS -", "address outside the departments passes");
+    expect("<q@void.example.com>", "TEMPFAIL 451 4.3.0 Temporary lookup failure x:24",
+	   "a match rule that gives no address is a tempfail with its rule");
     expect("<>", "PASS -", "null address passes");
     expect("<postmaster>", "PASS -", "address without domain passes");
     expect("<\"a b\"@eng.example.com>", "REWRITE \"a b\"@example.org x:13", "quoted local part requoted");
