@@ -2,14 +2,15 @@
 # deptmap compile under faults leaves the old map byte-identical and no
 # file behind: the disk fills up (a 1 MB tmpfs), the file size limit is hit
 # (ulimit -f, with SIGXFSZ fatal and with it ignored), and the compiler is
-# SIGKILLed while it writes the new map (caught with over 1 MB written to
-# its unnamed temporary file, seen in /proc/PID/fd).
+# SIGKILLed while it writes the new map (slowed down by strace, caught with
+# over 1 MB written to its unnamed temporary file, seen in /proc/PID/fd).
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"
 
 DEPTMAP=$here/../deptmap
 [ -x "$DEPTMAP" ] || skip_all "deptmap not built"
+command -v strace >/dev/null || skip_all "needs strace"
 
 plan 20
 
@@ -78,25 +79,33 @@ _TAP_N=$((_TAP_N + 1))
 if [ $leak = 0 ]; then r=ok; else r="not ok"; fi
 echo "$r $_TAP_N - write error (EFBIG): no memory leaked"
 
-# SIGKILL while the new map is being written: wait until the unnamed
-# temporary file in the target directory holds over 1 MB, then kill
+# SIGKILL while the new map is being written.  strace slows the compiler
+# down from its 300th write(2) on (tinycdb writes 4 KB at a time, so past
+# 1 MB), each write then waiting 0.1 s; once its unnamed temporary file in
+# the target directory holds over 1 MB, the compiler is killed.  Without
+# the delay, a fast machine finishes the map between two looks in /proc.
 mkdir kill
 cp old.cdb kill/departments.cdb
-"$DEPTMAP" compile -o kill/departments.cdb huge.rules &
+strace -f -o /dev/null -e trace=write -e inject=write:delay_enter=100000:when=300+ \
+    "$DEPTMAP" compile -o kill/departments.cdb huge.rules &
 pid=$!
 caught=
-for ((i = 0; i < 20000; i++)); do
-    for fd in /proc/$pid/fd/*; do
-        t=$(readlink "$fd" 2>/dev/null) || continue
-        case $t in
-        "$TEST_TMP/kill/"*)
-            size=$(stat -L -c %s "$fd" 2>/dev/null || echo 0)
-            if [ "${size:-0}" -gt 1048576 ]; then
-                kill -KILL "$pid"; caught="$t, $size bytes"; break 2
-            fi ;;
-        esac
+for ((i = 0; i < 3000; i++)); do
+    for task in $(cat /proc/$pid/task/*/children 2>/dev/null); do
+        for fd in /proc/$task/fd/*; do
+            t=$(readlink "$fd" 2>/dev/null) || continue
+            case $t in
+            "$TEST_TMP/kill/"*)
+                size=$(stat -L -c %s "$fd" 2>/dev/null || echo 0)
+                if [ "${size:-0}" -gt 1048576 ]; then
+                    kill -KILL "$task"; caught="$t, $size bytes"; break 2
+                fi ;;
+            esac
+        done
     done
+    [ -n "$caught" ] && break
     kill -0 "$pid" 2>/dev/null || break
+    sleep 0.01
 done
 wait "$pid" 2>/dev/null
 rc=$?

