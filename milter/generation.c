@@ -157,8 +157,10 @@ static void gen_log_loaded(const struct gen *gen)
 	    gen_path, gen->generation, gen->map->records, gen->map->digest);
 }
 
-/* gen_install - make gen current and drop the old one's own reference */
-static void gen_install(struct gen *gen)
+/* gen_install - make gen current and drop the old one's own reference;
+ * announce says so in the log as soon as gen is in service, before a large
+ * old map is unmapped */
+static void gen_install(struct gen *gen, int announce)
 {
     struct gen *old;
     int     last;
@@ -170,6 +172,8 @@ static void gen_install(struct gen *gen)
     gen_current = gen;
     last = old && --old->refs == 0;
     pthread_mutex_unlock(&gen_lock);
+    if (announce)
+	gen_log_loaded(gen);
     if (last)
 	gen_free(old);
 }
@@ -189,7 +193,7 @@ int     gen_init(const char *path, gen_load_fn on_load, char *err, size_t errlen
 	snprintf(err, errlen, "map: cannot load %s: %s", path, why);
 	return (-1);
     }
-    gen_install(gen);
+    gen_install(gen, 0);
     return (0);
 }
 
@@ -268,8 +272,7 @@ void    gen_check(int force)
 		gen_path, why, gen_current_number());
 	return;
     }
-    gen_install(gen);
-    gen_log_loaded(gen);
+    gen_install(gen, 1);
 }
 
 /* gen_shutdown - drop the current generation's own reference at exit */
