@@ -25,7 +25,8 @@ LIB_OBJS = rewrite/address.o rewrite/domain.o rewrite/decide.o rewrite/text.o \
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
-	       milter/daemon.o milter/control.o milter/tcp.o
+	       milter/daemon.o milter/control.o milter/tcp.o \
+	       milter/stop.o
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/pattern.bin

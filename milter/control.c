@@ -23,6 +23,7 @@
 #include "milter/generation.h"
 #include "milter/log.h"
 #include "milter/stats.h"
+#include "milter/stop.h"
 
 static pthread_t control_thread;
 static int control_running;
@@ -179,12 +180,13 @@ int     control_start(unsigned stats_interval, const char *map_path)
     return (0);
 }
 
-/* control_stop - end the thread (within a second) and wait for it */
+/* control_stop - end the thread and wait for it */
 void    control_stop(void)
 {
     if (!control_running)
 	return;
     atomic_store(&control_quit, 1);
+    stop_wake(control_thread);			/* out of its poll() */
     pthread_join(control_thread, 0);
     control_running = 0;
 }

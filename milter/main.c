@@ -5,8 +5,9 @@
  * stops here, exit 1), detach unless -f, open the log, write the pid
  * file and create the socket as root, drop groups, gid and uid, block
  * SIGUSR1 and SIGUSR2, start the control thread, serve (smfi_main).
- * libmilter stops on SIGHUP and SIGTERM.  -t stops after the map: exit 0
- * when config and map are fine and the socket directory and user exist.  Exit 1 on any startup error, 2 on usage.
+ * libmilter stops on SIGHUP and SIGTERM (at once: see stop.c).  -t stops
+ * after the map: exit 0 when config and map are fine and the socket
+ * directory and user exist.  Exit 1 on any startup error, 2 on usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -21,6 +22,7 @@
 #include "milter/generation.h"
 #include "milter/log.h"
 #include "milter/stats.h"
+#include "milter/stop.h"
 
 #ifndef DEPT_VERSION
 #define DEPT_VERSION	"0.1"
@@ -114,7 +116,8 @@ static int start(const struct options *opt, const struct config *cf)
     }
     if (daemon_socket(cf) < 0 || daemon_drop(cf->user) < 0)
 	return (-1);
-    if (control_block() < 0 || control_start(cf->stats_interval, cf->map) < 0)
+    if (control_block() < 0 || stop_prepare() < 0
+	|| control_start(cf->stats_interval, cf->map) < 0)
 	return (-1);
     return (0);
 }
@@ -141,6 +144,7 @@ int     main(int argc, char **argv)
 	daemon_ready();
     }
     rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+    stop_done();
     log_msg(LOG_INFO, "stopping deptmilter");
 out:
     control_stop();

@@ -1,0 +1,104 @@
+/*
+ * stop - SIGTERM, SIGHUP and SIGINT stop deptmilter at once
+ *
+ * libmilter takes these signals in a thread of its own (sigwait), sets
+ * its stop flag and then waits for the listener's mutex to close the
+ * listening socket; the listener holds that mutex while it sits in poll()
+ * and looks at the flag only when poll() returns, which with no new
+ * connection is after up to 5 seconds.  A restart of deptmilter left
+ * Postfix that long without its filter.
+ *
+ * This file therefore defines sigwait(), which libmilter's call binds to
+ * (as tcp.c does for accept and read).  It waits with sigtimedwait(2);
+ * when a stop signal arrives, it starts a thread that interrupts the
+ * listener's poll() every 20 ms with a signal whose handler does nothing,
+ * and returns the signal to libmilter.  poll() is never restarted after a
+ * handler, so the listener lets go of its mutex and sees the flag; other
+ * calls are restarted (SA_RESTART).  The thread stops when smfi_main()
+ * has returned (stop_done) or after 2 seconds.
+ */
+#include <errno.h>
+#include <stdatomic.h>
+#include <string.h>
+#include <time.h>
+
+#include "milter/log.h"
+#include "milter/stop.h"
+
+#define STOP_WAKE_SIG	SIGRTMIN
+#define STOP_TRIES	100		/* 20 ms apart */
+
+static pthread_t stop_listener;
+static int stop_ready;
+static atomic_int stop_finished;
+
+/* stop_nothing - the wake-up signal's handler: interrupting is its job */
+static void stop_nothing(int sig)
+{
+    (void) sig;
+}
+
+/* stop_prepare - remember the listener thread; handle the wake-up signal */
+int     stop_prepare(void)
+{
+    struct sigaction sa;
+
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = stop_nothing;
+    sa.sa_flags = SA_RESTART;
+    sigemptyset(&sa.sa_mask);
+    if (sigaction(STOP_WAKE_SIG, &sa, 0) < 0) {
+	log_msg(LOG_ERR, "fatal: sigaction: %s", strerror(errno));
+	return (-1);
+    }
+    stop_listener = pthread_self();
+    stop_ready = 1;
+    return (0);
+}
+
+/* stop_wake - interrupt a blocking poll() in one of our threads */
+void    stop_wake(pthread_t thread)
+{
+    (void) pthread_kill(thread, STOP_WAKE_SIG);
+}
+
+/* stop_waker - interrupt the listener until it has stopped */
+static void *stop_waker(void *arg)
+{
+    struct timespec pause = {0, 20 * 1000 * 1000};
+    int     i;
+
+    (void) arg;
+    for (i = 0; i < STOP_TRIES && !atomic_load(&stop_finished); i++) {
+	(void) nanosleep(&pause, 0);
+	stop_wake(stop_listener);
+    }
+    return (0);
+}
+
+/* stop_done - smfi_main() has returned: no more waking */
+void    stop_done(void)
+{
+    atomic_store(&stop_finished, 1);
+}
+
+/* sigwait - libmilter's wait for a stop signal; wakes its listener */
+int     sigwait(const sigset_t *set, int *sig)
+{
+    pthread_attr_t attr;
+    pthread_t waker;
+    int     s;
+
+    while ((s = sigtimedwait(set, 0, 0)) < 0 && errno == EINTR)
+	 /* try again */ ;
+    if (s < 0)
+	return (errno);
+    *sig = s;
+    if (stop_ready && (s == SIGTERM || s == SIGHUP || s == SIGINT)
+	&& pthread_attr_init(&attr) == 0) {
+	(void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+	(void) pthread_create(&waker, &attr, stop_waker, 0);
+	(void) pthread_attr_destroy(&attr);
+    }
+    return (0);
+}

@@ -1,0 +1,19 @@
+#ifndef DEPT_MILTER_STOP_H
+#define DEPT_MILTER_STOP_H
+/*
+ * stop - SIGTERM, SIGHUP and SIGINT stop deptmilter at once
+ *
+ * stop_prepare() runs in the thread that will call smfi_main(), before
+ * other threads exist; stop_done() after smfi_main() has returned.
+ * stop_wake() interrupts a poll() of another thread of ours (the control
+ * thread) so that it sees its quit flag.  See stop.c.
+ */
+#include <pthread.h>
+#include <signal.h>
+
+int     stop_prepare(void);
+void    stop_wake(pthread_t thread);
+void    stop_done(void);
+int     sigwait(const sigset_t *set, int *sig);
+
+#endif

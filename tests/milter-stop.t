@@ -1,0 +1,93 @@
+#!/bin/bash
+# Stopping deptmilter: SIGTERM and SIGHUP stop it at once (libmilter
+# by itself notices a stop only when its 5-second poll on the listening
+# socket runs out, so a restart left Postfix that long without its filter);
+# no new connection is taken after the signal, and a session open at the
+# signal is closed at once rather than left hanging.
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/tap.sh"
+. "$here/lib/milter.sh"
+
+milter_require
+[ "$(id -u)" = 0 ] || skip_all "needs root (user change)"
+command -v python3 >/dev/null || skip_all "needs python3"
+
+plan 7
+
+tmpdir_make
+milter_map "$TEST_TMP"
+sock=$TEST_TMP/deptmilter.sock
+milter_conf "$TEST_TMP" "unix:$sock"
+
+# now_ms - milliseconds on a clock that does not step
+now_ms() {
+    local up
+    read -r up _ </proc/uptime
+    echo $(( ${up%.*} * 1000 + 10#${up#*.} * 10 ))
+}
+
+# stop_ms SIGNAL - start deptmilter, send SIGNAL; set ms to the
+# milliseconds until it has exited and rc to its exit status
+stop_ms() {
+    local t0
+    ms=99999 rc=
+    milter_start "$TEST_TMP" || return 1
+    t0=$(now_ms)
+    kill "-$1" "$MILTER_PID"
+    wait "$MILTER_PID"
+    rc=$?
+    ms=$(( $(now_ms) - t0 ))
+    MILTER_PID=
+}
+
+# (not SIGINT: a shell starts background jobs with SIGINT ignored)
+for sig in TERM HUP; do
+    stop_ms "$sig"
+    note "SIG$sig: deptmilter exited $rc after $ms ms"
+    ok "$([ "$ms" -lt 2000 ] && [ "$rc" = 0 ]; echo $?)" \
+        "SIG$sig stops it within 2 s, exit 0 (libmilter alone: up to 5 s)" ||
+        diag "exit $rc after $ms ms"
+done
+is "$(grep -c '^stopping deptmilter$' "$MILTER_LOG")" 1 "the stop is logged"
+
+# A message in progress when SIGTERM arrives.  Debian's libmilter (worker
+# pool) stops serving its sessions as soon as its stop flag is set; what
+# matters is that the connection is closed at once, so that Postfix
+# applies milter_default_action (tempfail: the client retries) instead of
+# waiting: before, the session hung until libmilter's 5-second check.
+milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
+out=$(PYTHONPATH="$here/milter" python3 - "$sock" "$MILTER_PID" 2>&1 <<'PY'
+import os, signal, socket, sys, time
+from mtclient import Milter
+path, pid = sys.argv[1], int(sys.argv[2])
+m = Milter(path, timeout=10)
+m.negotiate(steps=0x1FFFFF & ~0xFF080)   # no SMFIP_NR_*: MAIL is answered,
+m.connect("client.test", "192.0.2.7")    # so deptmilter has the message
+m.mail("<s@example.net>")                # before the signal
+os.kill(pid, signal.SIGTERM)
+time.sleep(0.3)
+try:
+    s = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    s.settimeout(2)
+    s.connect(path)
+    s.sendall(b"\0\0\0\x0dO\0\0\0\x06\0\0\x01\xff\0\x1f\xff\xff")
+    print("new connection: answered" if s.recv(100) else "new connection: closed")
+except OSError:
+    print("new connection: refused")
+t0 = time.monotonic()
+try:
+    print("rcpt: answered", m.rcpt("<alice@sales.example.com>")[0])
+except (OSError, EOFError):
+    print("rcpt: connection closed after %d ms" % ((time.monotonic() - t0) * 1000))
+PY
+)
+note "$out"
+like "$out" "new connection: (refused|closed)" "after SIGTERM no new connection is served"
+ms=$(sed -n 's/^rcpt: connection closed after \([0-9]*\) ms$/\1/p' <<<"$out")
+ok "$([ -n "$ms" ] && [ "$ms" -lt 2000 ]; echo $?)" \
+    "a session open at SIGTERM is closed within 2 s, not left hanging"
+wait "$MILTER_PID"; rc=$?
+MILTER_PID=
+is "$rc" 0 "then deptmilter exits 0"
+is "$(grep -Ec '(^|: )(warning|error|fatal):' "$MILTER_LOG")" 0 "and logs no warning or error"
