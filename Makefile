@@ -7,7 +7,7 @@
 PREFIX	?= /usr/local
 DESTDIR	?=
 CC	?= cc
-PKGS	= libcdb libpcre2-8 libidn2
+PKGS	= libcdb libpcre2-8 libidn2 icu-uc
 CFLAGS	?= -O2 -g
 CFLAGS	+= -std=c11 -D_GNU_SOURCE -Wall -Wextra -Wshadow -Wstrict-prototypes \
 	   -Wformat=2 -I.
@@ -33,7 +33,7 @@ UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
-	   libidn2-dev libmilter-dev postfix postfix-cdb swaks miltertest \
+	   libidn2-dev libicu-dev libmilter-dev postfix postfix-cdb swaks miltertest \
 	   python3 valgrind time bc iproute2 strace clang libclang-rt-14-dev
 BENCH_PKGS = gnuplot-nox
 

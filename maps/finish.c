@@ -77,6 +77,25 @@ static void check_redirect(struct rules *r, const struct rule_dept *d)
 		     d->redirect);
 }
 
+/* fold_key - a member or alias name case-folded as RCPT local parts are
+ * (addr_fold; at most three times as long) */
+static void fold_key(char **key)
+{
+    size_t  len = strlen(*key), size = 3 * len + 1;
+    char   *folded = malloc(size);
+    ssize_t n;
+
+    if (folded == 0 || (n = addr_fold(*key, len, folded, size)) < 0) {
+	free(folded);
+	for (folded = *key; *folded; folded++)	/* no memory: ASCII only */
+	    if (*folded >= 'A' && *folded <= 'Z')
+		*folded += 32;
+	return;
+    }
+    free(*key);
+    *key = folded;
+}
+
 /* rules_finish - settle inheritance, fold keys, find duplicates */
 void    rules_finish(struct rules *r)
 {
@@ -91,7 +110,7 @@ void    rules_finish(struct rules *r)
 	if (!d->case_exact)
 	    for (i = 0; i < d->nentries; i++)
 		if (d->entries[i].key)
-		    addr_fold(d->entries[i].key);
+		    fold_key(&d->entries[i].key);
 	check_duplicates(r, d);
 	check_redirect(r, d);
     }

@@ -2,9 +2,12 @@
  * address - the RCPT TO argument as Postfix hands it to a milter
  * (see address.h)
  */
+#include <stdint.h>
 #include <string.h>
 #include <strings.h>
 #include <stdio.h>
+#include <unicode/uchar.h>
+#include <unicode/ustring.h>
 #include "rewrite/address.h"
 #include "rewrite/domain.h"
 
@@ -205,10 +208,42 @@ int     addr_format(char *buf, size_t len, const char *local, const char *domain
     return 0;
 }
 
-/* addr_fold - lower-case ASCII letters in place (as Postfix folds keys) */
-void    addr_fold(char *s)
+/* fold_ascii - lower-case ASCII letters only; the length stays */
+static ssize_t fold_ascii(const char *in, size_t len, char *out, size_t size)
 {
-    for (; *s; s++)
-	if (*s >= 'A' && *s <= 'Z')
-	    *s += 32;
+    size_t  i;
+
+    if (len >= size)
+	return -1;
+    for (i = 0; i < len; i++)
+	out[i] = in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i];
+    out[len] = 0;
+    return (ssize_t) len;
+}
+
+/* addr_fold - a local part case-folded into out (size bytes, NUL added),
+ * as Postfix folds table keys with SMTPUTF8 (its default): ICU's full
+ * case folding, so that "JÖRG" is "jörg" and "STRAßE" is "strasse".  Input
+ * that is not valid UTF-8 gets its ASCII letters lowered only.  The length
+ * of the result, or -1 when it does not fit. */
+ssize_t addr_fold(const char *in, size_t len, char *out, size_t size)
+{
+    UChar   u16[ADDR_LOCAL_MAX], folded[ADDR_FOLD_MAX];
+    UErrorCode err = U_ZERO_ERROR;
+    int32_t n16, nfold, n8;
+    size_t  i;
+
+    for (i = 0; i < len && !(in[i] & 0x80); i++)
+	 /* ASCII so far */ ;
+    if (i == len || len > ADDR_LOCAL_MAX || size > INT32_MAX)
+	return fold_ascii(in, len, out, size);
+    u_strFromUTF8(u16, ADDR_LOCAL_MAX, &n16, in, (int32_t) len, &err);
+    if (U_FAILURE(err))
+	return fold_ascii(in, len, out, size);
+    nfold = u_strFoldCase(folded, ADDR_FOLD_MAX, u16, n16, U_FOLD_CASE_DEFAULT, &err);
+    if (U_SUCCESS(err))
+	u_strToUTF8(out, (int32_t) size, &n8, folded, nfold, &err);
+    if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
+	return -1;
+    return n8;
 }

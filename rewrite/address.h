@@ -11,12 +11,15 @@
  * its A-label form (domain_normalise).
  *
  * addr_split_ext() applies Postfix's recipient_delimiter rule;
- * addr_format() quotes a local part again where RFC 5321 needs it.
+ * addr_format() quotes a local part again where RFC 5321 needs it;
+ * addr_fold() case-folds a local part as Postfix folds table keys.
  */
 #include <stddef.h>
+#include <sys/types.h>
 
 #define ADDR_LOCAL_MAX	1024	/* longer local parts are not ours */
 #define ADDR_DOMAIN_MAX	256
+#define ADDR_FOLD_MAX	(3 * ADDR_LOCAL_MAX)	/* a folded local part */
 
 struct addr {
     char    local[ADDR_LOCAL_MAX + 1];	/* unquoted, case as received */
@@ -35,6 +38,6 @@ int     addr_parse(const char *raw, struct addr *out);
 size_t  addr_split_ext(const char *local, const char *delimiters);
 int     addr_format(char *buf, size_t len, const char *local, const char *domain);
 int     addr_local_needs_quotes(const char *local);
-void    addr_fold(char *s);
+ssize_t addr_fold(const char *in, size_t len, char *out, size_t size);
 
 #endif

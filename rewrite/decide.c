@@ -18,7 +18,8 @@ struct lookup {
     decide_trace_fn trace;
     void   *ctx;
     struct addr a;
-    char    key[ADDR_LOCAL_MAX + 1];	/* local part, folded unless exact */
+    char    key[ADDR_FOLD_MAX + 1];	/* local part, folded unless exact */
+    size_t  key_len;
 };
 
 #define TRACE(lk, ...) do { if ((lk)->trace) (lk)->trace((lk)->ctx, __VA_ARGS__); } while (0)
@@ -232,7 +233,7 @@ static int try_matches(struct lookup *lk)
 
     for (i = 0; i < dept->nmatches; i++) {
 	m = dept->matches + i;
-	r = map_match(lk->map, m, lk->key, lk->a.local_len, ov, 10);
+	r = map_match(lk->map, m, lk->key, lk->key_len, ov, 10);
 	TRACE(lk, "match /%s/ (rule=%s): %s", m->pattern, m->rule,
 	      r > 0 ? "matched" : r == 0 ? "no match" : "match limit or error");
 	if (r < 0) {
@@ -288,17 +289,23 @@ static int decide_dept(struct lookup *lk)
     const struct map_dept *dept = lk->d->dept;
     char    out[TARGET_MAX + 4];
     size_t  base;
+    ssize_t n;
     int     r;
 
-    memcpy(lk->key, lk->a.local, lk->a.local_len + 1);
-    if (!dept->case_exact)
-	addr_fold(lk->key);
-    if ((r = try_exact(lk, lk->a.local_len, 0)) != 0)
+    if (dept->case_exact || (n = addr_fold(lk->a.local, lk->a.local_len, lk->key,
+					    sizeof(lk->key))) < 0) {
+	memcpy(lk->key, lk->a.local, lk->a.local_len + 1);
+	n = (ssize_t) lk->a.local_len;
+    }
+    lk->key_len = (size_t) n;
+    if ((r = try_exact(lk, lk->key_len, 0)) != 0)
 	return r < 0 ? -1 : 0;
-    /* the extension is carried over as the client wrote it, as Postfix does */
+    /* the extension is carried over as the client wrote it, as Postfix
+     * does; folding leaves the delimiters, so both have the same base */
     base = addr_split_ext(lk->key, dept->delimiters);
-    if (base < lk->a.local_len
-	&& (r = try_exact(lk, base, lk->a.local + base)) != 0)
+    if (base < lk->key_len
+	&& (r = try_exact(lk, base, lk->a.local
+			  + addr_split_ext(lk->a.local, dept->delimiters))) != 0)
 	return r < 0 ? -1 : 0;
     if ((r = try_matches(lk)) != 0)
 	return r < 0 ? -1 : 0;

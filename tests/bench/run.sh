@@ -250,7 +250,7 @@ PY
         "$DEPTMAP" compile "$W/big/regex.rules" || die "cannot compile the large maps"
     cc -O2 -std=c11 -D_GNU_SOURCE -I"$top" -o "$W/decide_bench" \
         "$top/tests/bench/decide_bench.c" "$top/libdept.a" \
-        $(pkg-config --libs libcdb libpcre2-8 libidn2) || die "cannot build decide_bench"
+        $(pkg-config --libs libcdb libpcre2-8 libidn2 icu-uc) || die "cannot build decide_bench"
 }
 
 # instructions FUNCTION MAP ADDRS - instructions callgrind counts in FUNCTION

@@ -39,6 +39,8 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     check_escape(s);
     if (addr_parse(s, &a) == ADDR_OK && !a.null_sender) {
 	(void) addr_split_ext(a.local, "+-");
+	if (addr_fold(a.local, a.local_len, buf, sizeof(buf)) < 0)
+	    abort();				/* 3 x ADDR_LOCAL_MAX always fits */
 	if (addr_format(buf, sizeof(buf), a.local, a.domain) == 0) {
 	    if (addr_parse(buf, &b) != ADDR_OK || strcmp(a.local, b.local) != 0
 		|| strcmp(a.domain, b.domain) != 0)

@@ -31,6 +31,16 @@ static void split(const char *local, const char *delims, const char *base)
     is_str(got, base, got + 128);
 }
 
+/* folds - addr_fold gives this, with its length */
+static void folds(const char *local, const char *want)
+{
+    char    got[3 * 64 + 1];
+    ssize_t n = addr_fold(local, strlen(local), got, sizeof(got));
+
+    ok(n == (ssize_t) strlen(want), "fold %s: length %zd", local, n);
+    is_str(n >= 0 ? got : "(error)", want, "fold as Postfix folds keys with SMTPUTF8");
+}
+
 /* format - addr_format quotes where needed */
 static void format(const char *local, const char *domain, const char *want)
 {
@@ -81,6 +91,19 @@ int     main(void)
     split("owner-list", "-", "owner-list");
     split("list-request", "-", "list-request");
     split("mailer-daemon", "-", "mailer-daemon");
+
+    folds("Alice.Smith", "alice.smith");
+    folds("JÖRG", "jörg");
+    folds("STRAßE", "strasse");
+    folds("ΔΗΜΉΤΡΗΣ", "δημήτρησ");
+    folds("İpek", "i\xcc\x87pek");
+    folds("A\xff\xfe" "B", "a\xff\xfe" "b");		/* not UTF-8: ASCII only */
+    {
+	char    small[4];
+
+	ok(addr_fold("ßßß", 6, small, sizeof(small)) < 0, "fold: too long for the buffer");
+	ok(addr_fold("ABCD", 4, small, sizeof(small)) < 0, "fold: ASCII too long too");
+    }
 
     format("alice", "example.com", "alice@example.com");
     format("a b", "example.com", "\"a b\"@example.com");
