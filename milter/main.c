@@ -1,10 +1,11 @@
 /*
  * main - deptmilter [-c CONF] [-f] [-t] [-V]
  *
- * Startup order: parse the configuration, load the map (either failing
- * stops here, exit 1), detach unless -f, open the log, write the pid
- * file and create the socket as root, drop groups, gid and uid, block
- * SIGUSR1 and SIGUSR2, start the control thread, serve (smfi_main).
+ * Startup order: block the signals (a stop signal that arrives while
+ * starting is taken when serving begins), parse the configuration, load
+ * the map (either failing stops here, exit 1), detach unless -f, open the
+ * log, write the pid file and create the socket as root, drop groups, gid
+ * and uid, start the control thread, serve (smfi_main).
  * libmilter stops on SIGHUP and SIGTERM (at once: see stop.c).  -t stops
  * after the map: exit 0 when config and map are fine and the socket
  * directory and user exist.  Exit 1 on any startup error, 2 on usage.
@@ -116,8 +117,7 @@ static int start(const struct options *opt, const struct config *cf)
     }
     if (daemon_socket(cf) < 0 || daemon_drop(cf->user) < 0)
 	return (-1);
-    if (control_block() < 0 || stop_prepare() < 0
-	|| control_start(cf->stats_interval, cf->map) < 0)
+    if (stop_prepare() < 0 || control_start(cf->stats_interval, cf->map) < 0)
 	return (-1);
     return (0);
 }
@@ -130,6 +130,8 @@ int     main(int argc, char **argv)
     int     rc = 1;
 
     parse_options(argc, argv, &opt);
+    if (control_block() < 0)			/* a stop while starting waits */
+	return (1);
     if (load(&opt, &cf) < 0)
 	return (1);
     if (opt.test_only) {

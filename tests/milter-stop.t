@@ -13,7 +13,7 @@ milter_require
 [ "$(id -u)" = 0 ] || skip_all "needs root (user change)"
 command -v python3 >/dev/null || skip_all "needs python3"
 
-plan 7
+plan 8
 
 tmpdir_make
 milter_map "$TEST_TMP"
@@ -50,6 +50,21 @@ for sig in TERM HUP; do
         diag "exit $rc after $ms ms"
 done
 is "$(grep -c '^stopping deptmilter$' "$MILTER_LOG")" 1 "the stop is logged"
+
+# SIGTERM while it is still starting (signals blocked, not yet serving):
+# held until serving begins, then a clean stop, not a death by signal.
+: >"$TEST_TMP/early.log"
+"$MILTER_BIN" -f -c "$MILTER_CONF" 2>>"$TEST_TMP/early.log" &
+pid=$!
+for ((i = 0; i < 500; i++)); do
+    blk=$(awk '/^SigBlk:/ { print $2 }' "/proc/$pid/status" 2>/dev/null)
+    [ -n "$blk" ] && (( 0x$blk & 0x4000 )) && break
+    sleep 0.01
+done
+kill -TERM "$pid"
+wait "$pid"; rc=$?
+is "$rc/$(tail -1 "$TEST_TMP/early.log")" "0/stopping deptmilter" \
+    "SIGTERM during start-up: held, then a clean stop (exit 0, logged)"
 
 # A message in progress when SIGTERM arrives.  Debian's libmilter (worker
 # pool) stops serving its sessions as soon as its stop flag is set; what
