@@ -20,13 +20,6 @@ milter_map "$TEST_TMP"
 sock=$TEST_TMP/deptmilter.sock
 milter_conf "$TEST_TMP" "unix:$sock"
 
-# now_ms - milliseconds on a clock that does not step
-now_ms() {
-    local up
-    read -r up _ </proc/uptime
-    echo $(( ${up%.*} * 1000 + 10#${up#*.} * 10 ))
-}
-
 # stop_ms SIGNAL - start deptmilter, send SIGNAL; set ms to the
 # milliseconds until it has exited and rc to its exit status
 stop_ms() {

@@ -178,13 +178,6 @@ digest2=$(digest_of "$TEST_TMP/dist/departments.cdb")
 isnt_same=$([ "$digest1" != "$digest2" ] && echo 0 || echo 1)
 ok "$isnt_same" "the new map has a new digest ($digest1 -> $digest2)"
 
-# now_ms - milliseconds on a clock that does not step
-now_ms() {
-    local up
-    read -r up _ </proc/uptime
-    echo $(( ${up%.*} * 1000 + 10#${up#*.} * 10 ))
-}
-
 # smtp_reply FD - read one SMTP reply from FD; print its last line
 smtp_reply() {
     local line

@@ -35,6 +35,8 @@
 #                           reserved for this test (under /tmp/tap-ports.d,
 #                           released at exit, reclaimed if the owner died),
 #                           so parallel tests never get the same port.
+#   now_ms                  milliseconds on a clock that does not step
+#                           (/proc/uptime), for "within N ms" checks.
 #
 # ok/is/... count in the main shell: do not call them inside a pipeline
 # (cmd | while ...; do ok ...; done) or $(...), whose counts are lost.
@@ -195,6 +197,12 @@ tmpdir_make() {
 # listen with SO_REUSEPORT: two tests given the same port would both start
 # and silently share connections.
 _TAP_PORTDIR=/tmp/tap-ports.d
+
+now_ms() {
+    local up
+    read -r up _ </proc/uptime
+    echo $(( ${up%.*} * 1000 + 10#${up#*.} * 10 ))
+}
 
 free_port() {
     mkdir -p "$_TAP_PORTDIR" 2>/dev/null && chmod 1777 "$_TAP_PORTDIR" 2>/dev/null
