@@ -333,7 +333,18 @@ out:
     return ret;
 }
 
-/* The state of following one entry's chain of department addresses. */
+/* A department address whose chain was followed to its end, and how many
+ * department addresses deep that chain went below it. */
+struct followed {
+    char   *addr;
+    int     height;
+};
+
+/* The state of following one entry's chain of department addresses.  An
+ * address already followed to its end is not followed again when its
+ * chain still fits under CHAIN_MAX from here: its final targets are in
+ * the value already.  Without that, aliases that share targets level
+ * after level (a1 -> a2, b2; b1 -> a2, b2; ...) took 2^levels walks. */
 struct follow {
     const struct map *map;
     struct rules *r;
@@ -342,6 +353,8 @@ struct follow {
     size_t  vlen;
     const char *chain[CHAIN_MAX + 1];	/* addresses on the way */
     char    rules[CHAIN_MAX + 1][RULE_MAX];
+    struct followed *done;
+    size_t  ndone, cap;
     int     failed;
 };
 
@@ -406,13 +419,46 @@ static int in_department(const struct map *map, const char *t)
     return addr_parse(t, &a) == ADDR_OK && map_department(map, a.domain) != 0;
 }
 
-/* follow - the final targets of a department address */
-static void follow(struct follow *f, const char *addr, int depth)
+/* done_height - the height below an address followed to its end, or -1 */
+static int done_height(const struct follow *f, const char *addr)
+{
+    size_t  i;
+
+    for (i = 0; i < f->ndone; i++)
+	if (strcmp(f->done[i].addr, addr) == 0)
+	    return f->done[i].height;
+    return -1;
+}
+
+/* done_add - remember an address followed to its end */
+static void done_add(struct follow *f, const char *addr, int height)
+{
+    struct followed *nd;
+    size_t  cap;
+
+    if (f->ndone == f->cap) {
+	cap = f->cap ? 2 * f->cap : 16;
+	if ((nd = realloc(f->done, cap * sizeof(*nd))) == 0) {
+	    f->failed = 1;
+	    return;
+	}
+	f->done = nd, f->cap = cap;
+    }
+    if ((f->done[f->ndone].addr = strdup(addr)) == 0) {
+	f->failed = 1;
+	return;
+    }
+    f->done[f->ndone++].height = height;
+}
+
+/* follow - the final targets of a department address; how many department
+ * addresses deep its chain goes below it */
+static int follow(struct follow *f, const char *addr, int depth)
 {
     struct decision d;
     const char *t;
     char    buf[1024], msg[1200];
-    int     i;
+    int     i, h, height = 0;
 
     decision_init(&d);
     if (decide(f->map, addr, &d, 0, 0) < 0)
@@ -431,6 +477,10 @@ static void follow(struct follow *f, const char *addr, int depth)
 	    follow_add(f, t);
 	    continue;
 	}
+	if ((h = done_height(f, t)) >= 0 && depth + 1 + h < CHAIN_MAX) {
+	    height = h + 1 > height ? h + 1 : height;
+	    continue;
+	}
 	shown_rule(f->r, d.rule, f->rules[depth + 1], RULE_MAX);
 	for (i = 0; i <= depth; i++)
 	    if (strcmp(f->chain[i], t) == 0)
@@ -443,9 +493,13 @@ static void follow(struct follow *f, const char *addr, int depth)
 	    break;
 	}
 	f->chain[depth + 1] = t;
-	follow(f, t, depth + 1);
+	h = follow(f, t, depth + 1);
+	height = h + 1 > height ? h + 1 : height;
     }
+    if (!f->failed)
+	done_add(f, addr, height);
     decision_free(&d);
+    return height;
 }
 
 /* resolve_entry - replace a record's targets by their final targets */
@@ -462,7 +516,10 @@ static void resolve_entry(const struct map *map, struct rules *r, struct rec *re
 	return;
     f.chain[0] = self;
     strcpy(f.rules[0], "-");
-    follow(&f, self, 0);
+    (void) follow(&f, self, 0);
+    while (f.ndone > 0)
+	free(f.done[--f.ndone].addr);
+    free(f.done);
     if (f.failed) {
 	free(f.val);
 	return;

@@ -121,4 +121,21 @@ is "$?:$(cat err)" "3:nodir/m.cdb: cannot create a file in nodir: No such file o
     "output directory missing: exit 3, the reason"
 ok $([ ! -e nodir ]; echo $?) "output directory missing: nothing created"
 
+# Aliases that share their targets level after level (a1 -> a2, b2;
+# b1 -> a2, b2; ... 24 levels, 2^24 paths to the end): each department
+# address is followed once per entry, so this compiles at once; it took
+# hours before (timeout: a guard against a hang, not a speed test).
+{
+    printf 'canonical example.com\ndepartment sales.example.com\n    members alice bob\n'
+    for i in $(seq 1 24); do
+        printf '    alias %s%d -> a%d@sales.example.com, b%d@sales.example.com\n' \
+            a "$i" $((i + 1)) $((i + 1)) b "$i" $((i + 1)) $((i + 1))
+    done
+    printf '    alias a25 -> alice\n    alias b25 -> bob\n'
+} >diamond.rules
+{ timeout -s KILL 60 "$DEPTMAP" compile -o diamond.cdb diamond.rules >out 2>err; } 2>/dev/null
+is "$?:$(cat err)" "0:" "aliases sharing targets over 24 levels: compiled (not 2^24 walks)"
+is "$("$DEPTMAP" query -m diamond.cdb a1@sales.example.com | cut -f2,3)" \
+    "REWRITE	alice@example.com,bob@example.com" "... and the top alias reaches both people once"
+
 done_testing
