@@ -19,6 +19,7 @@
 #include "rewrite/decide.h"
 
 #define CHAIN_MAX	32		/* alias chain depth */
+#define FOLLOW_MAX	10000		/* addresses on the way, targets at the end */
 
 struct rec {
     char   *key;
@@ -344,7 +345,10 @@ struct followed {
  * address already followed to its end is not followed again when its
  * chain still fits under CHAIN_MAX from here: its final targets are in
  * the value already.  Without that, aliases that share targets level
- * after level (a1 -> a2, b2; b1 -> a2, b2; ...) took 2^levels walks. */
+ * after level (a1 -> a2, b2; b1 -> a2, b2; ...) took 2^levels walks.
+ * Match rules can make a new address at every step, which no memory
+ * helps with: an entry may pass through FOLLOW_MAX addresses and end at
+ * as many targets, ten times Postfix's virtual_alias_expansion_limit. */
 struct follow {
     const struct map *map;
     struct rules *r;
@@ -355,6 +359,7 @@ struct follow {
     char    rules[CHAIN_MAX + 1][RULE_MAX];
     struct followed *done;
     size_t  ndone, cap;
+    int     visits, targets;		/* each at most FOLLOW_MAX */
     int     failed;
 };
 
@@ -387,8 +392,15 @@ static void follow_error(struct follow *f, const char *msg)
 /* follow_add - one final target, once */
 static void follow_add(struct follow *f, const char *t)
 {
+    char    msg[100];
+
     if (has_target(f->val, t))
 	return;
+    if (++f->targets > FOLLOW_MAX) {
+	snprintf(msg, sizeof(msg), "alias reaches more than %d addresses", FOLLOW_MAX);
+	follow_error(f, msg);
+	return;
+    }
     if (cat(&f->val, &f->vlen, "\tto=", 4) < 0
 	|| cat(&f->val, &f->vlen, t, strlen(t)) < 0)
 	f->failed = 1;
@@ -460,6 +472,12 @@ static int follow(struct follow *f, const char *addr, int depth)
     char    buf[1024], msg[1200];
     int     i, h, height = 0;
 
+    if (++f->visits > FOLLOW_MAX) {
+	snprintf(msg, sizeof(msg), "alias chain passes through more than %d"
+		 " department addresses", FOLLOW_MAX);
+	follow_error(f, msg);
+	return 0;
+    }
     decision_init(&d);
     if (decide(f->map, addr, &d, 0, 0) < 0)
 	f->failed = 1;

@@ -113,6 +113,12 @@ mkdir dir.rules
 case_ dir 1 "dir.rules: read error: Is a directory"
 case_ missing 1 "missing.rules: cannot open: No such file or directory"
 
+# a match rule that makes two new department addresses at every step:
+# 2^15 addresses on the way, more than an entry may pass through
+printf '%s\n    unknown pass\n    alias start -> x@s.example.com\n    match /^(x[ab]{0,13})$/ -> $1a@s.example.com, $1b@s.example.com\n' \
+    "$head" >tree.rules
+case_ tree 1 "tree.rules:4: alias chain passes through more than 10000 department addresses"
+
 ok $((ncases < 12)) "at least 12 generated bad inputs ($ncases)"
 
 # compile into a directory that does not exist: exit 3, nothing created
