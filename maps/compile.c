@@ -334,15 +334,16 @@ out:
     return ret;
 }
 
-/* A department address whose chain was followed to its end, and how many
- * department addresses deep that chain went below it. */
-struct followed {
-    char   *addr;
-    int     height;
+/* A set of strings, each with a number: open addressing, at most half full. */
+struct strset {
+    char  **keys;
+    int    *vals;
+    size_t  n, cap;
 };
 
 /* The state of following one entry's chain of department addresses.  An
- * address already followed to its end is not followed again when its
+ * address already followed to its end ("done", with how many department
+ * addresses deep its chain went) is not followed again when its
  * chain still fits under CHAIN_MAX from here: its final targets are in
  * the value already.  Without that, aliases that share targets level
  * after level (a1 -> a2, b2; b1 -> a2, b2; ...) took 2^levels walks.
@@ -354,12 +355,12 @@ struct follow {
     struct rules *r;
     const struct rec *rec;
     char   *val;			/* the new value being built */
-    size_t  vlen;
+    size_t  vlen, vcap;
     const char *chain[CHAIN_MAX + 1];	/* addresses on the way */
     char    rules[CHAIN_MAX + 1][RULE_MAX];
-    struct followed *done;
-    size_t  ndone, cap;
-    int     visits, targets;		/* each at most FOLLOW_MAX */
+    struct strset done;			/* address -> height of its chain */
+    struct strset seen;			/* the final targets so far */
+    int     visits;			/* at most FOLLOW_MAX */
     int     failed;
 };
 
@@ -389,21 +390,103 @@ static void follow_error(struct follow *f, const char *msg)
     f->failed = 1;
 }
 
-/* follow_add - one final target, once */
+/* strset_slot - where key is in the set, or would go */
+static size_t strset_slot(char **keys, size_t cap, const char *key)
+{
+    size_t  i = (size_t) record_digest(RECORD_DIGEST_INIT, key, strlen(key));
+
+    for (i &= cap - 1; keys[i] && strcmp(keys[i], key) != 0; i = (i + 1) & (cap - 1))
+	 /* next */ ;
+    return i;
+}
+
+/* strset_get - the number kept with key, or -1 when key is not there */
+static int strset_get(const struct strset *set, const char *key)
+{
+    size_t  i;
+
+    if (set->n == 0)
+	return -1;
+    i = strset_slot(set->keys, set->cap, key);
+    return set->keys[i] ? set->vals[i] : -1;
+}
+
+/* strset_put - 1 when key is new (kept, with val), 0 when it was there
+ * already, -1 without memory */
+static int strset_put(struct strset *set, const char *key, int val)
+{
+    size_t  i, j, cap;
+    char  **keys;
+    int    *vals;
+
+    if (2 * (set->n + 1) > set->cap) {
+	cap = set->cap ? 2 * set->cap : 64;
+	keys = calloc(cap, sizeof(*keys));
+	vals = calloc(cap, sizeof(*vals));
+	if (keys == 0 || vals == 0) {
+	    free(keys);
+	    free(vals);
+	    return -1;
+	}
+	for (i = 0; i < set->cap; i++)
+	    if (set->keys[i]) {
+		j = strset_slot(keys, cap, set->keys[i]);
+		keys[j] = set->keys[i], vals[j] = set->vals[i];
+	    }
+	free(set->keys);
+	free(set->vals);
+	set->keys = keys, set->vals = vals, set->cap = cap;
+    }
+    i = strset_slot(set->keys, set->cap, key);
+    if (set->keys[i])
+	return 0;
+    if ((set->keys[i] = strdup(key)) == 0)
+	return -1;
+    set->vals[i] = val;
+    set->n++;
+    return 1;
+}
+
+/* strset_free - release a set and its strings */
+static void strset_free(struct strset *set)
+{
+    size_t  i;
+
+    for (i = 0; i < set->cap; i++)
+	free(set->keys[i]);
+    free(set->keys);
+    free(set->vals);
+    memset(set, 0, sizeof(*set));
+}
+
+/* follow_add - one final target, once ("\tto=T" on the value, whose
+ * room doubles: thousands of targets are appended one by one) */
 static void follow_add(struct follow *f, const char *t)
 {
-    char    msg[100];
+    size_t  n = strlen(t), need = f->vlen + 4 + n + 1, cap;
+    char    msg[100], *nv;
+    int     r;
 
-    if (has_target(f->val, t))
+    if ((r = strset_put(&f->seen, t, 0)) <= 0) {
+	f->failed |= r < 0;
 	return;
-    if (++f->targets > FOLLOW_MAX) {
+    }
+    if (f->seen.n > FOLLOW_MAX) {
 	snprintf(msg, sizeof(msg), "alias reaches more than %d addresses", FOLLOW_MAX);
 	follow_error(f, msg);
 	return;
     }
-    if (cat(&f->val, &f->vlen, "\tto=", 4) < 0
-	|| cat(&f->val, &f->vlen, t, strlen(t)) < 0)
-	f->failed = 1;
+    if (need > f->vcap) {
+	cap = need > 2 * f->vcap ? need : 2 * f->vcap;
+	if ((nv = realloc(f->val, cap)) == 0) {
+	    f->failed = 1;
+	    return;
+	}
+	f->val = nv, f->vcap = cap;
+    }
+    memcpy(f->val + f->vlen, "\tto=", 4);
+    memcpy(f->val + f->vlen + 4, t, n + 1);
+    f->vlen += 4 + n;
 }
 
 /* loop_text - "a -> b -> a (rules x:1, x:2)" */
@@ -429,38 +512,6 @@ static int in_department(const struct map *map, const char *t)
     struct addr a;
 
     return addr_parse(t, &a) == ADDR_OK && map_department(map, a.domain) != 0;
-}
-
-/* done_height - the height below an address followed to its end, or -1 */
-static int done_height(const struct follow *f, const char *addr)
-{
-    size_t  i;
-
-    for (i = 0; i < f->ndone; i++)
-	if (strcmp(f->done[i].addr, addr) == 0)
-	    return f->done[i].height;
-    return -1;
-}
-
-/* done_add - remember an address followed to its end */
-static void done_add(struct follow *f, const char *addr, int height)
-{
-    struct followed *nd;
-    size_t  cap;
-
-    if (f->ndone == f->cap) {
-	cap = f->cap ? 2 * f->cap : 16;
-	if ((nd = realloc(f->done, cap * sizeof(*nd))) == 0) {
-	    f->failed = 1;
-	    return;
-	}
-	f->done = nd, f->cap = cap;
-    }
-    if ((f->done[f->ndone].addr = strdup(addr)) == 0) {
-	f->failed = 1;
-	return;
-    }
-    f->done[f->ndone++].height = height;
 }
 
 /* follow - the final targets of a department address; how many department
@@ -495,7 +546,7 @@ static int follow(struct follow *f, const char *addr, int depth)
 	    follow_add(f, t);
 	    continue;
 	}
-	if ((h = done_height(f, t)) >= 0 && depth + 1 + h < CHAIN_MAX) {
+	if ((h = strset_get(&f->done, t)) >= 0 && depth + 1 + h < CHAIN_MAX) {
 	    height = h + 1 > height ? h + 1 : height;
 	    continue;
 	}
@@ -514,8 +565,8 @@ static int follow(struct follow *f, const char *addr, int depth)
 	h = follow(f, t, depth + 1);
 	height = h + 1 > height ? h + 1 : height;
     }
-    if (!f->failed)
-	done_add(f, addr, height);
+    if (!f->failed && strset_put(&f->done, addr, height) < 0)
+	f->failed = 1;
     decision_free(&d);
     return height;
 }
@@ -532,12 +583,12 @@ static void resolve_entry(const struct map *map, struct rules *r, struct rec *re
 	|| (f.val = strf(&f.vlen, "rule=%s:%ld", rec->entry->src->recorded,
 			 rec->entry->line)) == 0)
 	return;
+    f.vcap = f.vlen + 1;
     f.chain[0] = self;
     strcpy(f.rules[0], "-");
     (void) follow(&f, self, 0);
-    while (f.ndone > 0)
-	free(f.done[--f.ndone].addr);
-    free(f.done);
+    strset_free(&f.done);
+    strset_free(&f.seen);
     if (f.failed) {
 	free(f.val);
 	return;
