@@ -15,8 +15,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/postfix.sh"
 . "$here/lib/milter.sh"
 
-milter_require
-pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
+milter_postfix_require python3
 
 MESSAGES=${LOAD_MESSAGES:-10000}
 SESSIONS=${LOAD_SESSIONS:-20}

@@ -11,9 +11,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/postfix.sh"
 . "$here/lib/milter.sh"
 
-milter_require
-pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
-command -v smtp-source >/dev/null || skip_all "needs smtp-source"
+milter_postfix_require smtp-source
 
 MESSAGES=${LOAD_MESSAGES:-5000}
 SESSIONS=${LOAD_SESSIONS:-200}

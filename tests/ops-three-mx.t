@@ -17,9 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/postfix.sh"
 . "$here/lib/milter.sh"
 
-milter_require
-pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
-command -v swaks >/dev/null || skip_all "needs swaks"
+milter_postfix_require
 
 MXS="1 2 3"
 plan 14

@@ -29,9 +29,9 @@
 #       snippet's two placeholders: deptmilter_socket = POSTFIX_SOCKET and
 #       deptmilter_domains = DIR/domains (from deptmap domains), then any
 #       EXTRA_CF files (a test's own limits, say).
-#   milter_postfix_require
-#       skip_all unless deptmilter, deptmap, Postfix (as root) and swaks
-#       are there.
+#   milter_postfix_require [PROGRAM...]
+#       skip_all unless deptmilter, deptmap, Postfix (as root) and the
+#       programs the test sends mail with (default: swaks) are there.
 #   milter_postfix_up [KEY=VALUE...]
 #       the usual start of a test: TEST_TMP, SMTPD_PORT and SINK_PORT, the
 #       map of MILTER_RULES (default tests/milter/departments.rules),
@@ -146,9 +146,12 @@ EOT
 }
 
 milter_postfix_require() {
+    local prog
     milter_require
     pf_require || skip_all "needs root, postfix, postconf and smtp-sink"
-    command -v swaks >/dev/null || skip_all "needs swaks"
+    for prog in "${@:-swaks}"; do
+        command -v "$prog" >/dev/null || skip_all "needs $prog"
+    done
 }
 
 milter_postfix_up() {
