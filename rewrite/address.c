@@ -221,21 +221,15 @@ static ssize_t fold_ascii(const char *in, size_t len, char *out, size_t size)
     return (ssize_t) len;
 }
 
-/* addr_fold - a local part case-folded into out (size bytes, NUL added),
- * as Postfix folds table keys with SMTPUTF8 (its default): ICU's full
- * case folding, so that "JÖRG" is "jörg" and "STRAßE" is "strasse".  Input
- * that is not valid UTF-8 gets its ASCII letters lowered only.  The length
- * of the result, or -1 when it does not fit. */
-ssize_t addr_fold(const char *in, size_t len, char *out, size_t size)
+/* fold_utf8 - addr_fold for a local part with non-ASCII bytes: ICU's full
+ * case folding of valid UTF-8, ASCII letters only otherwise */
+static ssize_t fold_utf8(const char *in, size_t len, char *out, size_t size)
 {
     UChar   u16[ADDR_LOCAL_MAX], folded[ADDR_FOLD_MAX];
     UErrorCode err = U_ZERO_ERROR;
     int32_t n16, nfold, n8;
-    size_t  i;
 
-    for (i = 0; i < len && !(in[i] & 0x80); i++)
-	 /* ASCII so far */ ;
-    if (i == len || len > ADDR_LOCAL_MAX || size > INT32_MAX)
+    if (len > ADDR_LOCAL_MAX || size > INT32_MAX)
 	return fold_ascii(in, len, out, size);
     u_strFromUTF8(u16, ADDR_LOCAL_MAX, &n16, in, (int32_t) len, &err);
     if (U_FAILURE(err))
@@ -246,4 +240,26 @@ ssize_t addr_fold(const char *in, size_t len, char *out, size_t size)
     if (U_FAILURE(err) || err == U_STRING_NOT_TERMINATED_WARNING)
 	return -1;
     return n8;
+}
+
+/* addr_fold - a local part case-folded into out (size bytes, NUL added),
+ * as Postfix folds table keys with SMTPUTF8 (its default): ICU's full
+ * case folding, so that "JÖRG" is "jörg" and "STRAßE" is "strasse".  Input
+ * that is not valid UTF-8 gets its ASCII letters lowered only.  The length
+ * of the result, or -1 when it does not fit.  ASCII, as nearly every RCPT
+ * is, is lowered in the same pass that looks for other bytes. */
+ssize_t addr_fold(const char *in, size_t len, char *out, size_t size)
+{
+    size_t  i;
+
+    for (i = 0; i < len; i++) {
+	if (in[i] & 0x80)
+	    return fold_utf8(in, len, out, size);
+	if (i + 1 < size)
+	    out[i] = in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i];
+    }
+    if (len >= size)
+	return -1;
+    out[len] = 0;
+    return (ssize_t) len;
 }
