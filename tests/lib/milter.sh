@@ -18,9 +18,9 @@
 #       the start line is logged; stop it at exit.  Sets MILTER_PID.
 #   milter_stop
 #       SIGTERM and wait.
-#   milter_wait_log REGEX [SECONDS]
-#       wait (default 10 s) until a line of MILTER_LOG matches REGEX
-#       (grep -E); 1 on timeout.
+#   milter_wait_log REGEX [SECONDS [COUNT]]
+#       wait (default 10 s) until COUNT lines (default 1) of MILTER_LOG
+#       match REGEX (grep -E); 1 on timeout.
 #   milter_log_lines REGEX
 #       the lines of MILTER_LOG that match REGEX (grep -E).
 #   milter_postfix DIR SMTPD_PORT SINK_PORT POSTFIX_SOCKET [EXTRA_CF...]
@@ -118,9 +118,10 @@ milter_stop() {
 }
 
 milter_wait_log() {
-    local re=$1 tries=$(( ${2:-10} * 20 ))
+    local re=$1 tries=$(( ${2:-10} * 20 )) count=${3:-1} n
     while [ "$tries" -gt 0 ]; do
-        grep -Eq -- "$re" "$MILTER_LOG" && return 0
+        n=$(grep -Ecs -- "$re" "$MILTER_LOG")
+        [ "${n:-0}" -ge "$count" ] && return 0
         sleep 0.05
         tries=$((tries - 1))
     done
