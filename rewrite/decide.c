@@ -301,7 +301,8 @@ static int decide_dept(struct lookup *lk)
     if ((r = try_exact(lk, lk->key_len, 0)) != 0)
 	return r < 0 ? -1 : 0;
     /* the extension is carried over as the client wrote it, as Postfix
-     * does; folding leaves the delimiters, so both have the same base */
+     * does: folding keeps the delimiters, so the local part as written
+     * splits at the same one, at its own offset (folding can change lengths) */
     base = addr_split_ext(lk->key, dept->delimiters);
     if (base < lk->key_len
 	&& (r = try_exact(lk, base, lk->a.local
