@@ -3,8 +3,6 @@
  */
 #include <errno.h>
 #include <fcntl.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -13,8 +11,7 @@
 #include <sys/stat.h>
 #include <cdb.h>
 #include "maps/compile.h"
-#include "maps/record.h"
-#include "maps/map.h"
+#include "rewrite/map.h"
 #include "rewrite/address.h"
 #include "rewrite/decide.h"
 
@@ -36,36 +33,6 @@ struct recs {
     int     nomem;
     int     chains;			/* some target is a department address */
 };
-
-/* strf - a formatted, allocated string, its length in *len */
-static char *strf(size_t *len, const char *fmt,...)
-{
-    va_list ap;
-    char   *s = 0;
-    int     n;
-
-    va_start(ap, fmt);
-    n = vasprintf(&s, fmt, ap);
-    va_end(ap);
-    if (n < 0)
-	return 0;
-    *len = n;
-    return s;
-}
-
-/* cat - append to an allocated string */
-static int cat(char **s, size_t *len, const char *add, size_t n)
-{
-    char   *ns;
-
-    if (*s == 0 || (ns = realloc(*s, *len + n + 1)) == 0)
-	return -1;
-    memcpy(ns + *len, add, n);
-    *len += n;
-    ns[*len] = 0;
-    *s = ns;
-    return 0;
-}
 
 /* recs_add - take ownership of a key and a value */
 static struct rec *recs_add(struct recs *rs, char *key, size_t klen, char *val,
@@ -155,22 +122,9 @@ static int target_form(const struct rules *r, const struct rule_dept *d,
     return ret;
 }
 
-/* has_target - whether a value has "\tto=T" already */
-static int has_target(const char *val, const char *t)
-{
-    size_t  n = strlen(t);
-
-    while ((val = strstr(val, "\tto=")) != 0) {
-	val += 4;
-	if (strncmp(val, t, n) == 0 && (val[n] == '\t' || val[n] == 0))
-	    return 1;
-    }
-    return 0;
-}
-
-/* add_targets - "\tto=ADDRESS" for each target, once */
+/* add_targets - "to=ADDRESS" for each target, once */
 static int add_targets(struct recs *rs, const struct rules *r, const struct rule_dept *d,
-		               char **val, size_t *vlen, char **t, size_t n)
+		               struct buf *val, char **t, size_t n)
 {
     char    buf[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
     size_t  i;
@@ -178,52 +132,48 @@ static int add_targets(struct recs *rs, const struct rules *r, const struct rule
     for (i = 0; i < n; i++) {
 	if (target_form(r, d, t[i], buf, sizeof(buf), &rs->chains) < 0)
 	    return -1;
-	if (has_target(*val, buf))
+	if (record_has_target(val->s, val->len, buf))
 	    continue;
-	if (cat(val, vlen, "\tto=", 4) < 0 || cat(val, vlen, buf, strlen(buf)) < 0)
+	if (record_add_target(val, buf) < 0)
 	    return -1;
     }
     return 0;
 }
 
-/* join - a new string made of n pieces; its length in *len */
-static char *join(size_t *len, size_t n, const char **piece)
+/* recs_add_buf - a record of a key spelled in key (klen < 0: it did not
+ * fit) and a value built in val, which the record takes */
+static struct rec *recs_add_buf(struct recs *rs, const char *key, int klen,
+				        struct buf *val, int ok)
 {
-    size_t  i, at = 0, total = 0;
-    char   *s;
+    char   *k = klen >= 0 ? strndup(key, klen) : 0;
 
-    for (i = 0; i < n; i++)
-	total += strlen(piece[i]);
-    if ((s = malloc(total + 1)) == 0)
+    if (!ok || val->s == 0) {
+	free(k);
+	buf_free(val);
+	rs->nomem = 1;
 	return 0;
-    for (i = 0; i < n; i++) {
-	memcpy(s + at, piece[i], strlen(piece[i]));
-	at += strlen(piece[i]);
     }
-    s[at] = 0;
-    *len = at;
-    return s;
+    return recs_add(rs, k, klen, val->s, val->len);
 }
 
-/* add_entries - one addr: record per member and alias (no stdio: a
- * roster can have a million of them) */
+/* add_entries - one addr: record per member and alias */
 static void add_entries(struct recs *rs, const struct rules *r, const struct rule_dept *d)
 {
     const struct rule_entry *e;
-    size_t  i, klen = 0, vlen = 0;
-    char   *key, *val, line[24];
+    struct buf val;
+    char    key[RECORD_KEY_MAX];
+    size_t  i;
+    int     klen, ok;
     struct rec *rec;
 
     for (i = 0; i < d->nentries && !rs->nomem; i++) {
 	e = d->entries + i;
-	key = join(&klen, 4, (const char *[]) {"addr:", d->domain, ":", e->key});
-	snprintf(line, sizeof(line), ":%ld", e->line);
-	val = join(&vlen, 3, (const char *[]) {"rule=", e->src->recorded, line});
-	if (val && add_targets(rs, r, d, &val, &vlen, e->targets, e->ntargets) < 0) {
-	    free(val);
-	    val = 0;
-	}
-	if ((rec = recs_add(rs, key, klen, val, vlen)) != 0)
+	memset(&val, 0, sizeof(val));
+	klen = record_key_addr(key, sizeof(key), d->domain, strlen(d->domain),
+			       e->key, strlen(e->key));
+	ok = record_add_rule(&val, e->src->recorded, e->line) == 0
+	    && add_targets(rs, r, d, &val, e->targets, e->ntargets) == 0;
+	if ((rec = recs_add_buf(rs, key, klen, &val, ok)) != 0)
 	    rec->entry = e, rec->dept = d;
     }
 }
@@ -232,51 +182,61 @@ static void add_entries(struct recs *rs, const struct rules *r, const struct rul
 static void add_matches(struct recs *rs, const struct rule_dept *d)
 {
     const struct rule_match *m;
-    size_t  i, j, klen, vlen;
-    char   *key, *val;
+    struct buf val;
+    char    key[RECORD_KEY_MAX];
+    size_t  i;
+    int     ok;
 
     for (i = 0; i < d->nmatches && !rs->nomem; i++) {
 	m = d->matches + i;
-	key = strf(&klen, "match:%s:%06zu", d->domain, i);
-	val = strf(&vlen, "rule=%s:%ld\tflags=%s", m->src->recorded, m->line,
-		   m->caseless ? "i" : "-");
-	for (j = 0; val && j < m->ntargets; j++)
-	    if (cat(&val, &vlen, "\tto=", 4) < 0
-		|| cat(&val, &vlen, m->targets[j], strlen(m->targets[j])) < 0)
-		val = 0;
-	if (val && (cat(&val, &vlen, "\tpattern=", 9) < 0
-		    || cat(&val, &vlen, m->pattern, strlen(m->pattern)) < 0))
-	    val = 0;
-	recs_add(rs, key, klen, val, vlen);
+	memset(&val, 0, sizeof(val));
+	ok = record_match_value(&val, m->src->recorded, m->line, m->caseless,
+				m->targets, m->ntargets, m->pattern) == 0;
+	recs_add_buf(rs, key, record_key_match(key, sizeof(key), d->domain, i),
+		     &val, ok);
     }
+}
+
+/* dept_record - the settings of a department as the map keeps them */
+static void dept_record(const struct rules *r, const struct rule_dept *d,
+			        struct record_dept *rd)
+{
+    int     dummy = 0;
+
+    memset(rd, 0, sizeof(*rd));
+    snprintf(rd->canonical, sizeof(rd->canonical), "%s", d->canonical);
+    snprintf(rd->delimiters, sizeof(rd->delimiters), "%s", d->delimiters);
+    rd->case_exact = d->case_exact;
+    if (d->all_line)
+	snprintf(rd->all_rule, sizeof(rd->all_rule), "%s:%ld",
+		 d->all_src->recorded, d->all_line);
+    rd->unknown = d->unknown;
+    snprintf(rd->unknown_rule, sizeof(rd->unknown_rule), "%s:%ld", d->src->recorded,
+	     d->unknown_line ? d->unknown_line : d->line);
+    snprintf(rd->code, sizeof(rd->code), "%s", d->code);
+    snprintf(rd->dsn, sizeof(rd->dsn), "%s", d->dsn);
+    snprintf(rd->text, sizeof(rd->text), "%s", d->text ? d->text : "");
+    if (d->redirect && target_form(r, d, d->redirect, rd->redirect,
+				   sizeof(rd->redirect), &dummy) < 0)
+	rd->redirect[0] = 0;
+    rd->nmatches = d->nmatches;
 }
 
 /* add_dept - the dept: and index: records of one department */
 static void add_dept(struct recs *rs, const struct rules *r, const struct rule_dept *d,
 		             size_t index)
 {
-    char    all[RULE_MAX], unk[RULE_MAX], redirect[1100] = "", *key, *val;
-    size_t  klen = 0, vlen = 0;
-    int     dummy = 0;
+    struct record_dept rd;
+    struct buf val;
+    char    key[RECORD_KEY_MAX];
 
-    snprintf(all, sizeof(all), "%s:%ld", d->all_src ? d->all_src->recorded : "-",
-	     d->all_line);
-    if (d->all_line == 0)
-	strcpy(all, "-");
-    snprintf(unk, sizeof(unk), "%s:%ld", d->src->recorded,
-	     d->unknown_line ? d->unknown_line : d->line);
-    if (d->redirect && target_form(r, d, d->redirect, redirect, sizeof(redirect),
-				   &dummy) < 0)
-	redirect[0] = 0;
-    key = strf(&klen, "dept:%s", d->domain);
-    val = strf(&vlen, "canonical=%s\tdelimiter=%s\tcase=%s\tall=%s\tunknown=%s"
-		  "\tunknown-rule=%s\tcode=%s\tdsn=%s\tredirect=%s\tmatches=%zu"
-		  "\ttext=%s", d->canonical, d->delimiters,
-		  d->case_exact ? "exact" : "fold", all, map_policy_name(d->unknown),
-		  unk, d->code, d->dsn, redirect, d->nmatches, d->text ? d->text : "");
-    recs_add(rs, key, klen, val, vlen);
-    key = strf(&klen, "index:%zu", index);
-    recs_add(rs, key, klen, strdup(d->domain), strlen(d->domain));
+    dept_record(r, d, &rd);
+    memset(&val, 0, sizeof(val));
+    recs_add_buf(rs, key, record_key_dept(key, sizeof(key), d->domain), &val,
+		 record_dept_value(&val, &rd) == 0);
+    memset(&val, 0, sizeof(val));
+    recs_add_buf(rs, key, record_key_index(key, sizeof(key), index), &val,
+		 buf_adds(&val, d->domain) == 0);
     add_entries(rs, r, d);
     add_matches(rs, d);
 }
@@ -303,22 +263,17 @@ static int build(struct recs *rs, struct rules *r)
 static int write_cdb(struct recs *rs, size_t ndepts, int fd)
 {
     struct cdb_make cm;
-    uint64_t h = RECORD_DIGEST_INIT;
-    size_t  i, mlen;
-    char   *meta;
+    uint64_t h = FNV1A_INIT;
+    struct buf meta;
+    size_t  i;
     int     ret = -1, saved;
 
-    for (i = 0; i < rs->n; i++) {
-	h = record_digest(h, rs->v[i].key, rs->v[i].klen + 0);
-	h = record_digest(h, "\n", 1);
-	h = record_digest(h, rs->v[i].val, rs->v[i].vlen);
-	h = record_digest(h, "\n", 1);
-    }
-    meta = strf(&mlen, "format=%s\tdepartments=%zu\trecords=%zu\tdigest=%016" PRIx64,
-		RECORD_FORMAT, ndepts, rs->n, h);
-    if (meta == 0 || cdb_make_start(&cm, fd) < 0)
+    memset(&meta, 0, sizeof(meta));
+    for (i = 0; i < rs->n; i++)
+	h = record_digest(h, rs->v[i].key, rs->v[i].klen, rs->v[i].val, rs->v[i].vlen);
+    if (record_meta_value(&meta, ndepts, rs->n, h) < 0 || cdb_make_start(&cm, fd) < 0)
 	goto out;
-    ret = cdb_make_add(&cm, "meta", 4, meta, mlen);
+    ret = cdb_make_add(&cm, RECORD_KEY_META, strlen(RECORD_KEY_META), meta.s, meta.len);
     for (i = 0; i < rs->n && ret == 0; i++)
 	ret = cdb_make_add(&cm, rs->v[i].key, rs->v[i].klen, rs->v[i].val,
 			   rs->v[i].vlen);
@@ -330,7 +285,7 @@ static int write_cdb(struct recs *rs, size_t ndepts, int fd)
     } else
 	ret = cdb_make_finish(&cm);
 out:
-    free(meta);
+    buf_free(&meta);
     return ret;
 }
 
@@ -354,8 +309,7 @@ struct follow {
     const struct map *map;
     struct rules *r;
     const struct rec *rec;
-    char   *val;			/* the new value being built */
-    size_t  vlen, vcap;
+    struct buf val;			/* the new value being built */
     const char *chain[CHAIN_MAX + 1];	/* addresses on the way */
     char    rules[CHAIN_MAX + 1][RULE_MAX];
     struct strset done;			/* address -> height of its chain */
@@ -393,7 +347,7 @@ static void follow_error(struct follow *f, const char *msg)
 /* strset_slot - where key is in the set, or would go */
 static size_t strset_slot(char **keys, size_t cap, const char *key)
 {
-    size_t  i = (size_t) record_digest(RECORD_DIGEST_INIT, key, strlen(key));
+    size_t  i = (size_t) fnv1a(FNV1A_INIT, key, strlen(key));
 
     for (i &= cap - 1; keys[i] && strcmp(keys[i], key) != 0; i = (i + 1) & (cap - 1))
 	 /* next */ ;
@@ -459,12 +413,10 @@ static void strset_free(struct strset *set)
     memset(set, 0, sizeof(*set));
 }
 
-/* follow_add - one final target, once ("\tto=T" on the value, whose
- * room doubles: thousands of targets are appended one by one) */
+/* follow_add - one final target, once */
 static void follow_add(struct follow *f, const char *t)
 {
-    size_t  n = strlen(t), need = f->vlen + 4 + n + 1, cap;
-    char    msg[100], *nv;
+    char    msg[100];
     int     r;
 
     if ((r = strset_put(&f->seen, t, 0)) <= 0) {
@@ -476,17 +428,8 @@ static void follow_add(struct follow *f, const char *t)
 	follow_error(f, msg);
 	return;
     }
-    if (need > f->vcap) {
-	cap = need > 2 * f->vcap ? need : 2 * f->vcap;
-	if ((nv = realloc(f->val, cap)) == 0) {
-	    f->failed = 1;
-	    return;
-	}
-	f->val = nv, f->vcap = cap;
-    }
-    memcpy(f->val + f->vlen, "\tto=", 4);
-    memcpy(f->val + f->vlen + 4, t, n + 1);
-    f->vlen += 4 + n;
+    if (record_add_target(&f->val, t) < 0)
+	f->failed = 1;
 }
 
 /* loop_text - "a -> b -> a (rules x:1, x:2)" */
@@ -580,33 +523,33 @@ static void resolve_entry(const struct map *map, struct rules *r, struct rec *re
     memset(&f, 0, sizeof(f));
     f.map = map, f.r = r, f.rec = rec;
     if (addr_format(self, sizeof(self), rec->entry->key, rec->dept->domain) < 0
-	|| (f.val = strf(&f.vlen, "rule=%s:%ld", rec->entry->src->recorded,
-			 rec->entry->line)) == 0)
+	|| record_add_rule(&f.val, rec->entry->src->recorded, rec->entry->line) < 0) {
+	buf_free(&f.val);
 	return;
-    f.vcap = f.vlen + 1;
+    }
     f.chain[0] = self;
     strcpy(f.rules[0], "-");
     (void) follow(&f, self, 0);
     strset_free(&f.done);
     strset_free(&f.seen);
     if (f.failed) {
-	free(f.val);
+	buf_free(&f.val);
 	return;
     }
     free(rec->val);
-    rec->val = f.val;
-    rec->vlen = f.vlen;
+    rec->val = f.val.s;
+    rec->vlen = f.val.len;
 }
 
 /* needs_resolution - whether a record has a department address target */
 static int needs_resolution(const struct map *map, const struct rec *rec)
 {
-    size_t  pos = 0, nlen, tlen;
-    const char *n, *t;
+    size_t  pos = 0, tlen;
+    const char *t;
     char    buf[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
 
-    while (record_next(rec->val, rec->vlen, &pos, &n, &nlen, &t, &tlen)) {
-	if (nlen != 2 || memcmp(n, "to", 2) != 0 || tlen >= sizeof(buf))
+    while (record_target_next(rec->val, rec->vlen, &pos, &t, &tlen)) {
+	if (tlen >= sizeof(buf))
 	    continue;
 	memcpy(buf, t, tlen);
 	buf[tlen] = 0;

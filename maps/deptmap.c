@@ -18,7 +18,7 @@
 #include <unistd.h>
 #include <cdb.h>
 #include "maps/compile.h"
-#include "maps/map.h"
+#include "rewrite/map.h"
 #include "rewrite/decide.h"
 #include "rewrite/domain.h"
 #include "rewrite/text.h"

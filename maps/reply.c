@@ -4,7 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 #include "maps/reply.h"
-#include "maps/map.h"
+#include "rewrite/record.h"
 
 /* digits - count of leading decimal digits */
 static size_t digits(const char *s)

@@ -16,6 +16,7 @@
 #include "maps/roster.h"
 #include "maps/reply.h"
 #include "rewrite/address.h"
+#include "rewrite/buf.h"
 #include "rewrite/domain.h"
 #include "rewrite/text.h"
 
@@ -35,22 +36,6 @@ struct parse {
 static char *xstrdup(const char *s)
 {
     return s ? strdup(s) : 0;
-}
-
-/* grow - make room for one more element of an array */
-static int grow(void **v, size_t *cap, size_t n, size_t size)
-{
-    void   *nv;
-    size_t  ncap;
-
-    if (n < *cap)
-	return 0;
-    ncap = *cap ? *cap * 2 : 8;
-    if ((nv = realloc(*v, ncap * size)) == 0)
-	return -1;
-    *v = nv;
-    *cap = ncap;
-    return 0;
 }
 
 /* perr - a parse error at the current line */
@@ -125,7 +110,7 @@ struct rule_entry *rules_add_entry(struct rules *r, struct rule_dept *d)
     struct rule_entry *e;
 
     (void) r;
-    if (grow((void **) &d->entries, &d->entries_cap, d->nentries,
+    if (grow((void **) &d->entries, &d->entries_cap, d->nentries + 1,
 	     sizeof(*d->entries)) < 0)
 	return 0;
     e = d->entries + d->nentries;
@@ -146,7 +131,7 @@ static char **split_list(char *s, size_t *np)
 	    s++;
 	if (*s == 0)
 	    break;
-	if (grow((void **) &v, &cap, n + 1, sizeof(*v)) < 0) {
+	if (grow((void **) &v, &cap, n + 2, sizeof(*v)) < 0) {
 	    free(v);
 	    return 0;
 	}
@@ -366,7 +351,7 @@ static void kw_department(struct parse *p, char *rest)
 	    return;
 	}
     }
-    if (grow((void **) &p->r->depts, &p->r->depts_cap, p->r->ndepts,
+    if (grow((void **) &p->r->depts, &p->r->depts_cap, p->r->ndepts + 1,
 	     sizeof(*d)) < 0)
 	return;
     d = p->dept = p->r->depts + p->r->ndepts++;
@@ -649,7 +634,7 @@ static void kw_match(struct parse *p, char *rest)
 	m.ntargets = n;
     free(v);
     if (m.ntargets == 0 || compile_check(p, &m) < 0
-	|| grow((void **) &d->matches, &d->matches_cap, d->nmatches,
+	|| grow((void **) &d->matches, &d->matches_cap, d->nmatches + 1,
 		sizeof(m)) < 0)
 	goto fail;
     d->matches[d->nmatches++] = m;

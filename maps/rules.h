@@ -13,7 +13,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "maps/errors.h"
-#include "maps/map.h"
+#include "rewrite/record.h"
 
 /* Where a rule came from: shown in errors, recorded in the map. */
 struct rule_src {

@@ -20,7 +20,7 @@
  * one thread only.  The on_load hook hears every map put in service.
  */
 #include <stddef.h>
-#include "maps/map.h"
+#include "rewrite/map.h"
 
 struct gen {
     struct map *map;

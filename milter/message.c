@@ -1,30 +1,15 @@
 /*
  * message - what deptmilter keeps for one SMTP connection and one message
  *
- * See message.h.  Arrays grow by doubling; every string is a copy owned by
+ * See message.h.  Arrays grow by doubling (grow()); every string is a copy owned by
  * the struct msg and freed in msg_free().
  */
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
+#include "rewrite/buf.h"
 #include "milter/message.h"
-
-/* grow - make room for one more element in a doubling array */
-static int grow(void **arr, size_t *cap, size_t n, size_t size)
-{
-    void   *p;
-    size_t  ncap;
-
-    if (n < *cap)
-	return (0);
-    ncap = *cap ? 2 * *cap : 8;
-    if ((p = realloc(*arr, ncap * size)) == 0)
-	return (-1);
-    *arr = p;
-    *cap = ncap;
-    return (0);
-}
 
 /* msg_new - a message from MAIL FROM on, on the current map generation */
 struct msg *msg_new(const char *from)
@@ -73,7 +58,7 @@ int     msg_remember(struct msg *msg, const char *arg, const char *params,
 {
     struct rewrite *rw;
 
-    if (grow((void **) &msg->rw, &msg->caprw, msg->nrw, sizeof(*rw)) < 0)
+    if (grow((void **) &msg->rw, &msg->caprw, msg->nrw + 1, sizeof(*rw)) < 0)
 	return (-1);
     rw = msg->rw + msg->nrw;
     memset(rw, 0, sizeof(*rw));
@@ -109,7 +94,7 @@ int     msg_add_seen(struct msg *msg, const char *addr)
 {
     char   *copy;
 
-    if (grow((void **) &msg->seen, &msg->capseen, msg->nseen, sizeof(char *)) < 0)
+    if (grow((void **) &msg->seen, &msg->capseen, msg->nseen + 1, sizeof(char *)) < 0)
 	return (-1);
     if ((copy = strdup(addr)) == 0)
 	return (-1);

@@ -12,7 +12,7 @@
  * writes one "stats:" line per department, sorted by domain.  All three
  * may run on any thread (one mutex).
  */
-#include "maps/map.h"
+#include "rewrite/map.h"
 
 enum stats_kind {
     STATS_PASS,

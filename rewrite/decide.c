@@ -7,7 +7,6 @@
 #include <string.h>
 #include "rewrite/decide.h"
 #include "rewrite/address.h"
-#include "maps/record.h"
 
 #define TARGET_MAX	(ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8)
 
@@ -140,23 +139,21 @@ static int map_failed(struct lookup *lk, const char *rule, const char *why)
     return 0;
 }
 
-/* take_entry - REWRITE to the targets of an exact entry (one pass over
- * its fields: rule= and to=) */
-static int take_entry(struct lookup *lk, const struct map_value *v, const char *ext)
+/* take_entry - REWRITE to the targets of an exact entry */
+static int take_entry(struct lookup *lk, const struct record_addr *e, const char *ext)
 {
     struct decision *d = lk->d;
-    size_t  pos = 0, nlen, flen;
-    const char *n, *f;
+    size_t  pos = 0, tlen;
+    const char *t;
 
     d->action = DECIDE_REWRITE;
-    while (record_next(v->data, v->len, &pos, &n, &nlen, &f, &flen)) {
-	if (nlen == 4 && memcmp(n, "rule", 4) == 0 && flen < sizeof(d->rule)) {
-	    memcpy(d->rule, f, flen);
-	    d->rule[flen] = 0;
-	} else if (nlen == 2 && memcmp(n, "to", 2) == 0 && flen > 0
-		   && add_with_ext(d, f, flen, ext) < 0)
-	    return -1;
+    if (e->rule) {
+	memcpy(d->rule, e->rule, e->rule_len);
+	d->rule[e->rule_len] = 0;
     }
+    while (record_target_next(e->val, e->vlen, &pos, &t, &tlen))
+	if (add_with_ext(d, t, tlen, ext) < 0)
+	    return -1;
     if (d->ntargets == 0)
 	return map_failed(lk, d->rule, "entry without targets");
     return 0;
@@ -165,8 +162,8 @@ static int take_entry(struct lookup *lk, const struct map_value *v, const char *
 /* try_exact - look up one key: 1 decided, 0 not found, -1 no memory */
 static int try_exact(struct lookup *lk, size_t len, const char *ext)
 {
-    struct map_value v;
-    int     r = map_entry(lk->map, lk->d->dept, lk->key, len, &v);
+    struct record_addr e;
+    int     r = map_entry(lk->map, lk->d->dept, lk->key, len, &e);
 
     TRACE(lk, "lookup %.*s@%s: %s", (int) len, lk->key, lk->d->dept->domain,
 	  r > 0 ? "found" : r == 0 ? "not found" : "map error");
@@ -176,7 +173,7 @@ static int try_exact(struct lookup *lk, size_t len, const char *ext)
     }
     if (r == 0)
 	return 0;
-    return take_entry(lk, &v, ext) < 0 ? -1 : 1;
+    return take_entry(lk, &e, ext) < 0 ? -1 : 1;
 }
 
 /* expand - a match target with $N replaced; 0 or -1 when it did not fit */
@@ -209,7 +206,7 @@ static int add_expanded(struct lookup *lk, const char *raw)
 {
     char    local[TARGET_MAX], out[TARGET_MAX + 4];
     const char *at = strrchr(raw, '@');
-    const char *domain = at ? at + 1 : lk->d->dept->canonical;
+    const char *domain = at ? at + 1 : lk->d->dept->rec.canonical;
     size_t  n = at ? (size_t) (at - raw) : strlen(raw);
 
     if (n == 0 || n >= sizeof(local))
@@ -231,7 +228,7 @@ static int try_matches(struct lookup *lk)
     const char *t;
     int     r;
 
-    for (i = 0; i < dept->nmatches; i++) {
+    for (i = 0; i < dept->rec.nmatches; i++) {
 	m = dept->matches + i;
 	r = map_match(lk->map, m, lk->key, lk->key_len, ov, 10);
 	TRACE(lk, "match /%s/ (rule=%s): %s", m->pattern, m->rule,
@@ -261,15 +258,15 @@ static int apply_unknown(struct lookup *lk)
     struct decision *d = lk->d;
     const struct map_dept *dept = d->dept;
 
-    set_rule(d, dept->unknown_rule);
-    TRACE(lk, "unknown: policy %s (rule=%s)", map_policy_name(dept->unknown), d->rule);
-    switch (dept->unknown) {
+    set_rule(d, dept->rec.unknown_rule);
+    TRACE(lk, "unknown: policy %s (rule=%s)", record_policy_name(dept->rec.unknown), d->rule);
+    switch (dept->rec.unknown) {
     case UNKNOWN_PASS:
 	d->action = DECIDE_PASS;
 	return 0;
     case UNKNOWN_REDIRECT:
 	d->action = DECIDE_REWRITE;
-	return add_target(d, dept->redirect, strlen(dept->redirect));
+	return add_target(d, dept->rec.redirect, strlen(dept->rec.redirect));
     case UNKNOWN_TEMPFAIL:
 	d->action = DECIDE_TEMPFAIL;
 	break;
@@ -277,9 +274,9 @@ static int apply_unknown(struct lookup *lk)
 	d->action = DECIDE_REJECT;
 	break;
     }
-    d->code = dept->code;
-    d->dsn = dept->dsn;
-    d->text = dept->text;
+    d->code = dept->rec.code;
+    d->dsn = dept->rec.dsn;
+    d->text = dept->rec.text;
     return 0;
 }
 
@@ -292,7 +289,7 @@ static int decide_dept(struct lookup *lk)
     ssize_t n;
     int     r;
 
-    if (dept->case_exact || (n = addr_fold(lk->a.local, lk->a.local_len, lk->key,
+    if (dept->rec.case_exact || (n = addr_fold(lk->a.local, lk->a.local_len, lk->key,
 					    sizeof(lk->key))) < 0) {
 	memcpy(lk->key, lk->a.local, lk->a.local_len + 1);
 	n = (ssize_t) lk->a.local_len;
@@ -303,19 +300,19 @@ static int decide_dept(struct lookup *lk)
     /* the extension is carried over as the client wrote it, as Postfix
      * does: folding keeps the delimiters, so the local part as written
      * splits at the same one, at its own offset (folding can change lengths) */
-    base = addr_split_ext(lk->key, dept->delimiters);
+    base = addr_split_ext(lk->key, dept->rec.delimiters);
     if (base < lk->key_len
 	&& (r = try_exact(lk, base, lk->a.local
-			  + addr_split_ext(lk->a.local, dept->delimiters))) != 0)
+			  + addr_split_ext(lk->a.local, dept->rec.delimiters))) != 0)
 	return r < 0 ? -1 : 0;
     if ((r = try_matches(lk)) != 0)
 	return r < 0 ? -1 : 0;
-    if (dept->all_rule[0]) {
-	TRACE(lk, "members * (rule=%s)", dept->all_rule);
+    if (dept->rec.all_rule[0]) {
+	TRACE(lk, "members * (rule=%s)", dept->rec.all_rule);
 	lk->d->action = DECIDE_REWRITE;
-	set_rule(lk->d, dept->all_rule);
-	if (addr_format(out, sizeof(out), lk->a.local, dept->canonical) < 0)
-	    return map_failed(lk, dept->all_rule, "address too long");
+	set_rule(lk->d, dept->rec.all_rule);
+	if (addr_format(out, sizeof(out), lk->a.local, dept->rec.canonical) < 0)
+	    return map_failed(lk, dept->rec.all_rule, "address too long");
 	return add_target(lk->d, out, strlen(out));
     }
     return apply_unknown(lk);

@@ -15,7 +15,7 @@
  * every lookup tried (deptmap query --explain).
  */
 #include <stddef.h>
-#include "maps/map.h"
+#include "rewrite/map.h"
 
 enum decision_action {
     DECIDE_PASS,

@@ -9,7 +9,7 @@
 # key length is near 2^32.  tinycdb's cdb_seqnext() checks it with
 # unsigned arithmetic that wraps, and hands back a "next" position that
 # is not after the current one: a walk of the records never ends.  deptmap
-# dump therefore walks with map_record_next() (maps/map.c), which checks
+# dump therefore walks with map_record_next() (rewrite/map.c), which checks
 # each length against the end of the data.
 
 here=$(cd "$(dirname "$0")" && pwd)

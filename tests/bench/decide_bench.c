@@ -20,7 +20,7 @@
 #include <time.h>
 #include <unistd.h>
 #include <cdb.h>
-#include "maps/map.h"
+#include "rewrite/map.h"
 #include "rewrite/decide.h"
 
 struct input {

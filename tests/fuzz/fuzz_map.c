@@ -10,7 +10,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 #include <sys/mman.h>
-#include "maps/map.h"
+#include "rewrite/map.h"
 #include "rewrite/decide.h"
 
 static const char *probes[] = {

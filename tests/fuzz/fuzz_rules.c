@@ -11,7 +11,7 @@
 #include <unistd.h>
 #include <sys/mman.h>
 #include "maps/compile.h"
-#include "maps/map.h"
+#include "rewrite/map.h"
 #include "rewrite/decide.h"
 
 static const char *probes[] = {

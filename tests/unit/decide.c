@@ -8,7 +8,7 @@
 #include <unistd.h>
 #include "tests/unit/tap.h"
 #include "maps/compile.h"
-#include "maps/map.h"
+#include "rewrite/map.h"
 #include "rewrite/decide.h"
 
 static const char rules_text[] =

@@ -4,7 +4,7 @@
  * requires.
  */
 #include "tests/unit/tap.h"
-#include "maps/pattern.h"
+#include "rewrite/pattern.h"
 
 /* prefix - pattern_prefix of a pattern, compared with what it must be */
 static void prefix(const char *pat, int caseless, const char *want)

@@ -11,7 +11,8 @@
  * does not disturb a map already open (it keeps its own mapping).
  *
  * map_department() finds a department by normalised domain; map_entry()
- * looks up an exact local part; map_match() runs one match rule and gives
+ * looks up an exact local part and gives its rule and targets (walk them
+ * with record_target_next()); map_match() runs one match rule and gives
  * the capture offsets ($0 .. $npairs-1, -1 for unset) in ovec.
  * map_record_next() walks every record (pos 0 to start), checking each
  * length against the data's end: tinycdb's cdb_seqnext() wraps around on
@@ -19,16 +20,7 @@
  */
 #include <stddef.h>
 #include <cdb.h>
-
-#define RULE_MAX	256	/* "file:line" of a rule */
-#define REPLY_MAX	980	/* longest reply Postfix takes from a milter */
-
-enum unknown_policy {
-    UNKNOWN_REJECT,
-    UNKNOWN_PASS,
-    UNKNOWN_REDIRECT,
-    UNKNOWN_TEMPFAIL,
-};
+#include "rewrite/record.h"
 
 struct map_match {
     char    rule[RULE_MAX];
@@ -43,20 +35,10 @@ struct map_match {
 };
 
 struct map_dept {
-    char    domain[257];		/* A-label, lower case: the key */
+    char    domain[RECORD_DOMAIN_MAX + 1];	/* A-label, lower case: the key */
     size_t  domain_len;
-    char    canonical[257];
-    char    delimiters[33];
-    int     case_exact;			/* case-sensitive local parts */
-    char    all_rule[RULE_MAX];		/* "members *", or "" */
-    enum unknown_policy unknown;
-    char    unknown_rule[RULE_MAX];
-    char    code[4];			/* reply for reject and tempfail */
-    char    dsn[16];
-    char    text[REPLY_MAX + 1];
-    char    redirect[1100];		/* target of unknown redirect */
-    struct map_match *matches;
-    size_t  nmatches;
+    struct record_dept rec;		/* its settings and policy */
+    struct map_match *matches;		/* rec.nmatches of them */
     size_t  index;			/* 0 .. ndepts-1, for counters */
 };
 
@@ -68,21 +50,13 @@ struct map {
     unsigned long records;
     char    digest[65];
     void   *match_context;		/* pcre2_match_context * */
-    unsigned max_captures;
-};
-
-/* A value found by map_entry: points into the mapping, read-only. */
-struct map_value {
-    const char *data;
-    size_t  len;
 };
 
 int     map_open(const char *path, struct map **mapp, char *err, size_t errlen);
-const char *map_policy_name(enum unknown_policy p);
 void    map_close(struct map *map);
 const struct map_dept *map_department(const struct map *map, const char *domain);
 int     map_entry(const struct map *map, const struct map_dept *dept,
-		  const char *local, size_t len, struct map_value *val);
+		  const char *local, size_t len, struct record_addr *entry);
 int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen);
 
 /* One record, for a walk over all of them (deptmap dump). */

@@ -2,7 +2,7 @@
  * pattern - the literal prefix of an anchored regex (see pattern.h)
  */
 #include <string.h>
-#include "maps/pattern.h"
+#include "rewrite/pattern.h"
 
 /* quantifier - whether c makes the character before it optional or many */
 static int quantifier(char c)

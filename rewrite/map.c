@@ -15,9 +15,8 @@
 #include <unistd.h>
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
-#include "maps/map.h"
-#include "maps/pattern.h"
-#include "maps/record.h"
+#include "rewrite/map.h"
+#include "rewrite/pattern.h"
 
 #define MATCH_LIMIT	100000		/* backtracking steps per match */
 #define DEPTH_LIMIT	10000		/* kibibytes of backtracking memory */
@@ -55,97 +54,18 @@ static pcre2_match_data *thread_match_data(void)
     return md;
 }
 
-/* find - look a key up; 1 found (val filled), 0 not, -1 broken file */
+/* find - look a key up; 1 found (val, vlen set), 0 not, -1 broken file */
 static int find(const struct map *map, const char *key, size_t klen,
-		        struct map_value *val)
+		        const char **val, size_t *vlen)
 {
     struct cdb c = map->cdb;
     int     r = cdb_find(&c, key, klen);
 
     if (r <= 0)
 	return r < 0 ? -1 : 0;
-    val->data = cdb_getdata(&c);
-    val->len = cdb_datalen(&c);
-    if (val->data == 0)
-	return -1;
-    return 1;
-}
-
-/* copy_field - a field's value into buf; -1 if missing or too long */
-static int copy_field(const struct map_value *v, const char *name, char *buf,
-		              size_t len)
-{
-    const char *f;
-    size_t  flen;
-
-    if (!record_field(v->data, v->len, name, &f, &flen) || flen >= len)
-	return -1;
-    memcpy(buf, f, flen);
-    buf[flen] = 0;
-    return 0;
-}
-
-/* field_ulong - a numeric field; -1 if missing or not a number */
-static long field_ulong(const struct map_value *v, const char *name)
-{
-    char    buf[24], *end;
-    long    n;
-
-    if (copy_field(v, name, buf, sizeof(buf)) < 0 || buf[0] == 0)
-	return -1;
-    errno = 0;
-    n = strtol(buf, &end, 10);
-    return (*end || errno || n < 0) ? -1 : n;
-}
-
-static const char *policy_names[] = {"reject", "pass", "redirect", "tempfail"};
-
-/* map_policy_name - the word for an unknown policy, as records spell it */
-const char *map_policy_name(enum unknown_policy p)
-{
-    return policy_names[p];
-}
-
-/* parse_unknown - the unknown policy of a department record */
-static int parse_unknown(const struct map_value *v, struct map_dept *d)
-{
-    char    policy[16];
-    size_t  i, n = sizeof(policy_names) / sizeof(policy_names[0]);
-
-    if (copy_field(v, "unknown", policy, sizeof(policy)) < 0)
-	return -1;
-    for (i = 0; i < n && strcmp(policy, policy_names[i]) != 0; i++)
-	 /* void */ ;
-    if (i == n)
-	return -1;
-    d->unknown = (enum unknown_policy) i;
-    if (copy_field(v, "unknown-rule", d->unknown_rule, sizeof(d->unknown_rule)) < 0
-	|| copy_field(v, "code", d->code, sizeof(d->code)) < 0
-	|| copy_field(v, "dsn", d->dsn, sizeof(d->dsn)) < 0
-	|| copy_field(v, "redirect", d->redirect, sizeof(d->redirect)) < 0
-	|| copy_field(v, "text", d->text, sizeof(d->text)) < 0)
-	return -1;
-    return 0;
-}
-
-/* parse_dept - a department record into d */
-static int parse_dept(const struct map_value *v, struct map_dept *d)
-{
-    char    kase[8];
-    long    n;
-
-    if (copy_field(v, "canonical", d->canonical, sizeof(d->canonical)) < 0
-	|| copy_field(v, "delimiter", d->delimiters, sizeof(d->delimiters)) < 0
-	|| copy_field(v, "case", kase, sizeof(kase)) < 0
-	|| copy_field(v, "all", d->all_rule, sizeof(d->all_rule)) < 0
-	|| parse_unknown(v, d) < 0 || (n = field_ulong(v, "matches")) < 0
-	|| n > 1000000)
-	return -1;
-    d->case_exact = strcmp(kase, "exact") == 0;
-    if (strcmp(d->all_rule, "-") == 0)
-	d->all_rule[0] = 0;
-    d->nmatches = n;
-    return 0;
+    *val = cdb_getdata(&c);
+    *vlen = cdb_datalen(&c);
+    return *val == 0 ? -1 : 1;
 }
 
 /* compile_pattern - PCRE2 code for one match rule, JIT where possible */
@@ -163,23 +83,21 @@ static pcre2_code *compile_pattern(const char *pat, size_t len, int caseless)
     return re;
 }
 
-/* collect_targets - the to= fields of a record, NUL-separated */
-static char *collect_targets(const struct map_value *v, size_t *count)
+/* collect_targets - the targets of a match rule, NUL-separated */
+static char *collect_targets(const struct record_match *rm, size_t *count)
 {
-    size_t  pos = 0, nlen, flen, at = 0;
-    const char *n, *f;
-    char   *out = malloc(v->len + 1);
+    size_t  pos = 0, tlen, at = 0;
+    const char *t;
+    char   *out = malloc(rm->vlen + 1);
 
     *count = 0;
     if (out == 0)
 	return 0;
-    while (record_next(v->data, v->len, &pos, &n, &nlen, &f, &flen)) {
-	if (nlen == 2 && memcmp(n, "to", 2) == 0 && flen > 0) {
-	    memcpy(out + at, f, flen);
-	    at += flen;
-	    out[at++] = 0;
-	    ++*count;
-	}
+    while (record_target_next(rm->val, rm->vlen, &pos, &t, &tlen)) {
+	memcpy(out + at, t, tlen);
+	at += tlen;
+	out[at++] = 0;
+	++*count;
     }
     return out;
 }
@@ -187,32 +105,29 @@ static char *collect_targets(const struct map_value *v, size_t *count)
 /* load_match - one match rule of a department */
 static int load_match(struct map *map, struct map_dept *d, size_t n)
 {
-    char    key[300], flags[4];
-    struct map_value v;
+    char    key[RECORD_KEY_MAX];
+    struct record_match rm;
     struct map_match *m = d->matches + n;
-    const char *pat;
-    size_t  plen, i;
-    uint32_t caps, minlen;
+    const char *val;
+    size_t  vlen, i;
+    uint32_t minlen;
+    int     klen;
 
-    snprintf(key, sizeof(key), "match:%s:%06zu", d->domain, n);
-    if (find(map, key, strlen(key), &v) != 1
-	|| copy_field(&v, "rule", m->rule, sizeof(m->rule)) < 0
-	|| copy_field(&v, "flags", flags, sizeof(flags)) < 0
-	|| !record_field(v.data, v.len, "pattern", &pat, &plen))
+    if ((klen = record_key_match(key, sizeof(key), d->domain, n)) < 0
+	|| find(map, key, klen, &val, &vlen) != 1
+	|| record_match_parse(val, vlen, &rm) < 0)
 	return -1;
-    if ((m->pattern = strndup(pat, plen)) == 0
-	|| (m->targets = collect_targets(&v, &m->ntargets)) == 0
+    memcpy(m->rule, rm.rule, sizeof(m->rule));
+    m->caseless = rm.caseless;
+    if ((m->pattern = strndup(rm.pattern, rm.pattern_len)) == 0
+	|| (m->targets = collect_targets(&rm, &m->ntargets)) == 0
 	|| m->ntargets == 0
-	|| (m->code = compile_pattern(pat, plen, flags[0] == 'i')) == 0)
+	|| (m->code = compile_pattern(rm.pattern, rm.pattern_len, m->caseless)) == 0)
 	return -1;
-    if (pcre2_pattern_info(m->code, PCRE2_INFO_CAPTURECOUNT, &caps) == 0
-	&& caps > map->max_captures)
-	map->max_captures = caps;
     if (pcre2_pattern_info(m->code, PCRE2_INFO_MINLENGTH, &minlen) == 0)
 	m->min_len = minlen;
-    m->caseless = flags[0] == 'i';
-    m->prefix_len = pattern_prefix(pat, plen, m->caseless, m->prefix,
-				   sizeof(m->prefix));
+    m->prefix_len = pattern_prefix(rm.pattern, rm.pattern_len, m->caseless,
+				   m->prefix, sizeof(m->prefix));
     for (i = 0; m->caseless && i < m->prefix_len; i++)
 	if (m->prefix[i] >= 'A' && m->prefix[i] <= 'Z')
 	    m->prefix[i] += 32;
@@ -222,30 +137,32 @@ static int load_match(struct map *map, struct map_dept *d, size_t n)
 /* load_dept - the N-th department and its match rules */
 static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
 {
-    char    key[300];
-    struct map_value v;
+    char    key[RECORD_KEY_MAX];
     struct map_dept *d = map->depts + n;
-    size_t  i;
+    const char *val;
+    size_t  vlen, i;
+    int     klen;
 
-    snprintf(key, sizeof(key), "index:%zu", n);
-    if (find(map, key, strlen(key), &v) != 1 || v.len >= sizeof(d->domain)) {
+    klen = record_key_index(key, sizeof(key), n);
+    if (find(map, key, klen, &val, &vlen) != 1
+	|| record_index_parse(val, vlen, d->domain, sizeof(d->domain)) < 0) {
 	snprintf(err, errlen, "record %s missing or bad", key);
 	return -1;
     }
-    memcpy(d->domain, v.data, v.len);
-    d->domain[v.len] = 0;
-    d->domain_len = v.len;
+    d->domain_len = vlen;
     d->index = n;
-    snprintf(key, sizeof(key), "dept:%s", d->domain);
-    if (find(map, key, strlen(key), &v) != 1 || parse_dept(&v, d) < 0) {
+    if ((klen = record_key_dept(key, sizeof(key), d->domain)) < 0
+	|| find(map, key, klen, &val, &vlen) != 1
+	|| record_dept_parse(val, vlen, &d->rec) < 0) {
 	snprintf(err, errlen, "record %s missing or bad", key);
 	return -1;
     }
-    if (d->nmatches && (d->matches = calloc(d->nmatches, sizeof(*d->matches))) == 0) {
+    if (d->rec.nmatches
+	&& (d->matches = calloc(d->rec.nmatches, sizeof(*d->matches))) == 0) {
 	snprintf(err, errlen, "out of memory");
 	return -1;
     }
-    for (i = 0; i < d->nmatches; i++) {
+    for (i = 0; i < d->rec.nmatches; i++) {
 	if (load_match(map, d, i) < 0) {
 	    snprintf(err, errlen, "match rule %zu of %s missing or bad", i, d->domain);
 	    return -1;
@@ -257,26 +174,24 @@ static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
 /* load_meta - check the format and read the counts */
 static int load_meta(struct map *map, char *err, size_t errlen)
 {
-    struct map_value v;
-    char    fmt[32];
-    long    n, r;
+    struct record_meta m;
+    const char *val;
+    size_t  vlen;
+    int     r = RECORD_META_NONE;
 
-    if (find(map, "meta", 4, &v) != 1 || copy_field(&v, "format", fmt, sizeof(fmt)) < 0) {
+    if (find(map, RECORD_KEY_META, strlen(RECORD_KEY_META), &val, &vlen) == 1)
+	r = record_meta_parse(val, vlen, &m);
+    if (r == RECORD_META_NONE)
 	snprintf(err, errlen, "not a deptmap file (no meta record)");
-	return -1;
-    }
-    if (strcmp(fmt, RECORD_FORMAT) != 0) {
-	snprintf(err, errlen, "format %s, expected %s", fmt, RECORD_FORMAT);
-	return -1;
-    }
-    if ((n = field_ulong(&v, "departments")) < 0 || n > 1000000
-	|| (r = field_ulong(&v, "records")) < 0
-	|| copy_field(&v, "digest", map->digest, sizeof(map->digest)) < 0) {
+    else if (r == RECORD_META_FORMAT)
+	snprintf(err, errlen, "format %s, expected %s", m.format, RECORD_FORMAT);
+    else if (r == RECORD_META_BAD)
 	snprintf(err, errlen, "bad meta record");
+    if (r != RECORD_META_OK)
 	return -1;
-    }
-    map->ndepts = n;
-    map->records = r;
+    map->ndepts = m.ndepts;
+    map->records = m.records;
+    memcpy(map->digest, m.digest, sizeof(map->digest));
     return 0;
 }
 
@@ -362,7 +277,7 @@ void    map_close(struct map *map)
     if (map == 0)
 	return;
     for (i = 0; i < map->ndepts; i++) {
-	for (j = 0; map->depts[i].matches && j < map->depts[i].nmatches; j++) {
+	for (j = 0; map->depts[i].matches && j < map->depts[i].rec.nmatches; j++) {
 	    pcre2_code_free(map->depts[i].matches[j].code);
 	    free(map->depts[i].matches[j].pattern);
 	    free(map->depts[i].matches[j].targets);
@@ -414,17 +329,21 @@ const struct map_dept *map_department(const struct map *map, const char *domain)
     return 0;
 }
 
-/* map_entry - the record of an exact local part: 1 found, 0 not, -1 broken */
+/* map_entry - the entry of an exact local part: 1 found, 0 not, -1 broken */
 int     map_entry(const struct map *map, const struct map_dept *dept,
-		          const char *local, size_t len, struct map_value *val)
+		          const char *local, size_t len, struct record_addr *entry)
 {
-    char    key[1400];
-    int     n;
+    char    key[RECORD_KEY_MAX];
+    const char *val;
+    size_t  vlen;
+    int     n, r;
 
     if ((n = record_key_addr(key, sizeof(key), dept->domain, dept->domain_len,
 			     local, len)) < 0)
 	return 0;
-    return find(map, key, n, val);
+    if ((r = find(map, key, n, &val, &vlen)) == 1)
+	record_addr_parse(val, vlen, entry);
+    return r;
 }
 
 /* cannot_match - whether the length or literal prefix rules a subject out */
