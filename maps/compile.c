@@ -38,25 +38,14 @@ struct recs {
 static struct rec *recs_add(struct recs *rs, char *key, size_t klen, char *val,
 			            size_t vlen)
 {
-    struct rec *nv, *r;
+    struct rec *r;
 
-    if (key == 0 || val == 0) {
+    if (key == 0 || val == 0
+	|| grow((void **) &rs->v, &rs->cap, rs->n + 1, sizeof(*rs->v)) < 0) {
 	free(key);
 	free(val);
 	rs->nomem = 1;
 	return 0;
-    }
-    if (rs->n == rs->cap) {
-	size_t  cap = rs->cap ? rs->cap * 2 : 1024;
-
-	if ((nv = realloc(rs->v, cap * sizeof(*nv))) == 0) {
-	    rs->nomem = 1;
-	    free(key);
-	    free(val);
-	    return 0;
-	}
-	rs->v = nv;
-	rs->cap = cap;
     }
     r = rs->v + rs->n++;
     memset(r, 0, sizeof(*r));

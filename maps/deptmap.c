@@ -19,6 +19,7 @@
 #include <cdb.h>
 #include "maps/compile.h"
 #include "rewrite/map.h"
+#include "rewrite/buf.h"
 #include "rewrite/decide.h"
 #include "rewrite/domain.h"
 #include "rewrite/text.h"
@@ -254,7 +255,7 @@ static void print_escaped(const char *s, size_t n)
 static int cmd_dump(int argc, char **argv)
 {
     struct map *map;
-    struct map_record *v = 0, *nv;
+    struct map_record *v = 0;
     size_t  n = 0, cap = 0, i;
     unsigned pos = 0;
     char    err[256];
@@ -266,15 +267,11 @@ static int cmd_dump(int argc, char **argv)
 	return EXIT_SYSTEM;
     }
     for (;;) {
-	if (n == cap) {
-	    cap = cap ? 2 * cap : 1024;
-	    if ((nv = realloc(v, cap * sizeof(*v))) == 0) {
-		fprintf(stderr, "deptmap: out of memory\n");
-		free(v);
-		map_close(map);
-		return EXIT_SYSTEM;
-	    }
-	    v = nv;
+	if (grow((void **) &v, &cap, n + 1, sizeof(*v)) < 0) {
+	    fprintf(stderr, "deptmap: out of memory\n");
+	    free(v);
+	    map_close(map);
+	    return EXIT_SYSTEM;
 	}
 	if (!map_record_next(map, &pos, v + n))
 	    break;

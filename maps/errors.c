@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "maps/errors.h"
+#include "rewrite/buf.h"
 #include "rewrite/text.h"
 
 /* errs_init - an empty list */
@@ -27,16 +28,9 @@ void    errs_free(struct errs *e)
 static void errs_append(struct errs *e, const char *line)
 {
     size_t  n = strlen(line);
-    char   *nb;
 
-    if (e->len + n + 2 > e->cap) {
-	size_t  cap = (e->cap + n + 2) * 2;
-
-	if ((nb = realloc(e->buf, cap)) == 0)
-	    return;
-	e->buf = nb;
-	e->cap = cap;
-    }
+    if (grow((void **) &e->buf, &e->cap, e->len + n + 2, 1) < 0)
+	return;
     memcpy(e->buf + e->len, line, n);
     e->len += n;
     e->buf[e->len++] = '\n';

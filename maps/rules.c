@@ -45,12 +45,10 @@ static char *xstrdup(const char *s)
 const struct rule_src *rules_source(struct rules *r, const char *shown,
 				            const char *recorded)
 {
-    struct rule_src *s, **nv;
+    struct rule_src *s;
 
-    if ((nv = realloc(r->srcs, (r->nsrcs + 1) * sizeof(*nv))) == 0)
-	return 0;
-    r->srcs = nv;
-    if ((s = calloc(1, sizeof(*s))) == 0)
+    if (grow((void **) &r->srcs, &r->srcs_cap, r->nsrcs + 1, sizeof(*r->srcs)) < 0
+	|| (s = calloc(1, sizeof(*s))) == 0)
 	return 0;
     s->shown = xstrdup(shown);
     s->recorded = xstrdup(recorded);

@@ -68,7 +68,7 @@ struct rules {
     struct rule_dept *depts;
     size_t  ndepts, depts_cap;
     struct rule_src **srcs;
-    size_t  nsrcs;
+    size_t  nsrcs, srcs_cap;
     struct errs errs;
 };
 

@@ -2,13 +2,14 @@
  * stats - decisions counted per department
  *
  * See stats.h.  A sorted array of entries, searched with bsearch, grown
- * with realloc; one mutex guards it all.  An entry that cannot be added
+ * with grow(); one mutex guards it all.  An entry that cannot be added
  * (out of memory) loses its count, never the decision.
  */
 #include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "rewrite/buf.h"
 #include "milter/log.h"
 #include "milter/stats.h"
 
@@ -32,7 +33,7 @@ static int entry_cmp(const void *a, const void *b)
 /* stats_find - the entry for a domain, added when missing; lock held */
 static struct stats_entry *stats_find(const char *domain)
 {
-    struct stats_entry key, *e, *tab;
+    struct stats_entry key, *e;
     size_t  pos;
 
     if (strlen(domain) >= sizeof(key.domain))
@@ -41,14 +42,8 @@ static struct stats_entry *stats_find(const char *domain)
     if (stats_len > 0
 	&& (e = bsearch(&key, stats_tab, stats_len, sizeof(*e), entry_cmp)) != 0)
 	return (e);
-    if (stats_len == stats_cap) {
-	size_t  cap = stats_cap ? 2 * stats_cap : 16;
-
-	if ((tab = realloc(stats_tab, cap * sizeof(*tab))) == 0)
-	    return (0);
-	stats_tab = tab;
-	stats_cap = cap;
-    }
+    if (grow((void **) &stats_tab, &stats_cap, stats_len + 1, sizeof(*stats_tab)) < 0)
+	return (0);
     for (pos = 0; pos < stats_len && strcmp(stats_tab[pos].domain, domain) < 0; pos++)
 	 /* void */ ;
     memmove(stats_tab + pos + 1, stats_tab + pos,

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "rewrite/decide.h"
 #include "rewrite/address.h"
+#include "rewrite/buf.h"
 
 #define TARGET_MAX	(ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8)
 
@@ -73,19 +74,12 @@ const char *decision_action_name(enum decision_action action)
 static int add_target(struct decision *d, const char *t, size_t n)
 {
     const char *p;
-    char   *nb;
 
     for (p = decision_target(d, 0); p; p = decision_target(d, p))
 	if (strlen(p) == n && memcmp(p, t, n) == 0)
 	    return 0;
-    if (d->len + n + 1 > d->cap) {
-	size_t  cap = (d->len + n + 1) * 2 + 256;
-
-	if ((nb = realloc(d->targets, cap)) == 0)
-	    return -1;
-	d->targets = nb;
-	d->cap = cap;
-    }
+    if (grow((void **) &d->targets, &d->cap, d->len + n + 1, 1) < 0)
+	return -1;
     memcpy(d->targets + d->len, t, n);
     d->targets[d->len + n] = 0;
     d->len += n + 1;
