@@ -11,6 +11,7 @@
 #include <sys/stat.h>
 #include <cdb.h>
 #include "maps/compile.h"
+#include "maps/strset.h"
 #include "rewrite/map.h"
 #include "rewrite/address.h"
 #include "rewrite/decide.h"
@@ -278,13 +279,6 @@ out:
     return ret;
 }
 
-/* A set of strings, each with a number: open addressing, at most half full. */
-struct strset {
-    char  **keys;
-    int    *vals;
-    size_t  n, cap;
-};
-
 /* The state of following one entry's chain of department addresses.  An
  * address already followed to its end ("done", with how many department
  * addresses deep its chain went) is not followed again when its
@@ -331,75 +325,6 @@ static void follow_error(struct follow *f, const char *msg)
     if (!f->failed)
 	errs_add(&f->r->errs, e->src->shown, e->line, "%s", msg);
     f->failed = 1;
-}
-
-/* strset_slot - where key is in the set, or would go */
-static size_t strset_slot(char **keys, size_t cap, const char *key)
-{
-    size_t  i = (size_t) fnv1a(FNV1A_INIT, key, strlen(key));
-
-    for (i &= cap - 1; keys[i] && strcmp(keys[i], key) != 0; i = (i + 1) & (cap - 1))
-	 /* next */ ;
-    return i;
-}
-
-/* strset_get - the number kept with key, or -1 when key is not there */
-static int strset_get(const struct strset *set, const char *key)
-{
-    size_t  i;
-
-    if (set->n == 0)
-	return -1;
-    i = strset_slot(set->keys, set->cap, key);
-    return set->keys[i] ? set->vals[i] : -1;
-}
-
-/* strset_put - 1 when key is new (kept, with val), 0 when it was there
- * already, -1 without memory */
-static int strset_put(struct strset *set, const char *key, int val)
-{
-    size_t  i, j, cap;
-    char  **keys;
-    int    *vals;
-
-    if (2 * (set->n + 1) > set->cap) {
-	cap = set->cap ? 2 * set->cap : 64;
-	keys = calloc(cap, sizeof(*keys));
-	vals = calloc(cap, sizeof(*vals));
-	if (keys == 0 || vals == 0) {
-	    free(keys);
-	    free(vals);
-	    return -1;
-	}
-	for (i = 0; i < set->cap; i++)
-	    if (set->keys[i]) {
-		j = strset_slot(keys, cap, set->keys[i]);
-		keys[j] = set->keys[i], vals[j] = set->vals[i];
-	    }
-	free(set->keys);
-	free(set->vals);
-	set->keys = keys, set->vals = vals, set->cap = cap;
-    }
-    i = strset_slot(set->keys, set->cap, key);
-    if (set->keys[i])
-	return 0;
-    if ((set->keys[i] = strdup(key)) == 0)
-	return -1;
-    set->vals[i] = val;
-    set->n++;
-    return 1;
-}
-
-/* strset_free - release a set and its strings */
-static void strset_free(struct strset *set)
-{
-    size_t  i;
-
-    for (i = 0; i < set->cap; i++)
-	free(set->keys[i]);
-    free(set->keys);
-    free(set->vals);
-    memset(set, 0, sizeof(*set));
 }
 
 /* follow_add - one final target, once */
