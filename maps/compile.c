@@ -2,15 +2,13 @@
  * compile - rules into a CDB file (see compile.h)
  */
 #include <errno.h>
-#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 #include <unistd.h>
-#include <sys/stat.h>
 #include <cdb.h>
 #include "maps/compile.h"
+#include "maps/atomic.h"
 #include "maps/strset.h"
 #include "rewrite/map.h"
 #include "rewrite/address.h"
@@ -552,105 +550,23 @@ out:
     return ret;
 }
 
-/* temp_path - "DIR/.BASE.XXXXXX" next to the output */
-static char *temp_path(const char *out)
-{
-    const char *slash = strrchr(out, '/');
-    size_t  dlen = slash ? (size_t) (slash - out + 1) : 0;
-    char   *t = malloc(strlen(out) + 10);
-
-    if (t)
-	sprintf(t, "%.*s.%s.XXXXXX", (int) dlen, out, out + dlen);
-    return t;
-}
-
-/* sync_dir - make the rename durable */
-static int sync_dir(const char *dir)
-{
-    int     fd, ret = -1;
-
-    if ((fd = open(dir, O_RDONLY | O_DIRECTORY)) >= 0) {
-	ret = fsync(fd);
-	close(fd);
-    }
-    return ret;
-}
-
-/* open_output - an unnamed file in dir (O_TMPFILE), or a named one */
-static int open_output(const char *dir, char *tmp, int *named)
-{
-    int     fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
-
-    *named = 0;
-    if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
-	return fd;
-    *named = 1;				/* the file system has no O_TMPFILE */
-    return mkstemp(tmp);
-}
-
-/* give_name - link an unnamed file under the temporary name */
-static int give_name(int fd, char *tmp)
-{
-    char    proc[64];
-    int     tries;
-
-    struct timespec ts;
-
-    snprintf(proc, sizeof(proc), "/proc/self/fd/%d", fd);
-    for (tries = 0; tries < 100; tries++) {
-	clock_gettime(CLOCK_REALTIME, &ts);
-	snprintf(tmp + strlen(tmp) - 6, 7, "%06lx", (unsigned long)
-		 (ts.tv_nsec ^ ((long) getpid() << 8) ^ tries * 7919L) & 0xffffff);
-	if (linkat(AT_FDCWD, proc, AT_FDCWD, tmp, AT_SYMLINK_FOLLOW) == 0)
-	    return 0;
-	if (errno != EEXIST)
-	    return -1;
-    }
-    return -1;
-}
-
-/* write_atomic - compile into an unnamed file, then name it out
- *
- * Until the map is complete and on disk the file has no name, so a
- * compiler killed halfway, or a full disk, leaves nothing behind.
- */
+/* write_atomic - compile into an unnamed file, then name it out */
 static int write_atomic(struct rules *r, const char *out, struct errs *errs)
 {
-    char   *tmp = temp_path(out), *dir = rules_dir_of(out);
-    int     fd = -1, ret = COMPILE_SYSTEM, named = 0, linked = 0, saved;
+    struct atomic a;
+    int     ret = COMPILE_SYSTEM;
 
-    if (tmp == 0 || dir == 0 || (fd = open_output(dir, tmp, &named)) < 0) {
-	errs_add(errs, out, 0, "cannot create a file in %s: %s", dir ? dir : ".",
-		 strerror(errno));
-	goto fail;
-    }
-    linked = named;
-    if ((ret = compile_fd(r, fd)) == COMPILE_RULES)
-	goto fail;
-    if (ret != COMPILE_OK || fchmod(fd, 0644) < 0 || fsync(fd) < 0
-	|| (!named && give_name(fd, tmp) < 0)) {
-	ret = COMPILE_SYSTEM;
+    if (atomic_open(&a, out, errs) < 0)
+	goto out;
+    if ((ret = compile_fd(r, a.fd)) == COMPILE_RULES)
+	goto out;
+    if (ret != COMPILE_OK) {
 	errs_add(errs, out, 0, "cannot write: %s", strerror(errno));
-	goto fail;
+	goto out;
     }
-    linked = 1;
-    if (close(fd) < 0 || (fd = -1, rename(tmp, out) < 0)) {
-	ret = COMPILE_SYSTEM;
-	errs_add(errs, out, 0, "cannot write: %s", strerror(errno));
-	goto fail;
-    }
-    (void) sync_dir(dir);
-    ret = COMPILE_OK;
-    linked = 0;
-fail:
-    saved = errno;
-    if (fd >= 0)
-	close(fd);
-    if (linked)
-	unlink(tmp);
-    free(tmp);
-    free(dir);
-    errno = saved;
+    ret = atomic_commit(&a, errs) < 0 ? COMPILE_SYSTEM : COMPILE_OK;
+out:
+    atomic_free(&a);
     return ret;
 }
 
