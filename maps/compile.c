@@ -494,23 +494,24 @@ static int in_file_order(const void *a, const void *b, void *ctx)
 }
 
 /* resolve_chains - follow every target that is a department address */
-static int resolve_chains(struct recs *rs, struct rules *r)
+static enum compile_result resolve_chains(struct recs *rs, struct rules *r, char *err,
+					          size_t errlen)
 {
     FILE   *tmp = tmpfile();
     struct map *map = 0;
     struct rec **todo = 0;
-    char    err[256];
     size_t  i, ntodo = 0;
-    int     fd, ret = COMPILE_SYSTEM;
+    int     fd;
+    enum compile_result ret = COMPILE_SYSTEM;
 
     if (tmp == 0 || write_cdb(rs, r->ndepts, fileno(tmp)) < 0)
+	goto fail;
+    if ((fd = dup(fileno(tmp))) < 0)
+	goto fail;
+    if (map_open_fd(fd, &map, err, errlen) < 0)
 	goto out;
-    if ((fd = dup(fileno(tmp))) < 0 || map_open_fd(fd, &map, err, sizeof(err)) < 0) {
-	errno = EIO;
-	goto out;
-    }
     if ((todo = calloc(rs->n + 1, sizeof(*todo))) == 0)
-	goto out;
+	goto fail;
     for (i = 0; i < rs->n; i++)
 	if (rs->v[i].entry && needs_resolution(map, rs->v + i))
 	    todo[ntodo++] = rs->v + i;
@@ -518,6 +519,9 @@ static int resolve_chains(struct recs *rs, struct rules *r)
     for (i = 0; i < ntodo; i++)
 	resolve_entry(map, r, todo[i]);
     ret = r->errs.count ? COMPILE_RULES : COMPILE_OK;
+    goto out;
+fail:
+    snprintf(err, errlen, "%s", strerror(errno));
 out:
     free(todo);
     map_close(map);
@@ -527,41 +531,71 @@ out:
 }
 
 /* compile_fd - the map of checked rules, written to fd */
-int     compile_fd(struct rules *r, int fd)
+enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen)
 {
     struct recs rs;
-    int     ret = COMPILE_SYSTEM;
+    enum compile_result ret = COMPILE_SYSTEM;
 
     memset(&rs, 0, sizeof(rs));
     if (build(&rs, r) < 0)
-	goto out;
+	goto fail;
     if (rs.chains) {
-	if ((ret = resolve_chains(&rs, r)) != COMPILE_OK)
+	if ((ret = resolve_chains(&rs, r, err, errlen)) != COMPILE_OK)
 	    goto out;
 	ret = COMPILE_SYSTEM;
 	if (lseek(fd, 0, SEEK_SET) < 0 || ftruncate(fd, 0) < 0)
-	    goto out;
+	    goto fail;
     }
     if (write_cdb(&rs, r->ndepts, fd) < 0)
-	goto out;
+	goto fail;
     ret = COMPILE_OK;
+    goto out;
+fail:
+    snprintf(err, errlen, "%s", strerror(errno));
 out:
     recs_free(&rs);
     return ret;
 }
 
+/* compile_map - checked rules as a map in an anonymous file */
+enum compile_result compile_map(struct rules *r, struct map **mapp, char *err,
+				        size_t errlen)
+{
+    FILE   *tmp = tmpfile();
+    enum compile_result ret = COMPILE_SYSTEM;
+    int     fd;
+
+    *mapp = 0;
+    if (tmp == 0) {
+	snprintf(err, errlen, "%s", strerror(errno));
+	return COMPILE_SYSTEM;
+    }
+    if ((ret = compile_fd(r, fileno(tmp), err, errlen)) != COMPILE_OK)
+	goto out;
+    if ((fd = dup(fileno(tmp))) < 0) {
+	snprintf(err, errlen, "%s", strerror(errno));
+	ret = COMPILE_SYSTEM;
+    } else if (map_open_fd(fd, mapp, err, errlen) < 0)
+	ret = COMPILE_SYSTEM;
+out:
+    fclose(tmp);
+    return ret;
+}
+
 /* write_atomic - compile into an unnamed file, then name it out */
-static int write_atomic(struct rules *r, const char *out, struct errs *errs)
+static enum compile_result write_atomic(struct rules *r, const char *out,
+					        struct errs *errs)
 {
     struct atomic a;
-    int     ret = COMPILE_SYSTEM;
+    char    err[512];
+    enum compile_result ret = COMPILE_SYSTEM;
 
     if (atomic_open(&a, out, errs) < 0)
 	goto out;
-    if ((ret = compile_fd(r, a.fd)) == COMPILE_RULES)
+    if ((ret = compile_fd(r, a.fd, err, sizeof(err))) == COMPILE_RULES)
 	goto out;
     if (ret != COMPILE_OK) {
-	errs_add(errs, out, 0, "cannot write: %s", strerror(errno));
+	errs_add(errs, out, 0, "cannot write: %s", err);
 	goto out;
     }
     ret = atomic_commit(&a, errs) < 0 ? COMPILE_SYSTEM : COMPILE_OK;
@@ -571,10 +605,11 @@ out:
 }
 
 /* compile_file - rules file to map file, atomically */
-int     compile_file(const char *rules_path, const char *out_path, struct errs *errs)
+enum compile_result compile_file(const char *rules_path, const char *out_path,
+				         struct errs *errs)
 {
     struct rules r;
-    int     ret = COMPILE_RULES;
+    enum compile_result ret = COMPILE_RULES;
 
     if (rules_load(rules_path, &r) == 0)
 	ret = write_atomic(&r, out_path, &r.errs);

@@ -3,25 +3,40 @@
 /*
  * compile - rules into a CDB file
  *
- * compile_fd() writes the map for checked rules to an open file: records
- * sorted by key, the meta record first, no timestamps, so that the same
- * rules give the same bytes anywhere.  Aliases that point at department
- * addresses are resolved here; loops and targets a department refuses are
- * errors in r->errs.  It returns COMPILE_OK, COMPILE_RULES (see r->errs)
- * or COMPILE_SYSTEM (errno set).
+ * compile_fd() writes the map for checked rules (rules_load() returned 0)
+ * to an open, empty file: records sorted by key, the meta record first,
+ * no timestamps, so that the same rules give the same bytes anywhere.
+ * Aliases that point at department addresses are resolved here; loops and
+ * targets a department refuses are errors in r->errs.
+ *
+ * compile_map() compiles checked rules into an anonymous temporary file
+ * and opens it as a map (deptmap check and query, tests); the caller owns
+ * the map and frees it with map_close().
  *
  * compile_file() does the whole job atomically: it loads RULES, writes a
- * temporary file in OUT's directory, fsyncs it and renames it over OUT.
- * On any error nothing is left behind and OUT is untouched; the messages
- * are in errs.
+ * file in OUT's directory that has no name yet, fsyncs it and renames it
+ * over OUT (see atomic.h).  On any error nothing is left behind and OUT is
+ * untouched; the messages are in errs, one "FILE[:LINE]: text" line each.
+ *
+ * The result is a compile_result, not an exit status: COMPILE_RULES when
+ * the rules are wrong (the messages are in r->errs, or errs), otherwise
+ * COMPILE_SYSTEM when something failed that the rules cannot help: err (or
+ * errs) says what, with the system's reason or the map reader's message.
  */
+#include <stddef.h>
 #include "maps/rules.h"
+#include "rewrite/map.h"
 
-#define COMPILE_OK	0
-#define COMPILE_RULES	1
-#define COMPILE_SYSTEM	3
+enum compile_result {
+    COMPILE_OK,
+    COMPILE_RULES,			/* the rules are wrong */
+    COMPILE_SYSTEM,			/* the system or the map reader failed */
+};
 
-int     compile_fd(struct rules *r, int fd);
-int     compile_file(const char *rules_path, const char *out_path, struct errs *errs);
+enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen);
+enum compile_result compile_map(struct rules *r, struct map **mapp, char *err,
+				size_t errlen);
+enum compile_result compile_file(const char *rules_path, const char *out_path,
+				 struct errs *errs);
 
 #endif

@@ -43,6 +43,20 @@ static int usage(void)
     return EXIT_USAGE;
 }
 
+/* exit_status - the exit status for a compiler's result */
+static int exit_status(enum compile_result res)
+{
+    switch (res) {
+    case COMPILE_OK:
+	return 0;
+    case COMPILE_RULES:
+	return EXIT_RULES;
+    case COMPILE_SYSTEM:
+	break;
+    }
+    return EXIT_SYSTEM;
+}
+
 /* default_output - RULES with .rules replaced by .cdb */
 static char *default_output(const char *rules)
 {
@@ -63,7 +77,7 @@ static int cmd_compile(int argc, char **argv)
     struct errs e;
     char   *out = 0;
     const char *rules;
-    int     ret;
+    enum compile_result res;
 
     if (argc == 4 && strcmp(argv[1], "-o") == 0)
 	out = strdup(argv[2]), rules = argv[3];
@@ -74,42 +88,28 @@ static int cmd_compile(int argc, char **argv)
     if (out == 0)
 	return EXIT_SYSTEM;
     errs_init(&e);
-    ret = compile_file(rules, out, &e);
+    res = compile_file(rules, out, &e);
     fputs(errs_text(&e), stderr);
     errs_free(&e);
     free(out);
-    return ret;
+    return exit_status(res);
 }
 
 /* compile_temp - rules compiled into an anonymous file, opened as a map */
 static int compile_temp(const char *rules, struct map **mapp)
 {
     struct rules r;
-    FILE   *tmp = 0;
-    char    err[256];
-    int     ret = EXIT_RULES;
+    char    err[512];
+    enum compile_result res = COMPILE_RULES;
 
     *mapp = 0;
-    if (rules_load(rules, &r) < 0)
-	goto out;
-    if ((tmp = tmpfile()) == 0) {
-	ret = EXIT_SYSTEM;
-	goto out;
-    }
-    if ((ret = compile_fd(&r, fileno(tmp))) != COMPILE_OK)
-	goto out;
-    if (map_open_fd(dup(fileno(tmp)), mapp, err, sizeof(err)) < 0) {
-	fprintf(stderr, "deptmap: %s: %s\n", rules, err);
-	ret = EXIT_SYSTEM;
-    }
-out:
+    if (rules_load(rules, &r) == 0)
+	res = compile_map(&r, mapp, err, sizeof(err));
     fputs(errs_text(&r.errs), stderr);
-    if (ret == EXIT_SYSTEM && *mapp == 0 && errno)
-	fprintf(stderr, "deptmap: %s: %s\n", rules, strerror(errno));
-    if (tmp)
-	fclose(tmp);
+    if (res == COMPILE_SYSTEM)
+	fprintf(stderr, "deptmap: %s: %s\n", rules, err);
     rules_free(&r);
-    return ret;
+    return exit_status(res);
 }
 
 /* cmd_check - deptmap check RULES: silent on success */

@@ -40,6 +40,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     FILE   *fp = fmemopen((void *) data, size, "r");
     struct rules r;
+    char    err[512];
     int     fd;
 
     if (size == 0 || fp == 0) {
@@ -49,7 +50,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     if (rules_read(fp, "/nonexistent/fuzz.rules", &r) == 0
 	&& (fd = memfd_create("fuzz", 0)) >= 0) {
-	if (compile_fd(&r, fd) == COMPILE_OK)
+	if (compile_fd(&r, fd, err, sizeof(err)) == COMPILE_OK)
 	    decide_probes(fd);
 	close(fd);
     }

@@ -40,28 +40,26 @@ static const char rules_text[] =
 
 static struct map *map;
 
-/* open_map - compile rules_text into an anonymous file and open it */
+/* open_map - compile rules_text into an anonymous map */
 static int open_map(void)
 {
     char    dir[] = "/tmp/decide-test-XXXXXX", path[64];
     struct rules r;
-    FILE   *cdb = tmpfile();
     int     fd, ret = -1;
-    char    err[256];
+    char    err[512] = "";
 
     if (mkdtemp(dir) == 0)
 	return -1;
     snprintf(path, sizeof(path), "%s/x", dir);
-    if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) < 0 || cdb == 0
+    if ((fd = open(path, O_WRONLY | O_CREAT, 0600)) < 0
 	|| write(fd, rules_text, sizeof(rules_text) - 1) < 0)
 	return -1;
     close(fd);
-    if (rules_load(path, &r) == 0 && compile_fd(&r, fileno(cdb)) == COMPILE_OK)
-	ret = map_open_fd(dup(fileno(cdb)), &map, err, sizeof(err));
-    else
-	printf("# %s", errs_text(&r.errs));
+    if (rules_load(path, &r) == 0)
+	ret = compile_map(&r, &map, err, sizeof(err)) == COMPILE_OK ? 0 : -1;
+    if (ret < 0)
+	printf("# %s%s\n", errs_text(&r.errs), r.errs.count ? "" : err);
     rules_free(&r);
-    fclose(cdb);
     unlink(path);
     rmdir(dir);
     return ret;
