@@ -21,6 +21,7 @@ MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
 
 LIB_OBJS = rewrite/buf.o rewrite/address.o rewrite/domain.o rewrite/decide.o rewrite/text.o \
 	   maps/errors.o maps/reply.o maps/rules.o maps/roster.o maps/strset.o maps/atomic.o \
+	   maps/target.o maps/records.o maps/writer.o maps/resolve.o \
 	   maps/finish.o rewrite/pattern.o maps/compile.o rewrite/map.o rewrite/record.o
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \

@@ -1,0 +1,268 @@
+/*
+ * resolve - aliases that point at department addresses (see resolve.h)
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+#include "maps/resolve.h"
+#include "maps/strset.h"
+#include "maps/writer.h"
+#include "rewrite/address.h"
+#include "rewrite/decide.h"
+#include "rewrite/map.h"
+#include "rewrite/record.h"
+
+/* The state of following one entry's chain of department addresses.  An
+ * address already followed to its end ("done", with how many department
+ * addresses deep its chain went) is not followed again when its
+ * chain still fits under CHAIN_MAX from here: its final targets are in
+ * the value already.  Without that, aliases that share targets level
+ * after level (a1 -> a2, b2; b1 -> a2, b2; ...) took 2^levels walks.
+ * Match rules can make a new address at every step, which no memory
+ * helps with: an entry may pass through FOLLOW_MAX addresses and end at
+ * as many targets, ten times Postfix's virtual_alias_expansion_limit. */
+struct follow {
+    const struct map *map;
+    struct rules *r;
+    const struct rec *rec;
+    struct buf val;			/* the new value being built */
+    const char *chain[CHAIN_MAX + 1];	/* addresses on the way */
+    char    rules[CHAIN_MAX + 1][RULE_MAX];
+    struct strset done;			/* address -> height of its chain */
+    struct strset seen;			/* the final targets so far */
+    int     visits;			/* at most FOLLOW_MAX */
+    int     failed;
+};
+
+/* shown_rule - "file:line" with the file as the user named it */
+static void shown_rule(const struct rules *r, const char *rule, char *buf, size_t len)
+{
+    const char *colon = strrchr(rule, ':');
+    size_t  i, n = colon ? (size_t) (colon - rule) : 0;
+
+    for (i = 0; colon && i < r->nsrcs; i++) {
+	if (strlen(r->srcs[i]->recorded) == n
+	    && strncmp(r->srcs[i]->recorded, rule, n) == 0) {
+	    snprintf(buf, len, "%s%s", r->srcs[i]->shown, colon);
+	    return;
+	}
+    }
+    snprintf(buf, len, "%s", rule);
+}
+
+/* follow_error - an error at the entry being resolved, once */
+static void follow_error(struct follow *f, const char *msg)
+{
+    const struct rule_entry *e = f->rec->entry;
+
+    if (!f->failed)
+	errs_add(&f->r->errs, e->src->shown, e->line, "%s", msg);
+    f->failed = 1;
+}
+
+/* follow_add - one final target, once */
+static void follow_add(struct follow *f, const char *t)
+{
+    char    msg[100];
+    int     r;
+
+    if ((r = strset_put(&f->seen, t, 0)) <= 0) {
+	f->failed |= r < 0;
+	return;
+    }
+    if (f->seen.n > FOLLOW_MAX) {
+	snprintf(msg, sizeof(msg), "alias reaches more than %d addresses", FOLLOW_MAX);
+	follow_error(f, msg);
+	return;
+    }
+    if (record_add_target(&f->val, t) < 0)
+	f->failed = 1;
+}
+
+/* loop_text - "a -> b -> a (rules x:1, x:2)" */
+static void loop_text(struct follow *f, int depth, const char *again,
+		              char *buf, size_t len)
+{
+    size_t  at = 0;
+    int     i;
+
+    for (i = 0; i <= depth && at < len; i++)
+	at += snprintf(buf + at, len - at, "%s -> ", f->chain[i]);
+    if (at < len)
+	at += snprintf(buf + at, len - at, "%s (", again);
+    for (i = 1; i <= depth + 1 && at < len; i++)
+	at += snprintf(buf + at, len - at, "%s%s", i > 1 ? ", " : "", f->rules[i]);
+    if (at < len)
+	snprintf(buf + at, len - at, ")");
+}
+
+/* in_department - whether an address is in one of the departments */
+static int in_department(const struct map *map, const char *t)
+{
+    struct addr a;
+
+    return addr_parse(t, &a) == ADDR_OK && map_department(map, a.domain) != 0;
+}
+
+/* follow - the final targets of a department address; how many department
+ * addresses deep its chain goes below it */
+static int follow(struct follow *f, const char *addr, int depth)
+{
+    struct decision d;
+    const char *t;
+    char    buf[1024], msg[1200];
+    int     i, h, height = 0;
+
+    if (++f->visits > FOLLOW_MAX) {
+	snprintf(msg, sizeof(msg), "alias chain passes through more than %d"
+		 " department addresses", FOLLOW_MAX);
+	follow_error(f, msg);
+	return 0;
+    }
+    decision_init(&d);
+    if (decide(f->map, addr, &d, 0, 0) < 0)
+	f->failed = 1;
+    else if (d.action == DECIDE_PASS)
+	follow_add(f, addr);
+    else if (d.action != DECIDE_REWRITE) {
+	shown_rule(f->r, d.rule, buf, sizeof(buf));
+	snprintf(msg, sizeof(msg), "target %s is refused by its department:"
+		 " %s %s %s (rule=%s)", addr, d.code, d.dsn, d.text, buf);
+	follow_error(f, msg);
+    }
+    for (t = decision_target(&d, 0); t && !f->failed && d.action == DECIDE_REWRITE;
+	 t = decision_target(&d, t)) {
+	if (!in_department(f->map, t)) {
+	    follow_add(f, t);
+	    continue;
+	}
+	if ((h = strset_get(&f->done, t)) >= 0 && depth + 1 + h < CHAIN_MAX) {
+	    height = h + 1 > height ? h + 1 : height;
+	    continue;
+	}
+	shown_rule(f->r, d.rule, f->rules[depth + 1], RULE_MAX);
+	for (i = 0; i <= depth; i++)
+	    if (strcmp(f->chain[i], t) == 0)
+		break;
+	if (i <= depth || depth + 1 >= CHAIN_MAX) {
+	    loop_text(f, depth, t, buf, sizeof(buf));
+	    snprintf(msg, sizeof(msg), "alias %s: %s", i <= depth ? "loop"
+		     : "chain too long", buf);
+	    follow_error(f, msg);
+	    break;
+	}
+	f->chain[depth + 1] = t;
+	h = follow(f, t, depth + 1);
+	height = h + 1 > height ? h + 1 : height;
+    }
+    if (!f->failed && strset_put(&f->done, addr, height) < 0)
+	f->failed = 1;
+    decision_free(&d);
+    return height;
+}
+
+/* resolve_entry - replace a record's targets by their final targets */
+static void resolve_entry(const struct map *map, struct rules *r, struct rec *rec)
+{
+    struct follow f;
+    char    self[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
+
+    memset(&f, 0, sizeof(f));
+    f.map = map, f.r = r, f.rec = rec;
+    if (addr_format(self, sizeof(self), rec->entry->key, rec->dept->domain) < 0
+	|| record_add_rule(&f.val, rec->entry->src->recorded, rec->entry->line) < 0) {
+	buf_free(&f.val);
+	return;
+    }
+    f.chain[0] = self;
+    strcpy(f.rules[0], "-");
+    (void) follow(&f, self, 0);
+    strset_free(&f.done);
+    strset_free(&f.seen);
+    if (f.failed) {
+	buf_free(&f.val);
+	return;
+    }
+    free(rec->val);
+    rec->val = f.val.s;
+    rec->vlen = f.val.len;
+}
+
+/* needs_resolution - whether a record has a department address target */
+static int needs_resolution(const struct map *map, const struct rec *rec)
+{
+    size_t  pos = 0, tlen;
+    const char *t;
+    char    buf[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
+
+    while (record_target_next(rec->val, rec->vlen, &pos, &t, &tlen)) {
+	if (tlen >= sizeof(buf))
+	    continue;
+	memcpy(buf, t, tlen);
+	buf[tlen] = 0;
+	if (in_department(map, buf))
+	    return 1;
+    }
+    return 0;
+}
+
+/* src_order - the position of a rule source in the order it was read */
+static size_t src_order(const struct rules *r, const struct rule_src *src)
+{
+    size_t  i;
+
+    for (i = 0; i < r->nsrcs && r->srcs[i] != src; i++)
+	 /* void */ ;
+    return i;
+}
+
+/* in_file_order - records by where their rule stands, for error order */
+static int in_file_order(const void *a, const void *b, void *ctx)
+{
+    const struct rule_entry *x = (*(struct rec * const *) a)->entry;
+    const struct rule_entry *y = (*(struct rec * const *) b)->entry;
+    size_t  sx = src_order(ctx, x->src), sy = src_order(ctx, y->src);
+
+    if (sx != sy)
+	return sx < sy ? -1 : 1;
+    return (x->line > y->line) - (x->line < y->line);
+}
+
+/* resolve_chains - follow every target that is a department address */
+enum compile_result resolve_chains(struct recs *rs, struct rules *r, char *err,
+				           size_t errlen)
+{
+    FILE   *tmp = tmpfile();
+    struct map *map = 0;
+    struct rec **todo = 0;
+    size_t  i, ntodo = 0;
+    int     fd;
+    enum compile_result ret = COMPILE_SYSTEM;
+
+    if (tmp == 0 || writer_cdb(rs, r->ndepts, fileno(tmp)) < 0)
+	goto fail;
+    if ((fd = dup(fileno(tmp))) < 0)
+	goto fail;
+    if (map_open_fd(fd, &map, err, errlen) < 0)
+	goto out;
+    if ((todo = calloc(rs->n + 1, sizeof(*todo))) == 0)
+	goto fail;
+    for (i = 0; i < rs->n; i++)
+	if (rs->v[i].entry && needs_resolution(map, rs->v + i))
+	    todo[ntodo++] = rs->v + i;
+    qsort_r(todo, ntodo, sizeof(*todo), in_file_order, r);
+    for (i = 0; i < ntodo; i++)
+	resolve_entry(map, r, todo[i]);
+    ret = r->errs.count ? COMPILE_RULES : COMPILE_OK;
+    goto out;
+fail:
+    snprintf(err, errlen, "%s", strerror(errno));
+out:
+    free(todo);
+    map_close(map);
+    if (tmp)
+	fclose(tmp);
+    return ret;
+}

@@ -1,0 +1,22 @@
+#ifndef DEPT_TARGET_H
+#define DEPT_TARGET_H
+/*
+ * target - a target as written in the rules, as the map keeps it
+ *
+ * target_form() writes a target (a name, or an address) as one address in
+ * external form into out: a name is in its department's canonical domain.
+ * It returns 0, or -1 when the address does not fit in len bytes or memory
+ * ran out.  When a written address is in one of the departments it sets
+ * *chains: that target must be followed further (resolve.h).
+ *
+ * target_dept_cmp() orders departments by domain; target_form() needs
+ * r->depts in that order.
+ */
+#include <stddef.h>
+#include "maps/rules.h"
+
+int     target_form(const struct rules *r, const struct rule_dept *d,
+		    const char *t, char *out, size_t len, int *chains);
+int     target_dept_cmp(const void *a, const void *b);
+
+#endif
