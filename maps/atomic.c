@@ -39,7 +39,7 @@ static int sync_dir(const char *dir)
 /* open_output - an unnamed file in dir (O_TMPFILE), or a named one */
 static int open_output(const char *dir, char *tmp, int *named)
 {
-    int     fd = open(dir, O_TMPFILE | O_WRONLY | O_CLOEXEC, 0644);
+    int     fd = open(dir, O_TMPFILE | O_RDWR | O_CLOEXEC, 0644);
 
     *named = 0;
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))

@@ -5,7 +5,7 @@
  *
  * atomic_open() creates a file in OUT's directory that has no name yet
  * (O_TMPFILE; where the file system has none, a hidden ".BASE.XXXXXX"),
- * open for writing in a->fd.  atomic_commit() makes it mode 0644, fsyncs
+ * open for reading and writing in a->fd.  atomic_commit() makes it mode 0644, fsyncs
  * it, links it under a temporary name, renames that over OUT and fsyncs
  * the directory.  atomic_free() closes and releases everything and, unless
  * the commit succeeded, removes what was created: a compiler killed or

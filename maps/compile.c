@@ -10,7 +10,6 @@
 #include "maps/atomic.h"
 #include "maps/records.h"
 #include "maps/resolve.h"
-#include "maps/writer.h"
 
 /* compile_fd - the map of checked rules, written to fd */
 enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen)
@@ -28,7 +27,7 @@ enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen
 	if (lseek(fd, 0, SEEK_SET) < 0 || ftruncate(fd, 0) < 0)
 	    goto fail;
     }
-    if (writer_cdb(&rs, r->ndepts, fd) < 0)
+    if (records_write(&rs, r->ndepts, fd) < 0)
 	goto fail;
     ret = COMPILE_OK;
     goto out;

@@ -4,8 +4,9 @@
  * compile - rules into a CDB file
  *
  * compile_fd() writes the map for checked rules (rules_load() returned 0)
- * to an open, empty file: records sorted by key, the meta record first,
- * no timestamps, so that the same rules give the same bytes anywhere.
+ * to an empty file open for reading and writing: records sorted by key,
+ * the meta record first, no timestamps, so that the same rules give the
+ * same bytes anywhere.
  * Aliases that point at department addresses are resolved here; loops and
  * targets a department refuses are errors in r->errs.
  *

@@ -7,6 +7,7 @@
 #include <string.h>
 #include "maps/records.h"
 #include "maps/target.h"
+#include "maps/writer.h"
 #include "rewrite/address.h"
 #include "rewrite/record.h"
 
@@ -186,4 +187,18 @@ int     records_build(struct recs *rs, struct rules *r)
     if (rs->n > 1)
 	qsort(rs->v, rs->n, sizeof(*rs->v), rec_cmp);
     return 0;
+}
+
+/* records_write - the map of these records, written to fd */
+int     records_write(const struct recs *rs, size_t ndepts, int fd)
+{
+    struct writer w;
+    size_t  i;
+
+    if (writer_start(&w, fd, ndepts, rs->n) == 0)
+	for (i = 0; i < rs->n; i++)
+	    if (writer_add(&w, rs->v[i].key, rs->v[i].klen, rs->v[i].val,
+			   rs->v[i].vlen) < 0)
+		break;
+    return writer_finish(&w);
 }

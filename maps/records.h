@@ -8,7 +8,7 @@
  * (with its entry and department, for resolve.h), the dept: and index:
  * records of each department and a match: record per match rule.  It sets
  * chains when some target is a department address.  It returns 0, or -1
- * with errno set.  The struct owns every key and value; records_free()
+ * with errno set.  records_write() writes them to fd as a map (writer.h).  The struct owns every key and value; records_free()
  * releases them.
  */
 #include <stddef.h>
@@ -31,6 +31,7 @@ struct recs {
 };
 
 int     records_build(struct recs *rs, struct rules *r);
+int     records_write(const struct recs *rs, size_t ndepts, int fd);
 void    records_free(struct recs *rs);
 
 #endif

@@ -8,7 +8,6 @@
 #include <unistd.h>
 #include "maps/resolve.h"
 #include "maps/strset.h"
-#include "maps/writer.h"
 #include "rewrite/address.h"
 #include "rewrite/decide.h"
 #include "rewrite/map.h"
@@ -241,7 +240,7 @@ enum compile_result resolve_chains(struct recs *rs, struct rules *r, char *err,
     int     fd;
     enum compile_result ret = COMPILE_SYSTEM;
 
-    if (tmp == 0 || writer_cdb(rs, r->ndepts, fileno(tmp)) < 0)
+    if (tmp == 0 || records_write(rs, r->ndepts, fileno(tmp)) < 0)
 	goto fail;
     if ((fd = dup(fileno(tmp))) < 0)
 	goto fail;
