@@ -11,29 +11,35 @@
 #include "maps/records.h"
 #include "maps/resolve.h"
 
-/* compile_fd - the map of checked rules, written to fd */
+/* compile_fd - the map of checked rules, written to fd
+ *
+ * Without aliases to department addresses the records are written once.
+ * With them, that first pass is read back as a map to resolve them on,
+ * and the file is written again with their final targets.
+ */
 enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen)
 {
-    struct recs rs;
+    struct records rs;
+    struct resolution res;
     enum compile_result ret = COMPILE_SYSTEM;
 
-    memset(&rs, 0, sizeof(rs));
-    if (records_build(&rs, r) < 0)
+    memset(&res, 0, sizeof(res));
+    if (records_plan(&rs, r) < 0 || records_write(&rs, 0, fd) < 0)
 	goto fail;
     if (rs.chains) {
-	if ((ret = resolve_chains(&rs, r, err, errlen)) != COMPILE_OK)
+	if ((ret = resolve_chains(&rs, fd, &res, err, errlen)) != COMPILE_OK)
 	    goto out;
 	ret = COMPILE_SYSTEM;
-	if (lseek(fd, 0, SEEK_SET) < 0 || ftruncate(fd, 0) < 0)
+	if (lseek(fd, 0, SEEK_SET) < 0 || ftruncate(fd, 0) < 0
+	    || records_write(&rs, &res, fd) < 0)
 	    goto fail;
     }
-    if (records_write(&rs, r->ndepts, fd) < 0)
-	goto fail;
     ret = COMPILE_OK;
     goto out;
 fail:
     snprintf(err, errlen, "%s", strerror(errno));
 out:
+    resolution_free(&res);
     records_free(&rs);
     return ret;
 }
