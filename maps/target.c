@@ -35,6 +35,8 @@ int     target_form(const struct rules *r, const struct rule_dept *d,
 	*chains |= is_department(r, a.domain);
 	return addr_format(out, len, a.local, a.domain);
     }
+    if (strpbrk(t, "\"\\") == 0)		/* nothing to unquote */
+	return addr_format(out, len, t, d->canonical);
     if ((u = rules_unquote(t)) == 0)
 	return -1;
     ret = addr_format(out, len, u, d->canonical);
