@@ -252,7 +252,8 @@ static int addr_value(struct records *rs, const struct rule_dept *d,
     for (i = 0; i < e->ntargets; i++) {
 	if (target_form(rs->r, d, e->targets[i], buf, sizeof(buf), &rs->chains) < 0)
 	    return -1;
-	if (!record_has_target(val->s, val->len, buf) && record_add_target(val, buf) < 0)
+	if ((i == 0 || !record_has_target(val->s, val->len, buf))
+	    && record_add_target(val, buf) < 0)
 	    return -1;
     }
     return 0;
