@@ -227,6 +227,7 @@ static int resolve_entry(const struct map *map, struct rules *r, const struct to
 	follow_nomem(&f);
     if (f.failed) {
 	buf_free(&f.val);
+	errno = ENOMEM;
 	return f.nomem ? -1 : 0;
     }
     rv = res->v + res->n++;
