@@ -77,23 +77,25 @@ static void check_redirect(struct rules *r, const struct rule_dept *d)
 		     d->redirect);
 }
 
-/* fold_key - a member or alias name case-folded as RCPT local parts are
- * (addr_fold; at most three times as long) */
-static void fold_key(char **key)
+/* fold_key - a member or alias name as the map spells its key
+ * (addr_key: case-folded where case does not matter) */
+static void fold_key(struct rules *r, const struct rule_dept *d, struct rule_entry *e)
 {
-    size_t  len = strlen(*key), size = 3 * len + 1;
-    char   *folded = malloc(size);
-    ssize_t n;
+    size_t  len = strlen(e->key), size = 3 * len + 1;
+    char   *key = malloc(size);
 
-    if (folded == 0 || (n = addr_fold(*key, len, folded, size)) < 0) {
-	free(folded);
-	for (folded = *key; *folded; folded++)	/* no memory: ASCII only */
-	    if (*folded >= 'A' && *folded <= 'Z')
-		*folded += 32;
+    if (key == 0) {
+	errs_nomem(&r->errs);
 	return;
     }
-    free(*key);
-    *key = folded;
+    if (addr_key(e->key, len, d->case_exact, key, size) < 0) {
+	errs_add(&r->errs, e->src->shown, e->line, "name \"%s\" does not fit"
+		 " when case-folded", e->key);
+	free(key);
+	return;
+    }
+    free(e->key);
+    e->key = key;
 }
 
 /* rules_finish - settle inheritance, fold keys, find duplicates */
@@ -107,10 +109,9 @@ void    rules_finish(struct rules *r)
 	inherit(r, d);
 	for (i = 0; i < d->nmatches; i++)
 	    d->matches[i].caseless |= !d->case_exact;
-	if (!d->case_exact)
-	    for (i = 0; i < d->nentries; i++)
-		if (d->entries[i].key)
-		    fold_key(&d->entries[i].key);
+	for (i = 0; i < d->nentries; i++)
+	    if (d->entries[i].key)
+		fold_key(r, d, d->entries + i);
 	check_duplicates(r, d);
 	check_redirect(r, d);
     }

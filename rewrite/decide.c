@@ -283,11 +283,9 @@ static int decide_dept(struct lookup *lk)
     ssize_t n;
     int     r;
 
-    if (dept->rec.case_exact || (n = addr_fold(lk->a.local, lk->a.local_len, lk->key,
-					    sizeof(lk->key))) < 0) {
-	memcpy(lk->key, lk->a.local, lk->a.local_len + 1);
-	n = (ssize_t) lk->a.local_len;
-    }
+    if ((n = addr_key(lk->a.local, lk->a.local_len, dept->rec.case_exact,
+		      lk->key, sizeof(lk->key))) < 0)
+	return map_failed(lk, "-", "local part does not fit as a key");
     lk->key_len = (size_t) n;
     if ((r = try_exact(lk, lk->key_len, 0)) != 0)
 	return r < 0 ? -1 : 0;
