@@ -19,8 +19,8 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
 
-LIB_OBJS = rewrite/buf.o rewrite/address.o rewrite/domain.o rewrite/decide.o rewrite/text.o \
-	   maps/errors.o maps/reply.o maps/rules.o maps/roster.o \
+LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/address.o rewrite/domain.o rewrite/decide.o rewrite/text.o \
+	   maps/errors.o maps/reply.o maps/lines.o maps/rules.o maps/roster.o \
 	   maps/finish.o rewrite/pattern.o maps/compile.o rewrite/map.o rewrite/record.o
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \

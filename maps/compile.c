@@ -92,34 +92,26 @@ static int is_department(const struct rules *r, const char *domain)
 	&& bsearch(&key, r->depts, r->ndepts, sizeof(key), dept_cmp) != 0;
 }
 
-/* target_form - a written target as an external-form address */
+/* target_form - a target as an external-form address; a department
+ * address among them means chains to resolve */
 static int target_form(const struct rules *r, const struct rule_dept *d,
-		               const char *t, char *out, size_t len, int *chains)
+		               const struct rule_target *t, char *out, size_t len,
+		               int *chains)
 {
-    struct addr a;
-    char   *u;
-    int     ret;
-
-    if (strchr(t, '@') && addr_parse(t, &a) == ADDR_OK && !a.null_sender) {
-	*chains |= is_department(r, a.domain);
-	return addr_format(out, len, a.local, a.domain);
-    }
-    if ((u = rules_unquote(t)) == 0)
-	return -1;
-    ret = addr_format(out, len, u, d->canonical);
-    free(u);
-    return ret;
+    if (t->domain)
+	*chains |= is_department(r, t->domain);
+    return addr_format(out, len, t->local, t->domain ? t->domain : d->canonical);
 }
 
 /* add_targets - "to=ADDRESS" for each target, once */
 static int add_targets(struct recs *rs, const struct rules *r, const struct rule_dept *d,
-		               struct buf *val, char **t, size_t n)
+		               struct buf *val, const struct rule_target *t, size_t n)
 {
     char    buf[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
     size_t  i;
 
     for (i = 0; i < n; i++) {
-	if (target_form(r, d, t[i], buf, sizeof(buf), &rs->chains) < 0)
+	if (target_form(r, d, t + i, buf, sizeof(buf), &rs->chains) < 0)
 	    return -1;
 	if (record_has_target(val->s, val->len, buf))
 	    continue;
@@ -205,8 +197,8 @@ static void dept_record(const struct rules *r, const struct rule_dept *d,
     snprintf(rd->code, sizeof(rd->code), "%s", d->code);
     snprintf(rd->dsn, sizeof(rd->dsn), "%s", d->dsn);
     snprintf(rd->text, sizeof(rd->text), "%s", d->text ? d->text : "");
-    if (d->redirect && target_form(r, d, d->redirect, rd->redirect,
-				   sizeof(rd->redirect), &dummy) < 0)
+    if (d->redirect.local && target_form(r, d, &d->redirect, rd->redirect,
+					 sizeof(rd->redirect), &dummy) < 0)
 	rd->redirect[0] = 0;
     rd->nmatches = d->nmatches;
 }
@@ -705,7 +697,10 @@ static int write_atomic(struct rules *r, const char *out, struct errs *errs)
     if (ret != COMPILE_OK || fchmod(fd, 0644) < 0 || fsync(fd) < 0
 	|| (!named && give_name(fd, tmp) < 0)) {
 	ret = COMPILE_SYSTEM;
-	errs_add(errs, out, 0, "cannot write: %s", strerror(errno));
+	if (errno == ENOMEM)
+	    errs_nomem(errs);
+	else
+	    errs_add(errs, out, 0, "cannot write: %s", strerror(errno));
 	goto fail;
     }
     linked = 1;
@@ -737,6 +732,8 @@ int     compile_file(const char *rules_path, const char *out_path, struct errs *
 
     if (rules_load(rules_path, &r) == 0)
 	ret = write_atomic(&r, out_path, &r.errs);
+    else if (r.errs.nomem)
+	ret = COMPILE_SYSTEM;
     errs_free(errs);
     *errs = r.errs;
     errs_init(&r.errs);

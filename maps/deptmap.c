@@ -57,6 +57,18 @@ static char *default_output(const char *rules)
     return out;
 }
 
+/* report - the errors a user must fix, or the one line for memory that
+ * ran out (then exit 3, whatever else was found) */
+static int report(const struct errs *e, int ret)
+{
+    if (e->nomem) {
+	fputs("deptmap: out of memory\n", stderr);
+	return EXIT_SYSTEM;
+    }
+    fputs(errs_text(e), stderr);
+    return ret;
+}
+
 /* cmd_compile - deptmap compile [-o MAP.cdb] RULES */
 static int cmd_compile(int argc, char **argv)
 {
@@ -74,8 +86,7 @@ static int cmd_compile(int argc, char **argv)
     if (out == 0)
 	return EXIT_SYSTEM;
     errs_init(&e);
-    ret = compile_file(rules, out, &e);
-    fputs(errs_text(&e), stderr);
+    ret = report(&e, compile_file(rules, out, &e));
     errs_free(&e);
     free(out);
     return ret;
@@ -96,15 +107,21 @@ static int compile_temp(const char *rules, struct map **mapp)
 	ret = EXIT_SYSTEM;
 	goto out;
     }
-    if ((ret = compile_fd(&r, fileno(tmp))) != COMPILE_OK)
+    if ((ret = compile_fd(&r, fileno(tmp))) != COMPILE_OK) {
+	if (ret == COMPILE_SYSTEM && errno == ENOMEM)
+	    errs_nomem(&r.errs);
 	goto out;
+    }
     if (map_open_fd(dup(fileno(tmp)), mapp, err, sizeof(err)) < 0) {
-	fprintf(stderr, "deptmap: %s: %s\n", rules, err);
+	if (errno == ENOMEM)
+	    errs_nomem(&r.errs);
+	else
+	    fprintf(stderr, "deptmap: %s: %s\n", rules, err);
 	ret = EXIT_SYSTEM;
     }
 out:
-    fputs(errs_text(&r.errs), stderr);
-    if (ret == EXIT_SYSTEM && *mapp == 0 && errno)
+    ret = report(&r.errs, ret);
+    if (ret == EXIT_SYSTEM && !r.errs.nomem && *mapp == 0 && errno)
 	fprintf(stderr, "deptmap: %s: %s\n", rules, strerror(errno));
     if (tmp)
 	fclose(tmp);

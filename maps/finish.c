@@ -22,26 +22,31 @@ static int entry_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* inherit_copy - *slot, when unset, becomes a copy of value */
+static void inherit_copy(struct rules *r, char **slot, const char *value)
+{
+    if (*slot == 0 && value && (*slot = strdup(value)) == 0)
+	errs_nomem(&r->errs);
+}
+
 /* inherit - the department's settings, or the defaults */
 static void inherit(struct rules *r, struct rule_dept *d)
 {
-    if (d->canonical == 0 && r->canonical)
-	d->canonical = strdup(r->canonical);
-    if (d->canonical == 0)
+    inherit_copy(r, &d->canonical, r->canonical);
+    if (d->canonical == 0 && !r->errs.nomem)
 	errs_add(&r->errs, d->src->shown, d->line, "department %s has no canonical"
 		 " domain (add \"canonical DOMAIN\")", d->domain);
-    else if (strcmp(d->canonical, d->domain) == 0)
+    else if (d->canonical && strcmp(d->canonical, d->domain) == 0)
 	errs_add(&r->errs, d->src->shown, d->line, "department %s cannot be its"
 		 " own canonical domain", d->domain);
-    if (d->delimiters == 0)
-	d->delimiters = strdup(r->delimiters ? r->delimiters : "");
+    inherit_copy(r, &d->delimiters, r->delimiters ? r->delimiters : "");
     if (d->case_exact < 0)
 	d->case_exact = r->case_exact;
     if (d->unknown_line == 0) {
 	d->unknown = UNKNOWN_REJECT;
 	strcpy(d->code, "550");
 	strcpy(d->dsn, "5.1.1");
-	d->text = strdup("No such user here");
+	inherit_copy(r, &d->text, "No such user here");
     }
 }
 
@@ -65,16 +70,17 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
 /* check_redirect - a redirect must name a final address, not a department */
 static void check_redirect(struct rules *r, const struct rule_dept *d)
 {
-    struct addr a;
+    char    shown[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
     size_t  i;
 
-    if (d->redirect == 0 || addr_parse(d->redirect, &a) != ADDR_OK)
+    if (d->redirect.domain == 0)
 	return;
     for (i = 0; i < r->ndepts; i++)
-	if (strcmp(r->depts[i].domain, a.domain) == 0)
+	if (strcmp(r->depts[i].domain, d->redirect.domain) == 0
+	    && addr_format(shown, sizeof(shown), d->redirect.local,
+			   d->redirect.domain) == 0)
 	    errs_add(&r->errs, d->src->shown, d->unknown_line, "unknown redirect"
-		     " to %s, a department address: name its final address",
-		     d->redirect);
+		     " to %s, a department address: name its final address", shown);
 }
 
 /* fold_key - a member or alias name as the map spells its key
@@ -117,7 +123,7 @@ void    rules_finish(struct rules *r)
     }
 }
 
-/* free_list - a NULL-terminated or counted array of strings */
+/* free_list - a counted array of strings */
 static void free_list(char **v, size_t n)
 {
     size_t  i;
@@ -129,6 +135,18 @@ static void free_list(char **v, size_t n)
     free(v);
 }
 
+/* free_targets - a counted array of targets */
+static void free_targets(struct rule_target *t, size_t n)
+{
+    size_t  i;
+
+    for (i = 0; t && i < n; i++) {
+	free(t[i].local);
+	free(t[i].domain);
+    }
+    free(t);
+}
+
 /* free_dept - one department and all it holds */
 static void free_dept(struct rule_dept *d)
 {
@@ -136,7 +154,7 @@ static void free_dept(struct rule_dept *d)
 
     for (i = 0; i < d->nentries; i++) {
 	free(d->entries[i].key);
-	free_list(d->entries[i].targets, d->entries[i].ntargets);
+	free_targets(d->entries[i].targets, d->entries[i].ntargets);
     }
     for (i = 0; i < d->nmatches; i++) {
 	free(d->matches[i].pattern);
@@ -148,7 +166,8 @@ static void free_dept(struct rule_dept *d)
     free(d->canonical);
     free(d->delimiters);
     free(d->text);
-    free(d->redirect);
+    free(d->redirect.local);
+    free(d->redirect.domain);
 }
 
 /* rules_free - release everything a struct rules holds */

@@ -10,6 +10,7 @@
 #include <unicode/ustring.h>
 #include "rewrite/address.h"
 #include "rewrite/domain.h"
+#include "rewrite/quoted.h"
 #include "rewrite/text.h"
 
 /* strip_brackets - the address inside <...>, surrounding blanks dropped */
@@ -44,42 +45,22 @@ static void skip_source_route(const char **s, size_t *len)
     *s = colon + 1;
 }
 
-/* find_at - the last "@" outside quotes, or NULL */
+/* find_at - the last bare "@", or NULL (also when a quote is open) */
 static const char *find_at(const char *s, size_t len)
 {
-    const char *at = 0;
-    int     quoted = 0;
-    size_t  i;
+    const char *at;
 
-    for (i = 0; i < len; i++) {
-	if (s[i] == '\\' && i + 1 < len)
-	    i++;
-	else if (s[i] == '"')
-	    quoted = !quoted;
-	else if (s[i] == '@' && !quoted)
-	    at = s + i;
-    }
-    return quoted ? 0 : at;
+    return quoted_scan(s, len, &at) ? 0 : at;
 }
 
 /* unquote - copy a local part without its quotes and backslashes */
 static int unquote(const char *s, size_t len, struct addr *out)
 {
-    size_t  i, n = 0;
+    ssize_t n = quoted_copy(s, len, out->local, sizeof(out->local));
 
-    for (i = 0; i < len; i++) {
-	if (s[i] == '"')
-	    continue;
-	if (s[i] == '\\' && i + 1 < len)
-	    i++;
-	if (s[i] == 0)
-	    return ADDR_BAD;
-	if (n >= ADDR_LOCAL_MAX)
-	    return ADDR_TOOLONG;
-	out->local[n++] = s[i];
-    }
-    out->local[n] = 0;
-    out->local_len = n;
+    if (n < 0)
+	return ADDR_TOOLONG;
+    out->local_len = (size_t) n;
     return ADDR_OK;				/* "" is a local part too */
 }
 

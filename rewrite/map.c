@@ -163,8 +163,12 @@ static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
 	return -1;
     }
     for (i = 0; i < d->rec.nmatches; i++) {
+	errno = 0;
 	if (load_match(map, d, i) < 0) {
-	    snprintf(err, errlen, "match rule %zu of %s missing or bad", i, d->domain);
+	    if (errno == ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	    else
+		snprintf(err, errlen, "match rule %zu of %s missing or bad", i, d->domain);
 	    return -1;
 	}
     }
@@ -229,10 +233,12 @@ static int load_all(struct map *map, char *err, size_t errlen)
     return 0;
 }
 
-/* map_open_fd - a map from an open file; the map owns fd afterwards */
+/* map_open_fd - a map from an open file; the map owns fd afterwards.
+ * Memory that ran out leaves errno ENOMEM (and says "out of memory"). */
 int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen)
 {
     struct map *map;
+    int     saved;
 
     *mapp = 0;
     if ((map = calloc(1, sizeof(*map))) == 0) {
@@ -242,14 +248,18 @@ int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen)
     }
     map->fd = fd;
     if (cdb_init(&map->cdb, fd) < 0) {
-	snprintf(err, errlen, "not a CDB file: %s", errno == EPROTO ?
-		 "bad header or size" : strerror(errno));
+	if (errno == EPROTO)
+	    snprintf(err, errlen, "not a CDB file: bad header or size");
+	else
+	    snprintf(err, errlen, "cannot map the file: %s", strerror(errno));
 	close(fd);
 	free(map);
 	return -1;
     }
     if (load_all(map, err, errlen) < 0) {
+	saved = errno;
 	map_close(map);
+	errno = saved;
 	return -1;
     }
     *mapp = map;

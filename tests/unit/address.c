@@ -107,7 +107,7 @@ int     main(void)
     {
 	char    key[64];
 
-	ok(addr_key("JÖRG", 5, 0, key, sizeof(key)) == 4 && strcmp(key, "jörg") == 0,
+	ok(addr_key("JÖRG", 5, 0, key, sizeof(key)) == 5 && strcmp(key, "jörg") == 0,
 	   "key of a case-insensitive department: folded");
 	ok(addr_key("JÖRG", 5, 1, key, sizeof(key)) == 5 && strcmp(key, "JÖRG") == 0,
 	   "key of a case-sensitive department: as written");
