@@ -28,7 +28,7 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/daemon.o milter/control.o milter/tcp.o \
 	       milter/stop.o
 
-UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
+UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin tests/unit/rules.bin \
 	     tests/unit/text.bin tests/unit/pattern.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
