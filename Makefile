@@ -28,7 +28,7 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/daemon.o milter/control.o milter/tcp.o \
 	       milter/stop.o
 
-UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin tests/unit/rules.bin \
+UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin tests/unit/rules.bin tests/unit/generation.bin \
 	     tests/unit/text.bin tests/unit/pattern.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
@@ -55,6 +55,11 @@ $(MILTER_OBJS): milter/*.h rewrite/*.h maps/*.h
 
 tests/unit/%.bin: tests/unit/%.c tests/unit/tap.h libdept.a
 	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libdept.a $(PKG_LIBS)
+
+# the map generations of deptmilter, without libmilter
+GEN_OBJS = milter/generation.o milter/log.o
+tests/unit/generation.bin: tests/unit/generation.c tests/unit/tap.h $(GEN_OBJS) libdept.a
+	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(GEN_OBJS) libdept.a $(PKG_LIBS) -lpthread
 
 $(LIB_OBJS) $(DEPTMAP_OBJS): rewrite/*.h maps/*.h
 
