@@ -48,15 +48,21 @@ deptmap: $(DEPTMAP_OBJS) libdept.a
 deptmilter: $(MILTER_OBJS) libdept.a
 	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJS) libdept.a $(PKG_LIBS) $(MILTER_LIBS) -lpthread
 
-$(MILTER_OBJS): milter/*.h rewrite/*.h maps/*.h
+# Header dependencies come from the compiler: -MMD writes foo.d beside
+# foo.o (or foo.bin) naming every header of the project it includes, -MP
+# adds an empty rule for each header so that a removed one breaks nothing.
+# A .d exists only once its object has been built; until then the object
+# is missing and is built anyway.
+DEPFLAGS = -MMD -MP
+DEPS = $(LIB_OBJS:.o=.d) $(DEPTMAP_OBJS:.o=.d) $(MILTER_OBJS:.o=.d) $(UNIT_TESTS:.bin=.d)
 
 %.o: %.c
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-tests/unit/%.bin: tests/unit/%.c tests/unit/tap.h libdept.a
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libdept.a $(PKG_LIBS)
+tests/unit/%.bin: tests/unit/%.c libdept.a
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libdept.a $(PKG_LIBS)
 
-$(LIB_OBJS) $(DEPTMAP_OBJS): rewrite/*.h maps/*.h
+-include $(DEPS)
 
 # install_pkgs - install the Debian packages in $(1) that are missing
 define install_pkgs
@@ -155,6 +161,7 @@ demo: deps all
 clean:
 	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \
 	      tests/unit/*.bin tests/fuzz/*.bin
+	rm -f $(DEPS) maps/*.d rewrite/*.d milter/*.d tests/unit/*.d
 	rm -rf tests/tmp
 
 .PHONY: all check clean deps bench-deps demo bench bench-smoke install uninstall fuzz
