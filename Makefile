@@ -183,8 +183,9 @@ MAN8 = man/deptmilter.8 man/deptmap.8
 ETC_FILES = deptmilter.conf departments.rules sales.txt
 DOC_FILES = README INSTALL postfix/main.cf.snippet
 
-# mandoc: check-man; debhelper: package-test (dpkg-dev comes with build-essential)
-DEB_PKGS += mandoc debhelper
+# mandoc: check-man; debhelper: package-test (dpkg-dev comes with build-essential);
+# indent: check-format
+DEB_PKGS += mandoc debhelper indent
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
@@ -233,8 +234,42 @@ check-man: $(MAN5) $(MAN8)
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "check-man: $(words $(MAN5) $(MAN8)) man pages, no warnings"
 
+# Every C file through GNU indent with .indent.pro, into a temporary
+# directory: each file that would change is listed with the number of its
+# lines that change and the first FORMAT_DIFF_LINES lines of the diff.
+# indent keeps "return (x);" as it finds it, so a perl check lists those
+# too: the project writes "return x;".  Not part of check until the tree
+# has been reformatted.
+FORMAT_SRCS = $(wildcard rewrite/*.[ch] maps/*.[ch] milter/*.[ch] tests/unit/*.[ch] \
+		tests/fuzz/*.c tests/bench/*.c)
+FORMAT_DIFF_LINES ?= 10
+check-format:
+	@command -v indent >/dev/null || { echo "check-format: indent is missing (make deps)"; exit 1; }
+	@tmp=$$(mktemp -d) || exit 1; trap 'rm -rf "$$tmp"' EXIT; bad=0; \
+	for f in $(FORMAT_SRCS); do \
+	    mkdir -p "$$tmp/$$(dirname $$f)"; \
+	    INDENT_PROFILE=$(CURDIR)/.indent.pro indent "$$f" -o "$$tmp/$$f" || \
+		{ echo "check-format: indent failed on $$f"; exit 1; }; \
+	    cmp -s "$$f" "$$tmp/$$f" && continue; \
+	    bad=$$((bad + 1)); \
+	    echo "$$f: $$(diff "$$f" "$$tmp/$$f" | grep -c '^<') of its lines would change"; \
+	    diff -u "$$f" "$$tmp/$$f" | sed -n "3,$$(($(FORMAT_DIFF_LINES) + 2))s/^/    /p"; \
+	done; \
+	perl -0777 -n \
+	    -e 's{/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\x27(?:\\.|[^\x27\\\n])*\x27}{$$&=~s/[^\n]//gr}gse;' \
+	    -e 'while (/\breturn\s*(\((?:[^()]++|(?1))*\))\s*;/g) {' \
+	    -e '    printf "%s %d\n", $$ARGV, 1 + (substr($$_, 0, $$-[0]) =~ tr/\n//);' \
+	    -e '}' $(FORMAT_SRCS) >"$$tmp/returns" || exit 1; \
+	returns=$$(wc -l <"$$tmp/returns"); \
+	awk '$$1 != f { if (f) print f ": " n " return (x); at lines" l; f = $$1; n = 0; l = "" } \
+	     { n++; if (n <= 8) l = l " " $$2; else if (n == 9) l = l " ..." } \
+	     END { if (f) print f ": " n " return (x); at lines" l }' "$$tmp/returns"; \
+	echo "check-format: $$bad of $(words $(FORMAT_SRCS)) files would change," \
+	     "$$returns return (x);"; \
+	[ $$bad = 0 ] && [ "$$returns" = 0 ]
+
 # Build the .deb, install it with dpkg -i, check it, purge it (root).
 package-test: deps
 	prove --exec bash tests/package-test.sh
 
-.PHONY: check-man package-test
+.PHONY: check-man check-format package-test
