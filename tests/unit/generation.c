@@ -191,10 +191,7 @@ int     main(void)
 {
     char    cmd[64];
 
-    if (mkdtemp(dir) == 0) {
-	printf("Bail out! mkdtemp\n");
-	return 1;
-    }
+    tap_tmpdir(dir);
     snprintf(map_path, sizeof(map_path), "%s/departments.cdb", dir);
     snprintf(cmd, sizeof(cmd), "%s/log", dir);
     if (freopen(cmd, "w", stderr) == 0) {
@@ -203,8 +200,6 @@ int     main(void)
     }
     lifecycle();
     concurrency();
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
-	printf("# could not remove %s\n", dir);
+    tap_rmdir(dir);
     return done();
 }

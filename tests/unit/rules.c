@@ -232,19 +232,12 @@ static void errors(void)
 /* main - every group, in a directory of their own */
 int     main(void)
 {
-    char    cmd[64];
-
-    if (mkdtemp(dir) == 0) {
-	printf("Bail out! mkdtemp\n");
-	return 1;
-    }
+    tap_tmpdir(dir);
     settings();
     members();
     matches_and_replies();
     roster();
     errors();
-    snprintf(cmd, sizeof(cmd), "rm -rf %s", dir);
-    if (system(cmd) != 0)
-	printf("# could not remove %s\n", dir);
+    tap_rmdir(dir);
     return done();
 }
