@@ -25,8 +25,8 @@ static int entry_cmp(const void *a, const void *b)
 /* inherit_copy - *slot, when unset, becomes a copy of value */
 static void inherit_copy(struct rules *r, char **slot, const char *value)
 {
-    if (*slot == 0 && value && (*slot = strdup(value)) == 0)
-	errs_nomem(&r->errs);
+    if (*slot == 0 && value)
+	*slot = rules_keep(r, value);
 }
 
 /* inherit - the department's settings, or the defaults */
@@ -56,7 +56,9 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
     size_t  i;
     struct rule_entry *e;
 
-    if (d->nentries > 1)
+    for (i = 1; i < d->nentries && entry_cmp(d->entries + i - 1, d->entries + i) < 0; i++)
+	 /* a roster is often sorted already: no sort, no copy of the array */ ;
+    if (i < d->nentries)
 	qsort(d->entries, d->nentries, sizeof(*d->entries), entry_cmp);
     for (i = 1; i < d->nentries; i++) {
 	e = d->entries + i;
@@ -84,24 +86,22 @@ static void check_redirect(struct rules *r, const struct rule_dept *d)
 }
 
 /* fold_key - a member or alias name as the map spells its key
- * (addr_key: case-folded where case does not matter) */
+ * (addr_key: case-folded where case does not matter); a new copy only
+ * when folding changed it */
 static void fold_key(struct rules *r, const struct rule_dept *d, struct rule_entry *e)
 {
-    size_t  len = strlen(e->key), size = 3 * len + 1;
-    char   *key = malloc(size);
+    char    key[3 * ADDR_LOCAL_MAX + 1];
+    size_t  len = strlen(e->key);
+    ssize_t n;
 
-    if (key == 0) {
-	errs_nomem(&r->errs);
-	return;
-    }
-    if (addr_key(e->key, len, d->case_exact, key, size) < 0) {
+    if (len > ADDR_LOCAL_MAX
+	|| (n = addr_key(e->key, len, d->case_exact, key, sizeof(key))) < 0) {
 	errs_add(&r->errs, e->src->shown, e->line, "name \"%s\" does not fit"
 		 " when case-folded", e->key);
-	free(key);
 	return;
     }
-    free(e->key);
-    e->key = key;
+    if ((size_t) n != len || memcmp(key, e->key, len) != 0)
+	e->key = rules_keep(r, key);
 }
 
 /* rules_finish - settle inheritance, fold keys, find duplicates */
@@ -123,51 +123,11 @@ void    rules_finish(struct rules *r)
     }
 }
 
-/* free_list - a counted array of strings */
-static void free_list(char **v, size_t n)
-{
-    size_t  i;
-
-    if (v == 0)
-	return;
-    for (i = 0; i < n; i++)
-	free(v[i]);
-    free(v);
-}
-
-/* free_targets - a counted array of targets */
-static void free_targets(struct rule_target *t, size_t n)
-{
-    size_t  i;
-
-    for (i = 0; t && i < n; i++) {
-	free(t[i].local);
-	free(t[i].domain);
-    }
-    free(t);
-}
-
-/* free_dept - one department and all it holds */
+/* free_dept - the arrays of one department (its strings are in the arena) */
 static void free_dept(struct rule_dept *d)
 {
-    size_t  i;
-
-    for (i = 0; i < d->nentries; i++) {
-	free(d->entries[i].key);
-	free_targets(d->entries[i].targets, d->entries[i].ntargets);
-    }
-    for (i = 0; i < d->nmatches; i++) {
-	free(d->matches[i].pattern);
-	free_list(d->matches[i].targets, d->matches[i].ntargets);
-    }
     free(d->entries);
     free(d->matches);
-    free(d->domain);
-    free(d->canonical);
-    free(d->delimiters);
-    free(d->text);
-    free(d->redirect.local);
-    free(d->redirect.domain);
 }
 
 /* rules_free - release everything a struct rules holds */
@@ -177,15 +137,9 @@ void    rules_free(struct rules *r)
 
     for (i = 0; i < r->ndepts; i++)
 	free_dept(r->depts + i);
-    for (i = 0; i < r->nsrcs; i++) {
-	free(r->srcs[i]->shown);
-	free(r->srcs[i]->recorded);
-	free(r->srcs[i]);
-    }
     free(r->srcs);
     free(r->depts);
-    free(r->canonical);
-    free(r->delimiters);
     errs_free(&r->errs);
+    arena_free(&r->mem);
     memset(r, 0, sizeof(*r));
 }

@@ -32,14 +32,27 @@ struct parse {
     char   *dir;			/* the rules file's directory */
 };
 
-/* keep - a copy of s; NULL (noted) when memory ran out */
-static char *keep(struct rules *r, const char *s)
+/* rules_keep - a copy of s in the rules' arena; NULL (noted) when memory
+ * ran out */
+char   *rules_keep(struct rules *r, const char *s)
 {
-    char   *copy = strdup(s);
+    char   *copy = arena_strndup(&r->mem, s, strlen(s));
 
     if (copy == 0)
 	errs_nomem(&r->errs);
     return copy;
+}
+
+/* room - n zeroed bytes in the rules' arena; NULL (noted) */
+static void *room(struct rules *r, size_t n)
+{
+    void   *p = arena_alloc(&r->mem, n);
+
+    if (p == 0)
+	errs_nomem(&r->errs);
+    else
+	memset(p, 0, n);
+    return p;
 }
 
 /* perr - a parse error at the current line */
@@ -52,12 +65,12 @@ static const struct rule_src *rules_source(struct rules *r, const char *shown,
     struct rule_src *s;
 
     if (grow((void **) &r->srcs, &r->srcs_cap, r->nsrcs + 1, sizeof(*r->srcs)) < 0
-	|| (s = calloc(1, sizeof(*s))) == 0) {
+	|| (s = room(r, sizeof(*s))) == 0) {
 	errs_nomem(&r->errs);
 	return 0;
     }
     r->srcs[r->nsrcs++] = s;
-    if ((s->shown = keep(r, shown)) == 0 || (s->recorded = keep(r, recorded)) == 0)
+    if ((s->shown = rules_keep(r, shown)) == 0 || (s->recorded = rules_keep(r, recorded)) == 0)
 	return 0;
     return s;
 }
@@ -65,13 +78,10 @@ static const struct rule_src *rules_source(struct rules *r, const char *shown,
 /* unquote - a word without its quote marks and escaping backslashes */
 static char *unquote(struct rules *r, const char *word)
 {
-    size_t  n = strlen(word) + 1;
-    char   *out = malloc(n);
+    char   *out = rules_keep(r, word);
 
-    if (out == 0)
-	errs_nomem(&r->errs);
-    else
-	(void) quoted_copy(word, n - 1, out, n);
+    if (out)				/* the copy is never longer */
+	(void) quoted_copy(out, strlen(out), out, strlen(out) + 1);
     return out;
 }
 
@@ -179,7 +189,7 @@ static int word_target(struct rules *r, const struct rule_src *src, long line,
 	    errs_add(&r->errs, src->shown, line, "invalid address \"%s\"", w);
 	    return -1;
 	}
-	if ((t->local = keep(r, a.local)) == 0 || (t->domain = keep(r, a.domain)) == 0)
+	if ((t->local = rules_keep(r, a.local)) == 0 || (t->domain = rules_keep(r, a.domain)) == 0)
 	    return -1;
 	return 0;
     }
@@ -192,34 +202,17 @@ static int word_target(struct rules *r, const struct rule_src *src, long line,
     return 0;
 }
 
-/* free_target - what a target holds */
-static void free_target(struct rule_target *t)
-{
-    free(t->local);
-    free(t->domain);
-    t->local = t->domain = 0;
-}
-
 /* parse_targets - the targets of an alias, all good or NULL */
 static struct rule_target *parse_targets(struct parse *p, char **v, size_t n)
 {
-    struct rule_target *t = calloc(n, sizeof(*t));
+    struct rule_target *t = room(p->r, n * sizeof(*t));
     size_t  i;
     int     ok = 1;
 
-    if (t == 0) {
-	errs_nomem(&p->r->errs);
-	return 0;
-    }
-    for (i = 0; i < n; i++)
+    for (i = 0; t && i < n; i++)
 	if (word_target(p->r, p->src, p->line, "target", v[i], t + i) < 0)
 	    ok = 0;
-    if (ok)
-	return t;
-    for (i = 0; i < n; i++)
-	free_target(t + i);
-    free(t);
-    return 0;
+    return ok ? t : 0;
 }
 
 /* need_dept - whether a department keyword has a department */
@@ -257,7 +250,7 @@ static void set_once(struct parse *p, char **slot, const char *value,
 	perr(p, "%s set twice", what);
 	return;
     }
-    *slot = keep(p->r, value);
+    *slot = rules_keep(p->r, value);
 }
 
 /* kw_canonical - canonical DOMAIN */
@@ -343,7 +336,7 @@ static void kw_department(struct parse *p, char *rest)
     }
     d = p->r->depts + p->r->ndepts;
     memset(d, 0, sizeof(*d));
-    if ((d->domain = keep(p->r, dom)) == 0)
+    if ((d->domain = rules_keep(p->r, dom)) == 0)
 	return;
     p->dept = d;
     p->r->ndepts++;
@@ -367,7 +360,7 @@ static int member_target(struct parse *p, const struct rule_src *src, long line,
 	errs_add(&p->r->errs, src->shown, line, "invalid member \"%s\": %s", w, why);
 	return -1;
     }
-    return (t->local = keep(p->r, w)) == 0 ? -1 : 0;
+    return (t->local = rules_keep(p->r, w)) == 0 ? -1 : 0;
 }
 
 /* add_member - one member: its key is its local part, its target the
@@ -375,26 +368,17 @@ static int member_target(struct parse *p, const struct rule_src *src, long line,
 static void add_member(struct parse *p, const struct rule_src *src, long line,
 		               const char *w, int literal)
 {
-    struct rule_target *t = calloc(1, sizeof(*t));
+    struct rule_target *t = room(p->r, sizeof(*t));
     struct rule_entry *e;
-    char   *key = 0;
 
-    if (t == 0)
-	errs_nomem(&p->r->errs);
-    else if (member_target(p, src, line, w, literal, t) == 0
-	     && (key = keep(p->r, t->local)) != 0
-	     && (e = add_entry(p->r, p->dept)) != 0) {
-	e->key = key;
+    if (t && member_target(p, src, line, w, literal, t) == 0
+	&& (e = add_entry(p->r, p->dept)) != 0) {
+	e->key = t->local;		/* folded later, when it changes */
 	e->targets = t;
 	e->ntargets = 1;
 	e->src = src;
 	e->line = line;
-	return;
     }
-    free(key);
-    if (t)
-	free_target(t);
-    free(t);
 }
 
 /* kw_members - members NAME... | members * */
@@ -494,7 +478,7 @@ static void kw_alias(struct parse *p, char *rest)
     char   *right, **v = 0, *name, why[128], *key = 0;
     struct rule_target *targets = 0;
     struct rule_entry *e;
-    size_t  n, i;
+    size_t  n;
 
     if (!need_dept(p, "alias") || (right = split_arrow(p, "alias", rest)) == 0)
 	return;
@@ -523,10 +507,6 @@ static void kw_alias(struct parse *p, char *rest)
 	e->alias = 1;
     }
 out:
-    for (i = 0; targets && i < n; i++)
-	free_target(targets + i);
-    free(targets);
-    free(key);
     free(v);
 }
 
@@ -598,34 +578,23 @@ static int parse_pattern(struct parse *p, char *left, struct rule_match *m)
 	perr(p, "empty match pattern");
 	return -1;
     }
-    return (m->pattern = keep(p->r, left + 1)) == 0 ? -1 : 0;
+    return (m->pattern = rules_keep(p->r, left + 1)) == 0 ? -1 : 0;
 }
 
 /* copy_templates - a match rule's targets as written ($N expanded at
  * lookup), each checked as a target; all or NULL */
 static char **copy_templates(struct parse *p, char **v, size_t n)
 {
-    char  **out = calloc(n + 1, sizeof(*out));
+    char  **out = room(p->r, (n + 1) * sizeof(*out));
     struct rule_target t;
     size_t  i;
     int     ok = 1;
 
-    if (out == 0) {
-	errs_nomem(&p->r->errs);
-	return 0;
-    }
-    for (i = 0; i < n; i++) {
+    for (i = 0; out && i < n; i++)
 	if (word_target(p->r, p->src, p->line, "target", v[i], &t) < 0
-	    || (out[i] = keep(p->r, v[i])) == 0)
+	    || (out[i] = rules_keep(p->r, v[i])) == 0)
 	    ok = 0;
-	free_target(&t);
-    }
-    if (ok)
-	return out;
-    for (i = 0; i < n; i++)
-	free(out[i]);
-    free(out);
-    return 0;
+    return ok ? out : 0;
 }
 
 /* kw_match - match /RE/flags -> TARGET, ... */
@@ -644,25 +613,18 @@ static void kw_match(struct parse *p, char *rest)
     if (parse_pattern(p, rest, &m) < 0)
 	return;
     if ((v = split_list(p->r, right, &n)) == 0)
-	goto fail;
+	return;
     if (n == 0)
 	perr(p, "match has no target");
     else if ((m.targets = copy_templates(p, v, n)) != 0)
 	m.ntargets = n;
     free(v);
     if (m.ntargets == 0 || compile_check(p, &m) < 0)
-	goto fail;
-    if (grow((void **) &d->matches, &d->matches_cap, d->nmatches + 1, sizeof(m)) < 0) {
+	return;				/* what m holds is in the arena */
+    if (grow((void **) &d->matches, &d->matches_cap, d->nmatches + 1, sizeof(m)) < 0)
 	errs_nomem(&p->r->errs);
-	goto fail;
-    }
-    d->matches[d->nmatches++] = m;
-    return;
-fail:
-    free(m.pattern);
-    for (n = 0; n < m.ntargets; n++)
-	free(m.targets[n]);
-    free(m.targets);
+    else
+	d->matches[d->nmatches++] = m;
 }
 
 /* word_of - whether s up to a blank is made of chars, with one "." at least if dots */
@@ -695,7 +657,7 @@ static char *reply_text(struct parse *p, char *rest, const char *dtext)
     char   *after;
 
     if (*rest != '"')
-	return keep(p->r, *rest ? rest : dtext);
+	return rules_keep(p->r, *rest ? rest : dtext);
     quoted_start(&q, rest + 1, strlen(rest + 1));
     while ((k = quoted_next(&q, &b)) != QUOTED_END && k != QUOTED_MARK)
 	 /* void */ ;
@@ -774,7 +736,7 @@ static void kw_unknown(struct parse *p, char *rest)
 	d->unknown = UNKNOWN_REDIRECT;
 	if ((w = one_word(p, "unknown redirect", rest)) != 0
 	    && word_target(p->r, p->src, p->line, "target", w, &d->redirect) < 0)
-	    free_target(&d->redirect);
+	    d->redirect.local = 0;		/* none */
     } else
 	perr(p, "unknown policy \"%s\": reject, pass, redirect or tempfail", policy);
 }

@@ -10,12 +10,14 @@
  * none (-1 also when memory ran out: errs.nomem).  rules_read() does the
  * same for a file already open (path names it in errors and locates its
  * members-files).  The struct owns everything it points to; rules_free()
- * releases it.  Targets are kept without their syntax (struct
+ * releases it; its strings live in one arena (rules_keep() adds one),
+ * freed at once.  Targets are kept without their syntax (struct
  * rule_target), so that a name read from a roster needs no quoting.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include "maps/errors.h"
+#include "rewrite/buf.h"
 #include "rewrite/record.h"
 
 /* Where a rule came from: shown in errors, recorded in the map. */
@@ -79,6 +81,7 @@ struct rules {
     struct rule_src **srcs;
     size_t  nsrcs, srcs_cap;
     struct errs errs;
+    struct arena mem;			/* every string and target of the rules */
 };
 
 int     rules_load(const char *path, struct rules *r);
@@ -86,5 +89,6 @@ int     rules_read(FILE *fp, const char *path, struct rules *r);
 void    rules_finish(struct rules *r);
 void    rules_free(struct rules *r);
 char   *rules_dir_of(const char *path);
+char   *rules_keep(struct rules *r, const char *s);
 
 #endif

@@ -4,7 +4,7 @@
 # records, tinycdb), the answer is the one line "deptmap: out of memory"
 # and exit 3, never a crash, never a misleading rules error, and the old
 # map stays byte-identical with nothing left beside it.  The address
-# space is limited with ulimit -v at 40 steps from a little above what
+# space is limited with ulimit -v at 41 steps from a little above what
 # the program needs to load to a little below what the compile needs, so
 # that the failure lands at many different allocations.
 
@@ -48,7 +48,7 @@ done
 note "sweep from $low KB to $high KB"
 
 crashed="" wrong="" nomem=0 fine=0 notintact="" leftover=""
-for i in $(seq 0 39); do
+for i in $(seq 0 40); do
     kb=$((low + (high - low) * i / 40))
     run_limited $kb "$DEPTMAP" compile -o out/departments.cdb big.rules
     r=$?
@@ -64,7 +64,7 @@ for i in $(seq 0 39); do
 done
 is "$crashed" "" "compile: no crash and no other exit than 0 or 3 at any limit"
 is "$wrong" "" "compile: every exit 3 says exactly \"deptmap: out of memory\""
-ok $([ $nomem -ge 10 ] && [ $fine -ge 1 ]; echo $?) "compile: at least 10 of 40 limits ran out of memory ($nomem did), some did not ($fine)"
+ok $([ $nomem -ge 10 ] && [ $fine -ge 1 ]; echo $?) "compile: at least 10 of 41 limits ran out of memory ($nomem did), some did not ($fine)"
 is "$notintact" "" "compile out of memory: the old map is byte-identical"
 is "$leftover" "" "compile out of memory: nothing left beside the map"
 
