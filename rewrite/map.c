@@ -20,7 +20,6 @@
 
 #define MATCH_LIMIT	100000		/* backtracking steps per match */
 #define DEPTH_LIMIT	10000		/* kibibytes of backtracking memory */
-#define MATCH_PAIRS	10		/* $0 .. $9 */
 
 static pthread_key_t match_data_key;
 static pthread_once_t match_data_once = PTHREAD_ONCE_INIT;
@@ -44,7 +43,7 @@ static pcre2_match_data *thread_match_data(void)
 
     pthread_once(&match_data_once, match_data_init);
     if ((md = pthread_getspecific(match_data_key)) == 0) {
-	if ((md = pcre2_match_data_create(MATCH_PAIRS, 0)) == 0)
+	if ((md = pcre2_match_data_create(MAP_MATCH_PAIRS, 0)) == 0)
 	    return 0;
 	if (pthread_setspecific(match_data_key, md) != 0) {
 	    pcre2_match_data_free(md);

@@ -71,6 +71,9 @@ int     map_record_next(const struct map *map, unsigned *pos, struct map_record 
 int     map_match(const struct map *map, const struct map_match *m,
 		  const char *local, size_t len, size_t *ovec, size_t npairs);
 
+/* map_match gives at most this many capture pairs: $0 .. $9 */
+#define MAP_MATCH_PAIRS	10
+
 /* map_match results besides 1 (matched) and 0 (no match) */
 #define MAP_MATCH_LIMIT	(-1)		/* PCRE2 match or depth limit hit */
 #define MAP_MATCH_ERROR	(-2)
