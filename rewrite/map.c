@@ -17,6 +17,7 @@
 #include <pcre2.h>
 #include "rewrite/map.h"
 #include "rewrite/pattern.h"
+#include "rewrite/regex.h"
 
 #define MATCH_LIMIT	100000		/* backtracking steps per match */
 #define DEPTH_LIMIT	10000		/* kibibytes of backtracking memory */
@@ -71,13 +72,10 @@ static int find(const struct map *map, const char *key, size_t klen,
 static pcre2_code *compile_pattern(const char *pat, size_t len, int caseless)
 {
     int     errcode;
-    PCRE2_SIZE off;
+    size_t  off;
     pcre2_code *re;
 
-    re = pcre2_compile((PCRE2_SPTR) pat, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF
-		       | PCRE2_NEVER_BACKSLASH_C | (caseless ? PCRE2_CASELESS : 0),
-		       &errcode, &off, 0);
-    if (re != 0)
+    if ((re = regex_compile(pat, len, caseless, &errcode, &off)) != 0)
 	(void) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     return re;
 }
