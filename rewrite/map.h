@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <cdb.h>
 #include "rewrite/record.h"
+#include "rewrite/regex.h"
 
 struct map_match {
     char    rule[RULE_MAX];
@@ -28,10 +29,7 @@ struct map_match {
     char   *targets;		/* NUL-separated, with $1 .. $9 */
     size_t  ntargets;
     void   *code;			/* pcre2_code * */
-    size_t  min_len;			/* shortest subject that can match */
-    char    prefix[64];			/* every match starts with it */
-    size_t  prefix_len;
-    int     caseless;
+    struct regex_skip skip;		/* subjects it rules out unrun */
 };
 
 struct map_dept {
