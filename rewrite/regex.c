@@ -37,10 +37,22 @@ static int other_case(int c)
     return c;
 }
 
-/* quantifier - whether c makes the character before it optional or many */
-static int quantifier(char c)
+/* quantified - whether a quantifier makes the item before p optional or
+ * many; PCRE2 reads \Q, \E and (?#...) comments as nothing, so that
+ * "a\E*" is "a*" */
+static int quantified(const char *p, const char *end)
 {
-    return c == '*' || c == '+' || c == '?' || c == '{';
+    const char *q;
+
+    for (;;) {
+	if (end - p >= 2 && p[0] == '\\' && (p[1] == 'Q' || p[1] == 'E'))
+	    p += 2;
+	else if (end - p >= 3 && memcmp(p, "(?#", 3) == 0
+		 && (q = memchr(p, ')', end - p)) != 0)
+	    p = q + 1;
+	else
+	    return p < end && (*p == '*' || *p == '+' || *p == '?' || *p == '{');
+    }
 }
 
 /* literal_at - the literal character at p, its source length in *step */
@@ -75,7 +87,7 @@ static size_t literal_prefix(const char *pat, size_t len, int caseless,
     if (len < 2 || pat[0] != '^' || memchr(pat, '|', len) != 0)
 	return 0;
     while (p < end && n < REGEX_PREFIX_MAX && (c = literal_at(p, end, &step)) >= 0) {
-	if (p + step < end && quantifier(p[step]))
+	if (quantified(p + step, end))
 	    break;
 	if (caseless && strchr("kKsS", c) != 0)
 	    break;

@@ -22,7 +22,7 @@ static const char *subjects[] = {
     "desk", "DESK", "de\xc5\xbf" "k", "des\xe2\x84\xaa", "dfsk", "xDESK",
     "xyz", "caf\xc3\xa9", "CAF\xc3\x89", "cafe", "zzbx", "zzzx", "a1",
     "a_b", "aXb", "a\xff", "\xff" "abc", "team49.ann", "team40.ann",
-    "alice+ext", "alice", "+ext", "a.b.c", "xbc",
+    "alice+ext", "alice", "+ext", "a.b.c", "xbc", "a.c", "ab*",
 };
 
 #define NSUBJECTS (sizeof(subjects) / sizeof(subjects[0]))
@@ -88,6 +88,13 @@ int     main(void)
     check("^info-", 1, "info|infox", "info-x|INFO-X");
     check("^caf\xc3\xa9", 0, "xyz", "caf\xc3\xa9|cafe");
     check("^", 0, "", "|x|abc");
+    /* a quantifier after \E, \Q\E or a comment applies to the item before */
+    check("^ab\\E*c", 0, "bc", "ac|abbc");
+    check("^ab\\Q\\E*c", 0, "bc", "ac|abbc");
+    check("^ab(?#x)*c", 0, "bc", "ac|abbc");
+    check("^ab(?#x)\\E(?#y)?c", 0, "bc", "ac|abc");
+    check("^a\\.\\E?c", 0, "bc", "ac|a.c");
+    check("^ab\\Q*\\E", 0, "bc", "ab*");
     /* caseless k and s have non-ASCII partners (K U+212A, long s U+017F):
      * they end the prefix, and PCRE2's bitmap knows them */
     check("^desk", 1, "dfsk|xDESK", "desk|DESK|de\xc5\xbf" "k|des\xe2\x84\xaa");
