@@ -15,7 +15,7 @@
 
 /* regex_compile - PCRE2 code for a match rule's pattern */
 void   *regex_compile(const char *pat, size_t len, int caseless, int *errcode,
-		              size_t *erroff)
+		      size_t *erroff)
 {
     PCRE2_SIZE off = 0;
     pcre2_code *re;
@@ -78,7 +78,7 @@ static int literal_at(const char *p, const char *end, size_t *step)
  * not ASCII (K U+212A, long s U+017F).  Caseless letters are stored in
  * lower case, with 0x20 in fold[]. */
 static size_t literal_prefix(const char *pat, size_t len, int caseless,
-			             unsigned char *out, unsigned char *fold)
+			     unsigned char *out, unsigned char *fold)
 {
     const char *p = pat + 1, *end = pat + len;
     size_t  n = 0, step;
@@ -138,8 +138,8 @@ static void last_unit(struct regex_skip *skip, const pcre2_code *re)
 }
 
 /* regex_skip_init - what a compiled pattern says every match needs */
-void    regex_skip_init(struct regex_skip *skip, const void *code,
-			        const char *pat, size_t len, int caseless)
+void regex_skip_init(struct regex_skip *skip, const void *code,
+		     const char *pat, size_t len, int caseless)
 {
     const pcre2_code *re = code;
     uint32_t minlen = 0, options = 0;
@@ -174,15 +174,17 @@ static int may_start(const struct regex_skip *skip, const unsigned char *s, size
 
 /* lacks_last - whether the subject misses the byte every match holds (out
  * of line: the common path of regex_cannot_match then saves no registers) */
-static __attribute__((noinline)) int lacks_last(const struct regex_skip *skip,
-					          const char *s, size_t len)
+static int lacks_last(const struct regex_skip *skip, const char *s, size_t len)
+    __attribute__((noinline));
+
+static int lacks_last(const struct regex_skip *skip, const char *s, size_t len)
 {
     return memchr(s, skip->last[0], len) == 0
 	&& (skip->last[1] == skip->last[0] || memchr(s, skip->last[1], len) == 0);
 }
 
 /* regex_cannot_match - whether a subject is ruled out without PCRE2 */
-int     regex_cannot_match(const struct regex_skip *skip, const char *s, size_t len)
+int regex_cannot_match(const struct regex_skip *skip, const char *s, size_t len)
 {
     const unsigned char *u = (const unsigned char *) s;
     size_t  i;

@@ -39,9 +39,9 @@ struct regex_skip {
 };
 
 void   *regex_compile(const char *pat, size_t len, int caseless, int *errcode,
-		              size_t *erroff);
+		      size_t *erroff);
 void    regex_skip_init(struct regex_skip *skip, const void *code,
-			        const char *pat, size_t len, int caseless);
+			const char *pat, size_t len, int caseless);
 int     regex_cannot_match(const struct regex_skip *skip, const char *s, size_t len);
 
 #endif
