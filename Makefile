@@ -20,7 +20,7 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
 
 LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
-	   rewrite/address.o rewrite/record.o rewrite/pattern.o rewrite/map.o \
+	   rewrite/address.o rewrite/record.o rewrite/regex.o rewrite/map.o \
 	   rewrite/decide.o \
 	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/rules.o \
 	   maps/finish.o maps/compile.o
@@ -31,7 +31,7 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stop.o
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
-	     tests/unit/text.bin tests/unit/pattern.bin tests/unit/rules.bin \
+	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
 	     tests/unit/generation.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.

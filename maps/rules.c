@@ -20,6 +20,7 @@
 #include "rewrite/buf.h"
 #include "rewrite/domain.h"
 #include "rewrite/quoted.h"
+#include "rewrite/regex.h"
 #include "rewrite/text.h"
 
 /* The state of one rules file while it is read. */
@@ -528,14 +529,12 @@ static int dollar_max(char **t, size_t n)
 static int compile_check(struct parse *p, struct rule_match *m)
 {
     int     errcode, ret = 0;
-    PCRE2_SIZE off;
+    size_t  off;
     uint32_t caps = 0;
     pcre2_code *re;
     PCRE2_UCHAR msg[256];
 
-    re = pcre2_compile((PCRE2_SPTR) m->pattern, PCRE2_ZERO_TERMINATED,
-		       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C
-		       | (m->caseless ? PCRE2_CASELESS : 0), &errcode, &off, 0);
+    re = regex_compile(m->pattern, strlen(m->pattern), m->caseless, &errcode, &off);
     if (re == 0) {
 	pcre2_get_error_message(errcode, msg, sizeof(msg));
 	perr(p, "bad regular expression /%s/: %s at offset %lu", m->pattern,

@@ -217,14 +217,14 @@ static int try_matches(struct lookup *lk)
 {
     const struct map_dept *dept = lk->d->dept;
     const struct map_match *m;
-    size_t  ov[20], i, k;
+    size_t  ov[2 * MAP_MATCH_PAIRS], i, k;
     char    raw[TARGET_MAX];
     const char *t;
     int     r;
 
     for (i = 0; i < dept->rec.nmatches; i++) {
 	m = dept->matches + i;
-	r = map_match(lk->map, m, lk->key, lk->key_len, ov, 10);
+	r = map_match(lk->map, m, lk->key, lk->key_len, ov, MAP_MATCH_PAIRS);
 	TRACE(lk, "match /%s/ (rule=%s): %s", m->pattern, m->rule,
 	      r > 0 ? "matched" : r == 0 ? "no match" : "match limit or error");
 	if (r < 0) {
