@@ -29,7 +29,8 @@ struct rewrite {
 };
 
 struct msg {
-    struct gen *gen;			/* a reference, released in msg_free */
+    struct gen *gen;			/* a reference, released in msg_free;
+					 * 0: no map was in service */
     char   *from;			/* MAIL FROM argument as received */
     struct decision d;			/* reused for every RCPT */
     struct rewrite *rw;			/* recipients to rewrite */
