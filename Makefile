@@ -37,7 +37,7 @@ UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
 	   libidn2-dev libicu-dev libmilter-dev postfix postfix-cdb swaks miltertest \
-	   python3 valgrind time bc iproute2 strace clang libclang-rt-14-dev
+	   python3 valgrind time bc iproute2 strace gdb clang libclang-rt-14-dev
 BENCH_PKGS = gnuplot-nox
 
 all: deptmap deptmilter

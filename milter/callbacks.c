@@ -163,7 +163,7 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     if ((conn = get_conn(ctx)) == 0)
 	goto nomem;
     msg_free(conn);				/* a message left over */
-    if ((conn->msg = msg_new(argv[0])) == 0)
+    if ((conn->mail_nomem = (conn->msg = msg_new(argv[0])) == 0) != 0)
 	goto nomem;
     /* no map in service (msg->gen == 0): each RCPT says so (rcpt_no_map) */
     return (conn->no_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE);
@@ -366,6 +366,10 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     struct conn *conn = smfi_getpriv(ctx);
     struct decision *d;
 
+    if (conn && conn->msg == 0 && conn->mail_nomem) {
+	log_msg(LOG_ERR, "error: out of memory at MAIL FROM: RCPT tempfailed");
+	return (SMFIS_TEMPFAIL);
+    }
     if (conn == 0 || conn->msg == 0 || argv[0] == 0) {
 	log_msg(LOG_ERR, "error: RCPT without MAIL FROM");
 	return (SMFIS_TEMPFAIL);

@@ -44,6 +44,7 @@ struct conn {
     char    addr[CONN_ADDR_MAX];
     struct msg *msg;
     int     no_reply;			/* SMFIP_NR_CONN and NR_MAIL agreed */
+    int     mail_nomem;			/* the last MAIL FROM ran out of memory */
 };
 
 struct msg *msg_new(const char *from);
