@@ -19,10 +19,12 @@ PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
 
-LIB_OBJS = rewrite/buf.o rewrite/address.o rewrite/domain.o rewrite/decide.o rewrite/text.o \
-	   maps/errors.o maps/reply.o maps/rules.o maps/roster.o maps/strset.o maps/atomic.o \
-	   maps/target.o maps/records.o maps/writer.o maps/resolve.o \
-	   maps/finish.o rewrite/pattern.o maps/compile.o rewrite/map.o rewrite/record.o
+LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
+	   rewrite/address.o rewrite/record.o rewrite/regex.o rewrite/map.o \
+	   rewrite/decide.o \
+	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/rules.o \
+	   maps/finish.o maps/strset.o maps/atomic.o maps/target.o \
+	   maps/records.o maps/writer.o maps/resolve.o maps/compile.o
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
@@ -30,12 +32,13 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stop.o
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
-	     tests/unit/text.bin tests/unit/pattern.bin tests/unit/writer.bin
+	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
+	     tests/unit/generation.bin tests/unit/writer.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
 	   libidn2-dev libicu-dev libmilter-dev postfix postfix-cdb swaks miltertest \
-	   python3 valgrind time bc iproute2 strace clang libclang-rt-14-dev
+	   python3 valgrind time bc iproute2 strace gdb clang libclang-rt-14-dev
 BENCH_PKGS = gnuplot-nox
 
 all: deptmap deptmilter
@@ -49,15 +52,26 @@ deptmap: $(DEPTMAP_OBJS) libdept.a
 deptmilter: $(MILTER_OBJS) libdept.a
 	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJS) libdept.a $(PKG_LIBS) $(MILTER_LIBS) -lpthread
 
-$(MILTER_OBJS): milter/*.h rewrite/*.h maps/*.h
+# Header dependencies come from the compiler: -MMD writes foo.d beside
+# foo.o (or foo.bin) naming every header of the project it includes, -MP
+# adds an empty rule for each header so that a removed one breaks nothing.
+# A .d exists only once its object has been built; until then the object
+# is missing and is built anyway.
+DEPFLAGS = -MMD -MP
+DEPS = $(LIB_OBJS:.o=.d) $(DEPTMAP_OBJS:.o=.d) $(MILTER_OBJS:.o=.d) $(UNIT_TESTS:.bin=.d)
 
 %.o: %.c
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) -c -o $@ $<
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
-tests/unit/%.bin: tests/unit/%.c tests/unit/tap.h libdept.a
-	$(CC) $(CFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libdept.a $(PKG_LIBS)
+tests/unit/%.bin: tests/unit/%.c libdept.a
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libdept.a $(PKG_LIBS)
 
-$(LIB_OBJS) $(DEPTMAP_OBJS): rewrite/*.h maps/*.h
+# the map generations of deptmilter, without libmilter
+GEN_OBJS = milter/generation.o milter/log.o
+tests/unit/generation.bin: tests/unit/generation.c $(GEN_OBJS) libdept.a
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(GEN_OBJS) libdept.a $(PKG_LIBS) -lpthread
+
+-include $(DEPS)
 
 # install_pkgs - install the Debian packages in $(1) that are missing
 define install_pkgs
@@ -156,6 +170,7 @@ demo: deps all
 clean:
 	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \
 	      tests/unit/*.bin tests/fuzz/*.bin
+	rm -f $(DEPS) maps/*.d rewrite/*.d milter/*.d tests/unit/*.d
 	rm -rf tests/tmp
 
 .PHONY: all check clean deps bench-deps demo bench bench-smoke install uninstall fuzz
@@ -177,8 +192,9 @@ MAN8 = man/deptmilter.8 man/deptmap.8
 ETC_FILES = deptmilter.conf departments.rules sales.txt
 DOC_FILES = README INSTALL postfix/main.cf.snippet
 
-# mandoc: check-man; debhelper: package-test (dpkg-dev comes with build-essential)
-DEB_PKGS += mandoc debhelper
+# mandoc: check-man; debhelper: package-test (dpkg-dev comes with build-essential);
+# indent: check-format
+DEB_PKGS += mandoc debhelper indent
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \
@@ -227,8 +243,42 @@ check-man: $(MAN5) $(MAN8)
 	if [ -n "$$out" ]; then echo "$$out"; exit 1; fi; \
 	echo "check-man: $(words $(MAN5) $(MAN8)) man pages, no warnings"
 
+# Every C file through GNU indent with .indent.pro, into a temporary
+# directory: each file that would change is listed with the number of its
+# lines that change and the first FORMAT_DIFF_LINES lines of the diff.
+# indent keeps "return (x);" as it finds it, so a perl check lists those
+# too: the project writes "return x;".  Not part of check until the tree
+# has been reformatted.
+FORMAT_SRCS = $(wildcard rewrite/*.[ch] maps/*.[ch] milter/*.[ch] tests/unit/*.[ch] \
+		tests/fuzz/*.c tests/bench/*.c)
+FORMAT_DIFF_LINES ?= 10
+check-format:
+	@command -v indent >/dev/null || { echo "check-format: indent is missing (make deps)"; exit 1; }
+	@tmp=$$(mktemp -d) || exit 1; trap 'rm -rf "$$tmp"' EXIT; bad=0; \
+	for f in $(FORMAT_SRCS); do \
+	    mkdir -p "$$tmp/$$(dirname $$f)"; \
+	    INDENT_PROFILE=$(CURDIR)/.indent.pro indent "$$f" -o "$$tmp/$$f" || \
+		{ echo "check-format: indent failed on $$f"; exit 1; }; \
+	    cmp -s "$$f" "$$tmp/$$f" && continue; \
+	    bad=$$((bad + 1)); \
+	    echo "$$f: $$(diff "$$f" "$$tmp/$$f" | grep -c '^<') of its lines would change"; \
+	    diff -u "$$f" "$$tmp/$$f" | sed -n "3,$$(($(FORMAT_DIFF_LINES) + 2))s/^/    /p"; \
+	done; \
+	perl -0777 -n \
+	    -e 's{/\*.*?\*/|//[^\n]*|"(?:\\.|[^"\\\n])*"|\x27(?:\\.|[^\x27\\\n])*\x27}{$$&=~s/[^\n]//gr}gse;' \
+	    -e 'while (/\breturn\s*(\((?:[^()]++|(?1))*\))\s*;/g) {' \
+	    -e '    printf "%s %d\n", $$ARGV, 1 + (substr($$_, 0, $$-[0]) =~ tr/\n//);' \
+	    -e '}' $(FORMAT_SRCS) >"$$tmp/returns" || exit 1; \
+	returns=$$(wc -l <"$$tmp/returns"); \
+	awk '$$1 != f { if (f) print f ": " n " return (x); at lines" l; f = $$1; n = 0; l = "" } \
+	     { n++; if (n <= 8) l = l " " $$2; else if (n == 9) l = l " ..." } \
+	     END { if (f) print f ": " n " return (x); at lines" l }' "$$tmp/returns"; \
+	echo "check-format: $$bad of $(words $(FORMAT_SRCS)) files would change," \
+	     "$$returns return (x);"; \
+	[ $$bad = 0 ] && [ "$$returns" = 0 ]
+
 # Build the .deb, install it with dpkg -i, check it, purge it (root).
 package-test: deps
 	prove --exec bash tests/package-test.sh
 
-.PHONY: check-man package-test
+.PHONY: check-man check-format package-test

@@ -78,8 +78,11 @@ int     atomic_open(struct atomic *a, const char *out, struct errs *errs)
     if ((a->out = strdup(out)) == 0 || (a->tmp = temp_path(out)) == 0
 	|| (a->dir = rules_dir_of(out)) == 0
 	|| (a->fd = open_output(a->dir, a->tmp, &named)) < 0) {
-	errs_add(errs, out, 0, "cannot create a file in %s: %s",
-		 a->dir ? a->dir : ".", strerror(errno));
+	if (errno == ENOMEM)
+	    errs_nomem(errs);
+	else
+	    errs_add(errs, out, 0, "cannot create a file in %s: %s",
+		     a->dir ? a->dir : ".", strerror(errno));
 	return -1;
     }
     a->linked = named;
@@ -91,7 +94,10 @@ static int atomic_fail(struct atomic *a, struct errs *errs)
 {
     int     saved = errno;
 
-    errs_add(errs, a->out, 0, "cannot write: %s", strerror(saved));
+    if (saved == ENOMEM)
+	errs_nomem(errs);
+    else
+	errs_add(errs, a->out, 0, "cannot write: %s", strerror(saved));
     errno = saved;
     return -1;
 }

@@ -11,6 +11,18 @@
 #include "maps/records.h"
 #include "maps/resolve.h"
 
+/* system_error - what failed, in err; memory that ran out is noted in
+ * r->errs, for the program to report its own way */
+static void system_error(struct rules *r, char *err, size_t errlen)
+{
+    int     saved = errno;
+
+    if (saved == ENOMEM)
+	errs_nomem(&r->errs);
+    snprintf(err, errlen, "%s", strerror(saved));
+    errno = saved;
+}
+
 /* compile_fd - the map of checked rules, written to fd
  *
  * Without aliases to department addresses the records are written once.
@@ -37,7 +49,7 @@ enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen
     ret = COMPILE_OK;
     goto out;
 fail:
-    snprintf(err, errlen, "%s", strerror(errno));
+    system_error(r, err, errlen);
 out:
     resolution_free(&res);
     records_free(&rs);
@@ -54,16 +66,18 @@ enum compile_result compile_map(struct rules *r, struct map **mapp, char *err,
 
     *mapp = 0;
     if (tmp == 0) {
-	snprintf(err, errlen, "%s", strerror(errno));
+	system_error(r, err, errlen);
 	return COMPILE_SYSTEM;
     }
     if ((ret = compile_fd(r, fileno(tmp), err, errlen)) != COMPILE_OK)
 	goto out;
-    if ((fd = dup(fileno(tmp))) < 0) {
-	snprintf(err, errlen, "%s", strerror(errno));
-	ret = COMPILE_SYSTEM;
-    } else if (map_open_fd(fd, mapp, err, errlen) < 0)
-	ret = COMPILE_SYSTEM;
+    ret = COMPILE_SYSTEM;
+    if ((fd = dup(fileno(tmp))) < 0)
+	system_error(r, err, errlen);
+    else if (map_open_fd(fd, mapp, err, errlen) == 0)
+	ret = COMPILE_OK;
+    else if (errno == ENOMEM)
+	errs_nomem(&r->errs);
 out:
     fclose(tmp);
     return ret;
@@ -82,7 +96,8 @@ static enum compile_result write_atomic(struct rules *r, const char *out,
     if ((ret = compile_fd(r, a.fd, err, sizeof(err))) == COMPILE_RULES)
 	goto out;
     if (ret != COMPILE_OK) {
-	errs_add(errs, out, 0, "cannot write: %s", err);
+	if (!errs->nomem)
+	    errs_add(errs, out, 0, "cannot write: %s", err);
 	goto out;
     }
     ret = atomic_commit(&a, errs) < 0 ? COMPILE_SYSTEM : COMPILE_OK;
@@ -100,6 +115,8 @@ enum compile_result compile_file(const char *rules_path, const char *out_path,
 
     if (rules_load(rules_path, &r) == 0)
 	ret = write_atomic(&r, out_path, &r.errs);
+    else if (r.errs.nomem)
+	ret = COMPILE_SYSTEM;
     errs_free(errs);
     *errs = r.errs;
     errs_init(&r.errs);

@@ -71,6 +71,18 @@ static char *default_output(const char *rules)
     return out;
 }
 
+/* report - the errors a user must fix, or the one line for memory that
+ * ran out (then exit 3, whatever else was found) */
+static int report(const struct errs *e, int ret)
+{
+    if (e->nomem) {
+	fputs("deptmap: out of memory\n", stderr);
+	return EXIT_SYSTEM;
+    }
+    fputs(errs_text(e), stderr);
+    return ret;
+}
+
 /* cmd_compile - deptmap compile [-o MAP.cdb] RULES */
 static int cmd_compile(int argc, char **argv)
 {
@@ -78,6 +90,7 @@ static int cmd_compile(int argc, char **argv)
     char   *out = 0;
     const char *rules;
     enum compile_result res;
+    int     ret;
 
     if (argc == 4 && strcmp(argv[1], "-o") == 0)
 	out = strdup(argv[2]), rules = argv[3];
@@ -89,10 +102,10 @@ static int cmd_compile(int argc, char **argv)
 	return EXIT_SYSTEM;
     errs_init(&e);
     res = compile_file(rules, out, &e);
-    fputs(errs_text(&e), stderr);
+    ret = report(&e, exit_status(res));
     errs_free(&e);
     free(out);
-    return exit_status(res);
+    return ret;
 }
 
 /* compile_temp - rules compiled into an anonymous file, opened as a map */
@@ -101,15 +114,16 @@ static int compile_temp(const char *rules, struct map **mapp)
     struct rules r;
     char    err[512];
     enum compile_result res = COMPILE_RULES;
+    int     ret;
 
     *mapp = 0;
     if (rules_load(rules, &r) == 0)
 	res = compile_map(&r, mapp, err, sizeof(err));
-    fputs(errs_text(&r.errs), stderr);
-    if (res == COMPILE_SYSTEM)
+    ret = report(&r.errs, exit_status(res));
+    if (res == COMPILE_SYSTEM && !r.errs.nomem)
 	fprintf(stderr, "deptmap: %s: %s\n", rules, err);
     rules_free(&r);
-    return exit_status(res);
+    return ret;
 }
 
 /* cmd_check - deptmap check RULES: silent on success */

@@ -15,6 +15,7 @@ void    errs_init(struct errs *e)
     e->buf = 0;
     e->len = e->cap = 0;
     e->count = 0;
+    e->nomem = 0;
 }
 
 /* errs_free - release the list */
@@ -29,8 +30,10 @@ static void errs_append(struct errs *e, const char *line)
 {
     size_t  n = strlen(line);
 
-    if (grow((void **) &e->buf, &e->cap, e->len + n + 2, 1) < 0)
+    if (grow((void **) &e->buf, &e->cap, e->len + n + 2, 1) < 0) {
+	e->nomem = 1;
 	return;
+    }
     memcpy(e->buf + e->len, line, n);
     e->len += n;
     e->buf[e->len++] = '\n';
@@ -59,6 +62,12 @@ void    errs_add(struct errs *e, const char *file, long line, const char *fmt,..
     else
 	snprintf(where, sizeof(where), "%s: %s", file, text);
     errs_append(e, where);
+}
+
+/* errs_nomem - memory ran out */
+void    errs_nomem(struct errs *e)
+{
+    e->nomem = 1;
 }
 
 /* errs_text - all lines, "" when there are none */

@@ -6,6 +6,9 @@
  * Library code collects them here and never prints; main decides what to
  * do with them.  errs_add() formats one line; after ERRS_MAX lines one
  * "too many errors" line ends the list.  The struct owns its buffer.
+ * errs_nomem() notes that memory ran out, which is not the user's to fix:
+ * the library carries on as far as it safely can and the program reports
+ * it (deptmap: one line, exit 3).  A line that cannot be kept notes it too.
  */
 #include <stddef.h>
 
@@ -16,6 +19,7 @@ struct errs {
     size_t  len;
     size_t  cap;
     int     count;
+    int     nomem;			/* memory ran out: a system error */
 };
 
 void    errs_init(struct errs *e);
@@ -23,5 +27,6 @@ void    errs_free(struct errs *e);
 void    errs_add(struct errs *e, const char *file, long line, const char *fmt,...)
 	    __attribute__((format(printf, 4, 5)));
 const char *errs_text(const struct errs *e);
+void    errs_nomem(struct errs *e);
 
 #endif

@@ -22,26 +22,31 @@ static int entry_cmp(const void *a, const void *b)
     return x->seq < y->seq ? -1 : x->seq > y->seq;
 }
 
+/* inherit_copy - *slot, when unset, becomes a copy of value */
+static void inherit_copy(struct rules *r, char **slot, const char *value)
+{
+    if (*slot == 0 && value)
+	*slot = rules_keep(r, value);
+}
+
 /* inherit - the department's settings, or the defaults */
 static void inherit(struct rules *r, struct rule_dept *d)
 {
-    if (d->canonical == 0 && r->canonical)
-	d->canonical = strdup(r->canonical);
-    if (d->canonical == 0)
+    inherit_copy(r, &d->canonical, r->canonical);
+    if (d->canonical == 0 && !r->errs.nomem)
 	errs_add(&r->errs, d->src->shown, d->line, "department %s has no canonical"
 		 " domain (add \"canonical DOMAIN\")", d->domain);
-    else if (strcmp(d->canonical, d->domain) == 0)
+    else if (d->canonical && strcmp(d->canonical, d->domain) == 0)
 	errs_add(&r->errs, d->src->shown, d->line, "department %s cannot be its"
 		 " own canonical domain", d->domain);
-    if (d->delimiters == 0)
-	d->delimiters = strdup(r->delimiters ? r->delimiters : "");
+    inherit_copy(r, &d->delimiters, r->delimiters ? r->delimiters : "");
     if (d->case_exact < 0)
 	d->case_exact = r->case_exact;
     if (d->unknown_line == 0) {
 	d->unknown = UNKNOWN_REJECT;
 	strcpy(d->code, "550");
 	strcpy(d->dsn, "5.1.1");
-	d->text = strdup("No such user here");
+	inherit_copy(r, &d->text, "No such user here");
     }
 }
 
@@ -51,7 +56,9 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
     size_t  i;
     struct rule_entry *e;
 
-    if (d->nentries > 1)
+    for (i = 1; i < d->nentries && entry_cmp(d->entries + i - 1, d->entries + i) < 0; i++)
+	 /* a roster is often sorted already: no sort, no copy of the array */ ;
+    if (i < d->nentries)
 	qsort(d->entries, d->nentries, sizeof(*d->entries), entry_cmp);
     for (i = 1; i < d->nentries; i++) {
 	e = d->entries + i;
@@ -65,35 +72,36 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
 /* check_redirect - a redirect must name a final address, not a department */
 static void check_redirect(struct rules *r, const struct rule_dept *d)
 {
-    struct addr a;
+    char    shown[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
     size_t  i;
 
-    if (d->redirect == 0 || addr_parse(d->redirect, &a) != ADDR_OK)
+    if (d->redirect.domain == 0)
 	return;
     for (i = 0; i < r->ndepts; i++)
-	if (strcmp(r->depts[i].domain, a.domain) == 0)
+	if (strcmp(r->depts[i].domain, d->redirect.domain) == 0
+	    && addr_format(shown, sizeof(shown), d->redirect.local,
+			   d->redirect.domain) == 0)
 	    errs_add(&r->errs, d->src->shown, d->unknown_line, "unknown redirect"
-		     " to %s, a department address: name its final address",
-		     d->redirect);
+		     " to %s, a department address: name its final address", shown);
 }
 
-/* fold_key - a member or alias name case-folded as RCPT local parts are
- * (addr_fold; at most three times as long) */
-static void fold_key(char **key)
+/* fold_key - a member or alias name as the map spells its key
+ * (addr_key: case-folded where case does not matter); a new copy only
+ * when folding changed it */
+static void fold_key(struct rules *r, const struct rule_dept *d, struct rule_entry *e)
 {
-    size_t  len = strlen(*key), size = 3 * len + 1;
-    char   *folded = malloc(size);
+    char    key[3 * ADDR_LOCAL_MAX + 1];
+    size_t  len = strlen(e->key);
     ssize_t n;
 
-    if (folded == 0 || (n = addr_fold(*key, len, folded, size)) < 0) {
-	free(folded);
-	for (folded = *key; *folded; folded++)	/* no memory: ASCII only */
-	    if (*folded >= 'A' && *folded <= 'Z')
-		*folded += 32;
+    if (len > ADDR_LOCAL_MAX
+	|| (n = addr_key(e->key, len, d->case_exact, key, sizeof(key))) < 0) {
+	errs_add(&r->errs, e->src->shown, e->line, "name \"%s\" does not fit"
+		 " when case-folded", e->key);
 	return;
     }
-    free(*key);
-    *key = folded;
+    if ((size_t) n != len || memcmp(key, e->key, len) != 0)
+	e->key = rules_keep(r, key);
 }
 
 /* rules_finish - settle inheritance, fold keys, find duplicates */
@@ -107,47 +115,19 @@ void    rules_finish(struct rules *r)
 	inherit(r, d);
 	for (i = 0; i < d->nmatches; i++)
 	    d->matches[i].caseless |= !d->case_exact;
-	if (!d->case_exact)
-	    for (i = 0; i < d->nentries; i++)
-		if (d->entries[i].key)
-		    fold_key(&d->entries[i].key);
+	for (i = 0; i < d->nentries; i++)
+	    if (d->entries[i].key)
+		fold_key(r, d, d->entries + i);
 	check_duplicates(r, d);
 	check_redirect(r, d);
     }
 }
 
-/* free_list - a NULL-terminated or counted array of strings */
-static void free_list(char **v, size_t n)
-{
-    size_t  i;
-
-    if (v == 0)
-	return;
-    for (i = 0; i < n; i++)
-	free(v[i]);
-    free(v);
-}
-
-/* free_dept - one department and all it holds */
+/* free_dept - the arrays of one department (its strings are in the arena) */
 static void free_dept(struct rule_dept *d)
 {
-    size_t  i;
-
-    for (i = 0; i < d->nentries; i++) {
-	free(d->entries[i].key);
-	free_list(d->entries[i].targets, d->entries[i].ntargets);
-    }
-    for (i = 0; i < d->nmatches; i++) {
-	free(d->matches[i].pattern);
-	free_list(d->matches[i].targets, d->matches[i].ntargets);
-    }
     free(d->entries);
     free(d->matches);
-    free(d->domain);
-    free(d->canonical);
-    free(d->delimiters);
-    free(d->text);
-    free(d->redirect);
 }
 
 /* rules_free - release everything a struct rules holds */
@@ -157,15 +137,9 @@ void    rules_free(struct rules *r)
 
     for (i = 0; i < r->ndepts; i++)
 	free_dept(r->depts + i);
-    for (i = 0; i < r->nsrcs; i++) {
-	free(r->srcs[i]->shown);
-	free(r->srcs[i]->recorded);
-	free(r->srcs[i]);
-    }
     free(r->srcs);
     free(r->depts);
-    free(r->canonical);
-    free(r->delimiters);
     errs_free(&r->errs);
+    arena_free(&r->mem);
     memset(r, 0, sizeof(*r));
 }

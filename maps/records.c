@@ -250,7 +250,7 @@ static int addr_value(struct records *rs, const struct rule_dept *d,
     if (record_add_rule(val, e->src->recorded, e->line) < 0)
 	return -1;
     for (i = 0; i < e->ntargets; i++) {
-	if (target_form(rs->r, d, e->targets[i], buf, sizeof(buf), &rs->chains) < 0)
+	if (target_form(rs->r, d, e->targets + i, buf, sizeof(buf), &rs->chains) < 0)
 	    return -1;
 	if ((i == 0 || !record_has_target(val->s, val->len, buf))
 	    && record_add_target(val, buf) < 0)
@@ -278,8 +278,8 @@ static void dept_record(const struct rules *r, const struct rule_dept *d,
     snprintf(rd->code, sizeof(rd->code), "%s", d->code);
     snprintf(rd->dsn, sizeof(rd->dsn), "%s", d->dsn);
     snprintf(rd->text, sizeof(rd->text), "%s", d->text ? d->text : "");
-    if (d->redirect && target_form(r, d, d->redirect, rd->redirect,
-				   sizeof(rd->redirect), &dummy) < 0)
+    if (d->redirect.local && target_form(r, d, &d->redirect, rd->redirect,
+					 sizeof(rd->redirect), &dummy) < 0)
 	rd->redirect[0] = 0;
     rd->nmatches = d->nmatches;
 }

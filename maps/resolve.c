@@ -318,14 +318,19 @@ enum compile_result resolve_chains(struct records *rs, int fd, struct resolution
     memset(res, 0, sizeof(*res));
     if ((dupfd = dup(fd)) < 0)
 	goto fail;
-    if (map_open_fd(dupfd, &map, err, errlen) < 0)
+    if (map_open_fd(dupfd, &map, err, errlen) < 0) {
+	if (errno == ENOMEM)
+	    errs_nomem(&rs->r->errs);
 	goto out;
+    }
     l.map = map;
     if (records_walk(rs, 0, collect, &l) < 0 || resolve_all(&l, rs, res) < 0)
 	goto fail;
     ret = rs->r->errs.count ? COMPILE_RULES : COMPILE_OK;
     goto out;
 fail:
+    if (errno == ENOMEM)
+	errs_nomem(&rs->r->errs);
     snprintf(err, errlen, "%s", strerror(errno));
 out:
     free(l.v);

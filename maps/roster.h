@@ -3,17 +3,33 @@
 /*
  * roster - a members-file: one name or canonical address per line
  *
- * roster_load() reads DIR/PATH (PATH relative to the rules file's
- * directory unless absolute) and adds a member to the department for each
- * line.  "#" comments, blank lines, CRLF line ends and a UTF-8 byte order
- * mark are tolerated; a CSV line gives its first column (which may be
- * double-quoted, with "" for a quote) and is taken literally: no rules
- * syntax applies to it.  Problems go to r->errs as "FILE:LINE: text"; an
- * unreadable file is reported at the members-file line of the rules.
+ * roster_open() opens DIR/PATH (PATH relative to the rules file's
+ * directory unless absolute), refusing what is not a regular file;
+ * roster_next() gives the name on each member line, and the line's
+ * number; roster_close() ends it.  "#" comments, blank lines, CRLF line
+ * ends and a UTF-8 byte order mark are tolerated; a CSV line gives its
+ * first column (double-quoted with "" for a quote, or up to the first ","
+ * or ";"), trimmed.  The name is literal: no rules syntax applies to it.
+ *
+ * A file that cannot be read is reported to errs at the members-file line
+ * of the rules (from, line); bad lines at the roster's own FILE:LINE.
+ * The roster knows nothing of departments: the rules parser adds members.
  */
-#include "maps/rules.h"
+#include "maps/errors.h"
+#include "maps/lines.h"
 
-void    roster_load(struct rules *r, struct rule_dept *d, const char *dir,
-		    const char *path, const struct rule_src *from, long line);
+struct roster {
+    char   *full;			/* DIR/PATH, as errors show it */
+    FILE   *fp;
+    struct lines lines;
+    struct errs *errs;
+    const char *from;			/* the rules file and line naming it */
+    long    from_line;
+};
+
+int     roster_open(struct roster *ro, const char *dir, const char *path,
+		    struct errs *errs, const char *from, long from_line);
+char   *roster_next(struct roster *ro, long *line);
+void    roster_close(struct roster *ro);
 
 #endif

@@ -13,14 +13,15 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include "maps/rules.h"
+#include "maps/lines.h"
 #include "maps/roster.h"
 #include "maps/reply.h"
 #include "rewrite/address.h"
 #include "rewrite/buf.h"
 #include "rewrite/domain.h"
+#include "rewrite/quoted.h"
+#include "rewrite/regex.h"
 #include "rewrite/text.h"
-
-#define LINE_MAX_LEN	65536
 
 /* The state of one rules file while it is read. */
 struct parse {
@@ -32,52 +33,61 @@ struct parse {
     char   *dir;			/* the rules file's directory */
 };
 
-/* xstrdup - strdup that the callers check */
-static char *xstrdup(const char *s)
+/* rules_keep - a copy of s in the rules' arena; NULL (noted) when memory
+ * ran out */
+char   *rules_keep(struct rules *r, const char *s)
 {
-    return s ? strdup(s) : 0;
+    char   *copy = arena_strndup(&r->mem, s, strlen(s));
+
+    if (copy == 0)
+	errs_nomem(&r->errs);
+    return copy;
+}
+
+/* room - n zeroed bytes in the rules' arena; NULL (noted) */
+static void *room(struct rules *r, size_t n)
+{
+    void   *p = arena_alloc(&r->mem, n);
+
+    if (p == 0)
+	errs_nomem(&r->errs);
+    else
+	memset(p, 0, n);
+    return p;
 }
 
 /* perr - a parse error at the current line */
 #define perr(p, ...) errs_add(&(p)->r->errs, (p)->src->shown, (p)->line, __VA_ARGS__)
 
 /* rules_source - remember where rules come from; NULL if out of memory */
-const struct rule_src *rules_source(struct rules *r, const char *shown,
-				            const char *recorded)
+static const struct rule_src *rules_source(struct rules *r, const char *shown,
+					           const char *recorded)
 {
     struct rule_src *s;
 
     if (grow((void **) &r->srcs, &r->srcs_cap, r->nsrcs + 1, sizeof(*r->srcs)) < 0
-	|| (s = calloc(1, sizeof(*s))) == 0)
+	|| (s = room(r, sizeof(*s))) == 0) {
+	errs_nomem(&r->errs);
 	return 0;
-    s->shown = xstrdup(shown);
-    s->recorded = xstrdup(recorded);
+    }
     r->srcs[r->nsrcs++] = s;
-    if (s->shown == 0 || s->recorded == 0)
+    if ((s->shown = rules_keep(r, shown)) == 0 || (s->recorded = rules_keep(r, recorded)) == 0)
 	return 0;
     return s;
 }
 
-/* rules_unquote - a word without its double quotes and backslashes */
-char   *rules_unquote(const char *token)
+/* unquote - a word without its quote marks and escaping backslashes */
+static char *unquote(struct rules *r, const char *word)
 {
-    char   *out = malloc(strlen(token) + 1), *o = out;
+    char   *out = rules_keep(r, word);
 
-    if (out == 0)
-	return 0;
-    for (; *token; token++) {
-	if (*token == '"')
-	    continue;
-	if (*token == '\\' && token[1])
-	    token++;
-	*o++ = *token;
-    }
-    *o = 0;
+    if (out)				/* the copy is never longer */
+	(void) quoted_copy(out, strlen(out), out, strlen(out) + 1);
     return out;
 }
 
-/* rules_name_ok - whether a local part may be a member or alias name */
-int     rules_name_ok(const char *name, char *why, size_t whylen)
+/* name_ok - whether a local part may be a member or alias name */
+static int name_ok(const char *name, char *why, size_t whylen)
 {
     const unsigned char *p;
 
@@ -102,137 +112,108 @@ int     rules_name_ok(const char *name, char *why, size_t whylen)
     return 1;
 }
 
-/* rules_add_entry - a new, zeroed entry in a department */
-struct rule_entry *rules_add_entry(struct rules *r, struct rule_dept *d)
+/* add_entry - a new, zeroed entry; NULL (noted) when memory ran out */
+static struct rule_entry *add_entry(struct rules *r, struct rule_dept *d)
 {
     struct rule_entry *e;
 
-    (void) r;
     if (grow((void **) &d->entries, &d->entries_cap, d->nentries + 1,
-	     sizeof(*d->entries)) < 0)
+	     sizeof(*d->entries)) < 0) {
+	errs_nomem(&r->errs);
 	return 0;
+    }
     e = d->entries + d->nentries;
     memset(e, 0, sizeof(*e));
     e->seq = d->nentries++;
     return e;
 }
 
-/* split_list - words separated by blanks and commas outside quotes */
-static char **split_list(char *s, size_t *np)
+/* split_list - words separated by bare blanks and commas, cut in place;
+ * NULL (noted) when memory ran out */
+static char **split_list(struct rules *r, char *s, size_t *np)
 {
     char  **v = 0;
     size_t  n = 0, cap = 0;
-    int     quoted;
 
     for (;;) {
-	while (*s == ' ' || *s == '\t' || *s == ',')
-	    s++;
-	if (*s == 0)
-	    break;
-	if (grow((void **) &v, &cap, n + 2, sizeof(*v)) < 0) {
+	s += strspn(s, " \t,");
+	if (grow((void **) &v, &cap, n + 1, sizeof(*v)) < 0) {
 	    free(v);
+	    errs_nomem(&r->errs);
 	    return 0;
 	}
+	if (*s == 0)
+	    break;
 	v[n++] = s;
-	for (quoted = 0; *s; s++) {
-	    if (*s == '\\' && s[1])
-		s++;
-	    else if (*s == '"')
-		quoted = !quoted;
-	    else if (!quoted && (*s == ' ' || *s == '\t' || *s == ','))
-		break;
-	}
+	s += quoted_span(s, strlen(s), " \t,");
 	if (*s)
 	    *s++ = 0;
     }
-    if (v == 0)
-	v = calloc(1, sizeof(*v));
     *np = n;
     return v;
 }
 
-/* scan_word - whether a word has an "@" outside quotes (*at) and whether
- * it ends inside a quoted string (the result) */
-static int scan_word(const char *s, int *at)
-{
-    int     quoted = 0;
-
-    *at = 0;
-    for (; *s; s++) {
-	if (*s == '\\' && s[1])
-	    s++;
-	else if (*s == '"')
-	    quoted = !quoted;
-	else if (*s == '@' && !quoted)
-	    *at = 1;
-    }
-    return quoted;
-}
-
-/* has_at - whether a word has an "@" outside quotes */
+/* has_at - whether a word has a bare "@" */
 static int has_at(const char *s)
 {
-    int     at;
+    const char *at;
 
-    (void) scan_word(s, &at);
-    return at;
+    (void) quoted_scan(s, strlen(s), &at);
+    return at != 0;
 }
 
 /* quote_open - whether a word ends inside a quoted string */
 static int quote_open(const char *s)
 {
-    int     at;
+    const char *at;
 
-    return scan_word(s, &at);
+    return quoted_scan(s, strlen(s), &at);
 }
 
-/* check_target - whether a target is a valid name or address */
-static int check_target(struct parse *p, const char *t)
+/* word_target - a target or member word of the rules: a name (unquoted,
+ * in the canonical domain) or an address; 0, or -1 with an error at
+ * (src, line) that calls the word a `what' */
+static int word_target(struct rules *r, const struct rule_src *src, long line,
+		               const char *what, const char *w, struct rule_target *t)
 {
     struct addr a;
-    char    why[128], *u;
-    int     ok;
+    char    why[128];
 
-    if (quote_open(t)) {
-	perr(p, "invalid target \"%s\": unterminated quote", t);
-	return 0;
+    t->local = t->domain = 0;
+    if (quote_open(w)) {
+	errs_add(&r->errs, src->shown, line, "invalid %s \"%s\": unterminated quote",
+		 what, w);
+	return -1;
     }
-    if (has_at(t)) {
-	if (addr_parse(t, &a) != ADDR_OK || a.null_sender) {
-	    perr(p, "invalid address \"%s\"", t);
-	    return 0;
+    if (has_at(w)) {
+	if (addr_parse(w, &a) != ADDR_OK || a.null_sender) {
+	    errs_add(&r->errs, src->shown, line, "invalid address \"%s\"", w);
+	    return -1;
 	}
-	return 1;
-    }
-    if ((u = rules_unquote(t)) == 0)
+	if ((t->local = rules_keep(r, a.local)) == 0 || (t->domain = rules_keep(r, a.domain)) == 0)
+	    return -1;
 	return 0;
-    if (!(ok = rules_name_ok(u, why, sizeof(why))))
-	perr(p, "invalid target \"%s\": %s", t, why);
-    free(u);
-    return ok;
+    }
+    if ((t->local = unquote(r, w)) == 0)
+	return -1;
+    if (!name_ok(t->local, why, sizeof(why))) {
+	errs_add(&r->errs, src->shown, line, "invalid %s \"%s\": %s", what, w, why);
+	return -1;
+    }
+    return 0;
 }
 
-/* copy_targets - duplicate checked targets into an owned array */
-static char **copy_targets(struct parse *p, char **v, size_t n)
+/* parse_targets - the targets of an alias, all good or NULL */
+static struct rule_target *parse_targets(struct parse *p, char **v, size_t n)
 {
-    char  **out = calloc(n + 1, sizeof(*out));
+    struct rule_target *t = room(p->r, n * sizeof(*t));
     size_t  i;
     int     ok = 1;
 
-    if (out == 0)
-	return 0;
-    for (i = 0; i < n; i++) {
-	if (!check_target(p, v[i]))
+    for (i = 0; t && i < n; i++)
+	if (word_target(p->r, p->src, p->line, "target", v[i], t + i) < 0)
 	    ok = 0;
-	out[i] = xstrdup(v[i]);
-    }
-    if (!ok) {
-	for (i = 0; i < n; i++)
-	    free(out[i]);
-	free(out);
-	return 0;
-    }
-    return out;
+    return ok ? t : 0;
 }
 
 /* need_dept - whether a department keyword has a department */
@@ -252,7 +233,7 @@ static char *one_word(struct parse *p, const char *kw, char *rest)
     char  **v, *w = 0;
     size_t  n;
 
-    if ((v = split_list(rest, &n)) == 0)
+    if ((v = split_list(p->r, rest, &n)) == 0)
 	return 0;
     if (n != 1)
 	perr(p, "\"%s\" takes exactly one argument", kw);
@@ -270,7 +251,7 @@ static void set_once(struct parse *p, char **slot, const char *value,
 	perr(p, "%s set twice", what);
 	return;
     }
-    *slot = xstrdup(value);
+    *slot = rules_keep(p->r, value);
 }
 
 /* kw_canonical - canonical DOMAIN */
@@ -350,66 +331,55 @@ static void kw_department(struct parse *p, char *rest)
 	}
     }
     if (grow((void **) &p->r->depts, &p->r->depts_cap, p->r->ndepts + 1,
-	     sizeof(*d)) < 0)
+	     sizeof(*d)) < 0) {
+	errs_nomem(&p->r->errs);
 	return;
-    d = p->dept = p->r->depts + p->r->ndepts++;
-    p->bad_dept = 0;
+    }
+    d = p->r->depts + p->r->ndepts;
     memset(d, 0, sizeof(*d));
-    d->domain = xstrdup(dom);
+    if ((d->domain = rules_keep(p->r, dom)) == 0)
+	return;
+    p->dept = d;
+    p->r->ndepts++;
+    p->bad_dept = 0;
     d->case_exact = -1;
     d->src = p->src;
     d->line = p->line;
 }
 
-/* member_key - the key of a member word: its local part, unquoted */
-static char *member_key(struct rules *r, const struct rule_src *src, long line,
-			        const char *w)
+/* member_target - the target of a member word: a roster's name is
+ * literal, a rules word is rules syntax; 0, or -1 (reported) */
+static int member_target(struct parse *p, const struct rule_src *src, long line,
+			         const char *w, int literal, struct rule_target *t)
 {
-    struct addr a;
-    char    why[128], *key;
+    char    why[128];
 
-    if (quote_open(w)) {
-	errs_add(&r->errs, src->shown, line, "invalid member \"%s\": unterminated quote", w);
-	return 0;
+    t->local = t->domain = 0;
+    if (!literal || strchr(w, '@'))
+	return word_target(p->r, src, line, "member", w, t);
+    if (!name_ok(w, why, sizeof(why))) {
+	errs_add(&p->r->errs, src->shown, line, "invalid member \"%s\": %s", w, why);
+	return -1;
     }
-    if (has_at(w)) {
-	if (addr_parse(w, &a) != ADDR_OK || a.null_sender) {
-	    errs_add(&r->errs, src->shown, line, "invalid address \"%s\"", w);
-	    return 0;
-	}
-	return strdup(a.local);
-    }
-    if ((key = rules_unquote(w)) != 0 && !rules_name_ok(key, why, sizeof(why))) {
-	errs_add(&r->errs, src->shown, line, "invalid member \"%s\": %s", w, why);
-	free(key);
-	return 0;
-    }
-    return key;
+    return (t->local = rules_keep(p->r, w)) == 0 ? -1 : 0;
 }
 
-/* rules_add_member - one member: a name, or a canonical address */
-int     rules_add_member(struct rules *r, struct rule_dept *d,
-		       const struct rule_src *src, long line, const char *w)
+/* add_member - one member: its key is its local part, its target the
+ * name in the canonical domain or the address */
+static void add_member(struct parse *p, const struct rule_src *src, long line,
+		               const char *w, int literal)
 {
+    struct rule_target *t = room(p->r, sizeof(*t));
     struct rule_entry *e;
-    char   *key, **targets;
 
-    if ((key = member_key(r, src, line, w)) == 0)
-	return -1;
-    if ((targets = calloc(2, sizeof(char *))) == 0
-	|| (targets[0] = strdup(w)) == 0 || (e = rules_add_entry(r, d)) == 0) {
-	free(targets ? targets[0] : 0);
-	free(targets);
-	free(key);
-	errs_add(&r->errs, src->shown, line, "out of memory");
-	return -1;
+    if (t && member_target(p, src, line, w, literal, t) == 0
+	&& (e = add_entry(p->r, p->dept)) != 0) {
+	e->key = t->local;		/* folded later, when it changes */
+	e->targets = t;
+	e->ntargets = 1;
+	e->src = src;
+	e->line = line;
     }
-    e->key = key;
-    e->targets = targets;
-    e->ntargets = 1;
-    e->src = src;
-    e->line = line;
-    return 0;
 }
 
 /* kw_members - members NAME... | members * */
@@ -418,7 +388,7 @@ static void kw_members(struct parse *p, char *rest)
     char  **v;
     size_t  n, i;
 
-    if (!need_dept(p, "members") || (v = split_list(rest, &n)) == 0)
+    if (!need_dept(p, "members") || (v = split_list(p->r, rest, &n)) == 0)
 	return;
     if (n == 0)
 	perr(p, "\"members\" needs at least one name, or *");
@@ -433,7 +403,7 @@ static void kw_members(struct parse *p, char *rest)
 	    if (strcmp(v[i], "*") == 0)
 		perr(p, "\"*\" must stand alone: \"members *\"");
 	    else
-		rules_add_member(p->r, p->dept, p->src, p->line, v[i]);
+		add_member(p, p->src, p->line, v[i], 0);
 	}
     }
     free(v);
@@ -442,11 +412,19 @@ static void kw_members(struct parse *p, char *rest)
 /* kw_members_file - members-file PATH, relative to the rules file */
 static void kw_members_file(struct parse *p, char *rest)
 {
-    char   *w;
+    struct roster ro;
+    const struct rule_src *src;
+    char   *w, *name;
+    long    line;
 
     if (!need_dept(p, "members-file") || (w = one_word(p, "members-file", rest)) == 0)
 	return;
-    roster_load(p->r, p->dept, p->dir, w, p->src, p->line);
+    if (roster_open(&ro, p->dir, w, &p->r->errs, p->src->shown, p->line) < 0)
+	return;
+    if ((src = rules_source(p->r, ro.full, w)) != 0)
+	while (!p->r->errs.nomem && (name = roster_next(&ro, &line)) != 0)
+	    add_member(p, src, line, name, 1);
+    roster_close(&ro);
 }
 
 /* cut_arrow - end LEFT before the arrow, return what follows it */
@@ -498,9 +476,10 @@ static char *split_match_arrow(struct parse *p, char *rest)
 /* kw_alias - alias NAME -> TARGET, ... */
 static void kw_alias(struct parse *p, char *rest)
 {
-    char   *right, **v = 0, *name, why[128], *key, **targets;
-    size_t  n, i;
+    char   *right, **v = 0, *name, why[128], *key = 0;
+    struct rule_target *targets = 0;
     struct rule_entry *e;
+    size_t  n;
 
     if (!need_dept(p, "alias") || (right = split_arrow(p, "alias", rest)) == 0)
 	return;
@@ -510,17 +489,17 @@ static void kw_alias(struct parse *p, char *rest)
 	perr(p, "alias name \"%s\" must be a local part, without @", name);
 	return;
     }
-    if ((v = split_list(right, &n)) == 0)
+    if ((v = split_list(p->r, right, &n)) == 0)
 	return;
     if (n == 0) {
 	perr(p, "alias %s has no target", name);
 	goto out;
     }
-    key = rules_unquote(name);
-    targets = copy_targets(p, v, n);
-    if (key && !rules_name_ok(key, why, sizeof(why)))
+    key = unquote(p->r, name);
+    targets = parse_targets(p, v, n);
+    if (key && !name_ok(key, why, sizeof(why)))
 	perr(p, "invalid alias name \"%s\": %s", name, why);
-    else if (key && targets && (e = rules_add_entry(p->r, p->dept)) != 0) {
+    else if (key && targets && (e = add_entry(p->r, p->dept)) != 0) {
 	e->key = key, key = 0;
 	e->targets = targets, targets = 0;
 	e->ntargets = n;
@@ -528,11 +507,6 @@ static void kw_alias(struct parse *p, char *rest)
 	e->line = p->line;
 	e->alias = 1;
     }
-    free(key);
-    if (targets)
-	for (i = 0; i < n; i++)
-	    free(targets[i]);
-    free(targets);
 out:
     free(v);
 }
@@ -555,14 +529,12 @@ static int dollar_max(char **t, size_t n)
 static int compile_check(struct parse *p, struct rule_match *m)
 {
     int     errcode, ret = 0;
-    PCRE2_SIZE off;
+    size_t  off;
     uint32_t caps = 0;
     pcre2_code *re;
     PCRE2_UCHAR msg[256];
 
-    re = pcre2_compile((PCRE2_SPTR) m->pattern, PCRE2_ZERO_TERMINATED,
-		       PCRE2_UTF | PCRE2_MATCH_INVALID_UTF | PCRE2_NEVER_BACKSLASH_C
-		       | (m->caseless ? PCRE2_CASELESS : 0), &errcode, &off, 0);
+    re = regex_compile(m->pattern, strlen(m->pattern), m->caseless, &errcode, &off);
     if (re == 0) {
 	pcre2_get_error_message(errcode, msg, sizeof(msg));
 	perr(p, "bad regular expression /%s/: %s at offset %lu", m->pattern,
@@ -605,8 +577,23 @@ static int parse_pattern(struct parse *p, char *left, struct rule_match *m)
 	perr(p, "empty match pattern");
 	return -1;
     }
-    m->pattern = xstrdup(left + 1);
-    return 0;
+    return (m->pattern = rules_keep(p->r, left + 1)) == 0 ? -1 : 0;
+}
+
+/* copy_templates - a match rule's targets as written ($N expanded at
+ * lookup), each checked as a target; all or NULL */
+static char **copy_templates(struct parse *p, char **v, size_t n)
+{
+    char  **out = room(p->r, (n + 1) * sizeof(*out));
+    struct rule_target t;
+    size_t  i;
+    int     ok = 1;
+
+    for (i = 0; out && i < n; i++)
+	if (word_target(p->r, p->src, p->line, "target", v[i], &t) < 0
+	    || (out[i] = rules_keep(p->r, v[i])) == 0)
+	    ok = 0;
+    return ok ? out : 0;
 }
 
 /* kw_match - match /RE/flags -> TARGET, ... */
@@ -624,24 +611,19 @@ static void kw_match(struct parse *p, char *rest)
     m.line = p->line;
     if (parse_pattern(p, rest, &m) < 0)
 	return;
-    if ((v = split_list(right, &n)) == 0)
-	goto fail;
+    if ((v = split_list(p->r, right, &n)) == 0)
+	return;
     if (n == 0)
 	perr(p, "match has no target");
-    else if ((m.targets = copy_targets(p, v, n)) != 0)
+    else if ((m.targets = copy_templates(p, v, n)) != 0)
 	m.ntargets = n;
     free(v);
-    if (m.ntargets == 0 || compile_check(p, &m) < 0
-	|| grow((void **) &d->matches, &d->matches_cap, d->nmatches + 1,
-		sizeof(m)) < 0)
-	goto fail;
-    d->matches[d->nmatches++] = m;
-    return;
-fail:
-    free(m.pattern);
-    for (n = 0; n < m.ntargets; n++)
-	free(m.targets[n]);
-    free(m.targets);
+    if (m.ntargets == 0 || compile_check(p, &m) < 0)
+	return;				/* what m holds is in the arena */
+    if (grow((void **) &d->matches, &d->matches_cap, d->nmatches + 1, sizeof(m)) < 0)
+	errs_nomem(&p->r->errs);
+    else
+	d->matches[d->nmatches++] = m;
 }
 
 /* word_of - whether s up to a blank is made of chars, with one "." at least if dots */
@@ -668,23 +650,28 @@ static char *take_word(char **rest, size_t n)
 /* reply_text - "quoted" or bare text; NULL with an error when malformed */
 static char *reply_text(struct parse *p, char *rest, const char *dtext)
 {
-    char   *c;
+    struct quoted q;
+    const char *b = rest;
+    enum quoted_kind k;
+    char   *after;
 
     if (*rest != '"')
-	return xstrdup(*rest ? rest : dtext);
-    for (c = rest + 1; *c && *c != '"'; c++)
-	if (*c == '\\' && c[1])
-	    c++;
-    if (*c != '"') {
+	return rules_keep(p->r, *rest ? rest : dtext);
+    quoted_start(&q, rest + 1, strlen(rest + 1));
+    while ((k = quoted_next(&q, &b)) != QUOTED_END && k != QUOTED_MARK)
+	 /* void */ ;
+    if (k != QUOTED_MARK) {
 	perr(p, "unterminated quoted reply text");
 	return 0;
     }
-    *c++ = 0;
-    if (c[strspn(c, " \t")] != 0) {
-	perr(p, "text after the closing quote of the reply: \"%s\"", c + strspn(c, " \t"));
+    after = (char *) b + 1;
+    if (after[strspn(after, " \t")] != 0) {
+	perr(p, "text after the closing quote of the reply: \"%s\"",
+	     after + strspn(after, " \t"));
 	return 0;
     }
-    return rules_unquote(rest + 1);
+    *(char *) b = 0;
+    return unquote(p->r, rest + 1);
 }
 
 /* parse_reply - [CODE [DSN]] [TEXT | "TEXT"] for reject and tempfail */
@@ -746,8 +733,9 @@ static void kw_unknown(struct parse *p, char *rest)
 	    perr(p, "\"unknown pass\" takes no argument");
     } else if (strcmp(policy, "redirect") == 0) {
 	d->unknown = UNKNOWN_REDIRECT;
-	if ((w = one_word(p, "unknown redirect", rest)) != 0 && check_target(p, w))
-	    d->redirect = xstrdup(w);
+	if ((w = one_word(p, "unknown redirect", rest)) != 0
+	    && word_target(p->r, p->src, p->line, "target", w, &d->redirect) < 0)
+	    d->redirect.local = 0;		/* none */
     } else
 	perr(p, "unknown policy \"%s\": reject, pass, redirect or tempfail", policy);
 }
@@ -768,24 +756,25 @@ static const struct keyword {
     {"unknown", kw_unknown},
 };
 
-/* strip_comment - cut the line at a "#" that starts a word */
+/* strip_comment - cut the line at a bare "#" that starts a word, and
+ * the blanks before it */
 static void strip_comment(char *s)
 {
-    char   *c;
-    int     quoted = 0;
+    struct quoted q;
+    const char *b;
+    enum quoted_kind k;
+    char   *end = s + strlen(s);
 
-    for (c = s; *c; c++) {
-	if (*c == '\\' && c[1])
-	    c++;
-	else if (*c == '"')
-	    quoted = !quoted;
-	else if (*c == '#' && !quoted && (c == s || c[-1] == ' ' || c[-1] == '\t')) {
-	    *c = 0;
+    quoted_start(&q, s, end - s);
+    while ((k = quoted_next(&q, &b)) != QUOTED_END) {
+	if (k == QUOTED_BARE && *b == '#' && (b == s || b[-1] == ' ' || b[-1] == '\t')) {
+	    end = (char *) b;
 	    break;
 	}
     }
-    while (c > s && (c[-1] == ' ' || c[-1] == '\t' || c[-1] == '\r'))
-	*--c = 0;
+    while (end > s && (end[-1] == ' ' || end[-1] == '\t' || end[-1] == '\r'))
+	end--;
+    *end = 0;
 }
 
 /* parse_line - one line of a rules file */
@@ -814,43 +803,21 @@ static void parse_line(struct parse *p, char *s)
     perr(p, "unknown keyword \"%s\"", kw);
 }
 
-/* line_ok - reject NUL bytes, invalid UTF-8 and overlong lines */
-static int line_ok(struct parse *p, char *s, ssize_t n)
-{
-    if ((size_t) n != strlen(s)) {
-	perr(p, "NUL byte in line");
-	return 0;
-    }
-    if (n > LINE_MAX_LEN) {
-	perr(p, "line longer than %d bytes", LINE_MAX_LEN);
-	return 0;
-    }
-    if (!text_utf8_valid(s, n)) {
-	perr(p, "line is not valid UTF-8");
-	return 0;
-    }
-    return 1;
-}
-
 /* read_rules - every line of one open rules file */
 static void read_rules(struct parse *p, FILE *fp)
 {
-    char   *buf = 0;
-    size_t  cap = 0;
-    ssize_t n;
+    struct lines l;
+    char   *s;
+    size_t  n;
 
-    while ((n = getline(&buf, &cap, fp)) >= 0) {
-	p->line++;
-	if (n > 0 && buf[n - 1] == '\n')
-	    buf[--n] = 0;
-	if (p->line == 1 && strncmp(buf, "\xef\xbb\xbf", 3) == 0)
-	    memmove(buf, buf + 3, (n -= 3) + 1);
-	if (line_ok(p, buf, n))
-	    parse_line(p, buf);
+    lines_start(&l, fp, p->src->shown, &p->r->errs);
+    while (!p->r->errs.nomem && (s = lines_next(&l, &n)) != 0) {
+	p->line = l.line;
+	parse_line(p, s);
     }
-    if (ferror(fp))
+    if (lines_error(&l))
 	errs_add(&p->r->errs, p->src->shown, 0, "read error: %s", strerror(errno));
-    free(buf);
+    lines_end(&l);
 }
 
 /* rules_dir_of - the directory part of a path, "." when there is none */
@@ -859,9 +826,9 @@ char   *rules_dir_of(const char *path)
     const char *slash = strrchr(path, '/');
 
     if (slash == 0)
-	return xstrdup(".");
+	return strdup(".");
     if (slash == path)
-	return xstrdup("/");
+	return strdup("/");
     return strndup(path, slash - path);
 }
 
@@ -877,13 +844,14 @@ int     rules_read(FILE *fp, const char *path, struct rules *r)
     p.r = r;
     if ((p.src = rules_source(r, path, base ? base + 1 : path)) == 0
 	|| (p.dir = rules_dir_of(path)) == 0) {
-	errs_add(&r->errs, path, 0, "out of memory");
+	errs_nomem(&r->errs);
 	return -1;
     }
     read_rules(&p, fp);
     free(p.dir);
-    rules_finish(r);
-    return r->errs.count ? -1 : 0;
+    if (!r->errs.nomem)
+	rules_finish(r);
+    return r->errs.count || r->errs.nomem ? -1 : 0;
 }
 
 /* rules_load - read and check a rules file */

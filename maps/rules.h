@@ -7,12 +7,17 @@
  * struct rules, then checks it as a whole (canonical domains, case folding,
  * duplicate keys, regular expressions, replies).  Every problem found is
  * added to rules->errs as "FILE:LINE: text"; the result is 0 when there are
- * none.  rules_read() does the same for a file already open (path names
- * it in errors and locates its members-files).  The struct owns everything it points to; rules_free() releases it.
+ * none (-1 also when memory ran out: errs.nomem).  rules_read() does the
+ * same for a file already open (path names it in errors and locates its
+ * members-files).  The struct owns everything it points to; rules_free()
+ * releases it; its strings live in one arena (rules_keep() adds one),
+ * freed at once.  Targets are kept without their syntax (struct
+ * rule_target), so that a name read from a roster needs no quoting.
  */
 #include <stddef.h>
 #include <stdio.h>
 #include "maps/errors.h"
+#include "rewrite/buf.h"
 #include "rewrite/record.h"
 
 /* Where a rule came from: shown in errors, recorded in the map. */
@@ -21,9 +26,15 @@ struct rule_src {
     char   *recorded;		/* basename, or members-file as written */
 };
 
+/* A target of a member, alias or unknown redirect, its syntax gone. */
+struct rule_target {
+    char   *local;			/* unquoted, as written */
+    char   *domain;			/* normalised; NULL: the canonical domain */
+};
+
 struct rule_entry {
-    char   *key;			/* local part, unquoted */
-    char  **targets;		/* as written: names or addresses */
+    char   *key;			/* local part: unquoted, then as the map keys it */
+    struct rule_target *targets;
     size_t  ntargets;
     const struct rule_src *src;
     long    line;
@@ -54,7 +65,7 @@ struct rule_dept {
     char    code[4];
     char    dsn[16];
     char   *text;
-    char   *redirect;
+    struct rule_target redirect;	/* local NULL: none */
     struct rule_entry *entries;
     size_t  nentries, entries_cap;
     struct rule_match *matches;
@@ -70,19 +81,14 @@ struct rules {
     struct rule_src **srcs;
     size_t  nsrcs, srcs_cap;
     struct errs errs;
+    struct arena mem;			/* every string and target of the rules */
 };
 
 int     rules_load(const char *path, struct rules *r);
 int     rules_read(FILE *fp, const char *path, struct rules *r);
 void    rules_finish(struct rules *r);
 void    rules_free(struct rules *r);
-int     rules_add_member(struct rules *r, struct rule_dept *d,
-			 const struct rule_src *src, long line, const char *word);
-const struct rule_src *rules_source(struct rules *r, const char *shown,
-				    const char *recorded);
-struct rule_entry *rules_add_entry(struct rules *r, struct rule_dept *d);
-int     rules_name_ok(const char *name, char *why, size_t whylen);
-char   *rules_unquote(const char *token);
 char   *rules_dir_of(const char *path);
+char   *rules_keep(struct rules *r, const char *s);
 
 #endif

@@ -23,23 +23,13 @@ static int is_department(const struct rules *r, const char *domain)
 	&& bsearch(&key, r->depts, r->ndepts, sizeof(key), target_dept_cmp) != 0;
 }
 
-/* target_form - a written target as an external-form address */
+/* target_form - a target as an external-form address; a department
+ * address among them means chains to resolve */
 int     target_form(const struct rules *r, const struct rule_dept *d,
-		            const char *t, char *out, size_t len, int *chains)
+		            const struct rule_target *t, char *out, size_t len,
+		            int *chains)
 {
-    struct addr a;
-    char   *u;
-    int     ret;
-
-    if (strchr(t, '@') && addr_parse(t, &a) == ADDR_OK && !a.null_sender) {
-	*chains |= is_department(r, a.domain);
-	return addr_format(out, len, a.local, a.domain);
-    }
-    if (strpbrk(t, "\"\\") == 0)		/* nothing to unquote */
-	return addr_format(out, len, t, d->canonical);
-    if ((u = rules_unquote(t)) == 0)
-	return -1;
-    ret = addr_format(out, len, u, d->canonical);
-    free(u);
-    return ret;
+    if (t->domain)
+	*chains |= is_department(r, t->domain);
+    return addr_format(out, len, t->local, t->domain ? t->domain : d->canonical);
 }

@@ -3,11 +3,12 @@
 /*
  * target - a target as written in the rules, as the map keeps it
  *
- * target_form() writes a target (a name, or an address) as one address in
- * external form into out: a name is in its department's canonical domain.
- * It returns 0, or -1 when the address does not fit in len bytes or memory
- * ran out.  When a written address is in one of the departments it sets
- * *chains: that target must be followed further (resolve.h).
+ * target_form() writes a target (a local part, with a domain or without)
+ * as one address in external form into out: without a domain it is in the
+ * department's canonical domain.  It returns 0, or -1 when the address
+ * does not fit in len bytes.  When a written address is in one of the
+ * departments it sets *chains: that target must be followed further
+ * (resolve.h).
  *
  * target_dept_cmp() orders departments by domain; target_form() needs
  * r->depts in that order.
@@ -16,7 +17,7 @@
 #include "maps/rules.h"
 
 int     target_form(const struct rules *r, const struct rule_dept *d,
-		    const char *t, char *out, size_t len, int *chains);
+		    const struct rule_target *t, char *out, size_t len, int *chains);
 int     target_dept_cmp(const void *a, const void *b);
 
 #endif

@@ -14,6 +14,11 @@
  *             as received and smfi_addrcpt_par() of each target not yet in
  *             the envelope, with ORCPT and NOTIFY
  *
+ * A message begun with no map in service (possible only while deptmilter
+ * stops: libmilter may still serve a session after smfi_main() returned
+ * and the map was let go) has no generation; each of its RCPTs gets
+ * on_error, and the log line says that no map was in service.
+ *
  * Never SMFIS_ACCEPT (no end of message would follow) or SMFIS_DISCARD.
  * With dry_run everything is decided and logged ("would ...") and nothing
  * is changed.  Every string from the network is escaped before logging.
@@ -38,6 +43,9 @@
 #define PARAMS_MAX	8192		/* ORCPT= and NOTIFY= of one recipient */
 #define ORCPT_MAX	500		/* RFC 3461: longer client ORCPTs are ignored */
 #define TARGETS_LOG_MAX	4096		/* "<a@x>, <b@y>" in a rewrite line */
+#define MAP_ERROR_CODE	"451"		/* a tempfail without a reply of its own */
+#define MAP_ERROR_DSN	"4.3.0"
+#define MAP_ERROR_TEXT	"Department map unavailable, try again later"
 
 static const struct config *cb_cf;
 
@@ -155,13 +163,9 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     if ((conn = get_conn(ctx)) == 0)
 	goto nomem;
     msg_free(conn);				/* a message left over */
-    if ((conn->msg = msg_new(argv[0])) == 0)
+    if ((conn->mail_nomem = (conn->msg = msg_new(argv[0])) == 0) != 0)
 	goto nomem;
-    if (conn->msg->gen == 0) {
-	log_msg(LOG_ERR, "error: no map in service");
-	msg_free(conn);				/* RCPT will tempfail */
-	return (conn->no_reply ? SMFIS_NOREPLY : SMFIS_TEMPFAIL);
-    }
+    /* no map in service (msg->gen == 0): each RCPT says so (rcpt_no_map) */
     return (conn->no_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE);
 nomem:
     log_msg(LOG_ERR, "error: out of memory at MAIL FROM");
@@ -270,10 +274,9 @@ static sfsistat rcpt_reject(SMFICTX *ctx, struct conn *conn, const char *arg,
 static sfsistat rcpt_tempfail(SMFICTX *ctx, struct conn *conn, const char *arg,
 			              const struct decision *d)
 {
-    const char *code = d->code && *d->code ? d->code : "451";
-    const char *dsn = d->dsn && *d->dsn ? d->dsn : "4.3.0";
-    const char *text = d->text && *d->text ? d->text :
-    "Department map unavailable, try again later";
+    const char *code = d->code && *d->code ? d->code : MAP_ERROR_CODE;
+    const char *dsn = d->dsn && *d->dsn ? d->dsn : MAP_ERROR_DSN;
+    const char *text = d->text && *d->text ? d->text : MAP_ERROR_TEXT;
     char    qid[64], to[LOG_ESC_MAX];
 
     if (d->map_error && cb_cf->on_error == ON_ERROR_ACCEPT) {
@@ -288,6 +291,30 @@ static sfsistat rcpt_tempfail(SMFICTX *ctx, struct conn *conn, const char *arg,
     if (cb_cf->dry_run)
 	return (SMFIS_CONTINUE);
     set_reply(ctx, code, dsn, text);
+    return (SMFIS_TEMPFAIL);
+}
+
+/* rcpt_no_map - the message began with no map in service: on_error */
+static sfsistat rcpt_no_map(SMFICTX *ctx, const char *arg)
+{
+    char    qid[64], buf[LOG_ESC_MAX];
+    const char *q = queue_id(ctx, qid, sizeof(qid));
+    const char *to = esc_addr(arg, buf, sizeof(buf));
+
+    if (cb_cf->on_error == ON_ERROR_ACCEPT) {
+	stats_count(0, STATS_PASS);
+	log_msg(LOG_WARNING, "%s: warning: no map in service for to=<%s>;"
+		" passed untouched (on_error = accept)", q, to);
+	return (SMFIS_CONTINUE);
+    }
+    stats_count(0, STATS_TEMPFAIL);
+    log_msg(LOG_ERR, "%s: error: no map in service for to=<%s>; %s %s %s"
+	    " (on_error = tempfail)", q, to, cb_cf->dry_run ?
+	    "would tempfail with" : "tempfailed with", MAP_ERROR_CODE,
+	    MAP_ERROR_DSN);
+    if (cb_cf->dry_run)
+	return (SMFIS_CONTINUE);
+    set_reply(ctx, MAP_ERROR_CODE, MAP_ERROR_DSN, MAP_ERROR_TEXT);
     return (SMFIS_TEMPFAIL);
 }
 
@@ -339,10 +366,16 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
     struct conn *conn = smfi_getpriv(ctx);
     struct decision *d;
 
+    if (conn && conn->msg == 0 && conn->mail_nomem) {
+	log_msg(LOG_ERR, "error: out of memory at MAIL FROM: RCPT tempfailed");
+	return (SMFIS_TEMPFAIL);
+    }
     if (conn == 0 || conn->msg == 0 || argv[0] == 0) {
 	log_msg(LOG_ERR, "error: RCPT without MAIL FROM");
 	return (SMFIS_TEMPFAIL);
     }
+    if (conn->msg->gen == 0)
+	return (rcpt_no_map(ctx, argv[0]));
     d = &conn->msg->d;
     if (decide(conn->msg->gen->map, argv[0], d, 0, 0) < 0
 	&& d->action != DECIDE_TEMPFAIL) {

@@ -29,7 +29,8 @@ struct rewrite {
 };
 
 struct msg {
-    struct gen *gen;			/* a reference, released in msg_free */
+    struct gen *gen;			/* a reference, released in msg_free;
+					 * 0: no map was in service */
     char   *from;			/* MAIL FROM argument as received */
     struct decision d;			/* reused for every RCPT */
     struct rewrite *rw;			/* recipients to rewrite */
@@ -43,6 +44,7 @@ struct conn {
     char    addr[CONN_ADDR_MAX];
     struct msg *msg;
     int     no_reply;			/* SMFIP_NR_CONN and NR_MAIL agreed */
+    int     mail_nomem;			/* the last MAIL FROM ran out of memory */
 };
 
 struct msg *msg_new(const char *from);

@@ -10,6 +10,8 @@
 #include <unicode/ustring.h>
 #include "rewrite/address.h"
 #include "rewrite/domain.h"
+#include "rewrite/quoted.h"
+#include "rewrite/text.h"
 
 /* strip_brackets - the address inside <...>, surrounding blanks dropped */
 static int strip_brackets(const char *raw, const char **start, size_t *len)
@@ -43,42 +45,22 @@ static void skip_source_route(const char **s, size_t *len)
     *s = colon + 1;
 }
 
-/* find_at - the last "@" outside quotes, or NULL */
+/* find_at - the last bare "@", or NULL (also when a quote is open) */
 static const char *find_at(const char *s, size_t len)
 {
-    const char *at = 0;
-    int     quoted = 0;
-    size_t  i;
+    const char *at;
 
-    for (i = 0; i < len; i++) {
-	if (s[i] == '\\' && i + 1 < len)
-	    i++;
-	else if (s[i] == '"')
-	    quoted = !quoted;
-	else if (s[i] == '@' && !quoted)
-	    at = s + i;
-    }
-    return quoted ? 0 : at;
+    return quoted_scan(s, len, &at) ? 0 : at;
 }
 
 /* unquote - copy a local part without its quotes and backslashes */
 static int unquote(const char *s, size_t len, struct addr *out)
 {
-    size_t  i, n = 0;
+    ssize_t n = quoted_copy(s, len, out->local, sizeof(out->local));
 
-    for (i = 0; i < len; i++) {
-	if (s[i] == '"')
-	    continue;
-	if (s[i] == '\\' && i + 1 < len)
-	    i++;
-	if (s[i] == 0)
-	    return ADDR_BAD;
-	if (n >= ADDR_LOCAL_MAX)
-	    return ADDR_TOOLONG;
-	out->local[n++] = s[i];
-    }
-    out->local[n] = 0;
-    out->local_len = n;
+    if (n < 0)
+	return ADDR_TOOLONG;
+    out->local_len = (size_t) n;
     return ADDR_OK;				/* "" is a local part too */
 }
 
@@ -208,21 +190,11 @@ int     addr_format(char *buf, size_t len, const char *local, const char *domain
     return 0;
 }
 
-/* fold_ascii - lower-case ASCII letters only; the length stays */
-static ssize_t fold_ascii(const char *in, size_t len, char *out, size_t size)
-{
-    size_t  i;
+#define NOT_UTF8	(-2)
 
-    if (len >= size)
-	return -1;
-    for (i = 0; i < len; i++)
-	out[i] = in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i];
-    out[len] = 0;
-    return (ssize_t) len;
-}
-
-/* fold_utf8 - addr_fold for a local part with non-ASCII bytes: ICU's full
- * case folding of valid UTF-8, ASCII letters only otherwise */
+/* fold_utf8 - ICU's full case folding of UTF-8 into out (size bytes, NUL
+ * added); its length, -1 when it does not fit, NOT_UTF8 when in is not
+ * valid UTF-8 (out is then untouched) */
 static ssize_t fold_utf8(const char *in, size_t len, char *out, size_t size)
 {
     UChar   u16[ADDR_LOCAL_MAX], folded[ADDR_FOLD_MAX];
@@ -230,10 +202,10 @@ static ssize_t fold_utf8(const char *in, size_t len, char *out, size_t size)
     int32_t n16, nfold, n8;
 
     if (len > ADDR_LOCAL_MAX || size > INT32_MAX)
-	return fold_ascii(in, len, out, size);
+	return NOT_UTF8;
     u_strFromUTF8(u16, ADDR_LOCAL_MAX, &n16, in, (int32_t) len, &err);
     if (U_FAILURE(err))
-	return fold_ascii(in, len, out, size);
+	return NOT_UTF8;
     nfold = u_strFoldCase(folded, ADDR_FOLD_MAX, u16, n16, U_FOLD_CASE_DEFAULT, &err);
     if (U_SUCCESS(err))
 	u_strToUTF8(out, (int32_t) size, &n8, folded, nfold, &err);
@@ -245,21 +217,35 @@ static ssize_t fold_utf8(const char *in, size_t len, char *out, size_t size)
 /* addr_fold - a local part case-folded into out (size bytes, NUL added),
  * as Postfix folds table keys with SMTPUTF8 (its default): ICU's full
  * case folding, so that "JÖRG" is "jörg" and "STRAßE" is "strasse".  Input
- * that is not valid UTF-8 gets its ASCII letters lowered only.  The length
- * of the result, or -1 when it does not fit.  ASCII, as nearly every RCPT
- * is, is lowered in the same pass that looks for other bytes. */
+ * that is not valid UTF-8 (or longer than ADDR_LOCAL_MAX with other bytes
+ * than ASCII) gets its ASCII letters lowered only.  The length of the
+ * result, or -1 when it does not fit (size must exceed len).  ASCII, as
+ * nearly every RCPT is, is lowered in the same pass that looks for other
+ * bytes. */
 ssize_t addr_fold(const char *in, size_t len, char *out, size_t size)
 {
-    size_t  i;
+    ssize_t n;
 
-    for (i = 0; i < len; i++) {
-	if (in[i] & 0x80)
-	    return fold_utf8(in, len, out, size);
-	if (i + 1 < size)
-	    out[i] = in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i];
-    }
     if (len >= size)
 	return -1;
+    out[len] = 0;
+    if (!text_lower_ascii(in, len, out))
+	return (ssize_t) len;
+    return (n = fold_utf8(in, len, out, size)) == NOT_UTF8 ? (ssize_t) len : n;
+}
+
+/* addr_key - a local part as a department's map keys spell it: folded
+ * unless the department is case-sensitive.  The compiler and decide()
+ * both ask here, so that they cannot disagree on a key.  Its length, or
+ * -1 when it does not fit in size bytes (3 * len + 1 always does). */
+ssize_t addr_key(const char *local, size_t len, int case_exact, char *out,
+		         size_t size)
+{
+    if (!case_exact)
+	return addr_fold(local, len, out, size);
+    if (len >= size)
+	return -1;
+    memcpy(out, local, len);
     out[len] = 0;
     return (ssize_t) len;
 }

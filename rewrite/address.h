@@ -12,7 +12,8 @@
  *
  * addr_split_ext() applies Postfix's recipient_delimiter rule;
  * addr_format() quotes a local part again where RFC 5321 needs it;
- * addr_fold() case-folds a local part as Postfix folds table keys.
+ * addr_fold() case-folds a local part as Postfix folds table keys;
+ * addr_key() is the one spelling of a local part as a map key.
  */
 #include <stddef.h>
 #include <sys/types.h>
@@ -39,5 +40,7 @@ size_t  addr_split_ext(const char *local, const char *delimiters);
 int     addr_format(char *buf, size_t len, const char *local, const char *domain);
 int     addr_local_needs_quotes(const char *local);
 ssize_t addr_fold(const char *in, size_t len, char *out, size_t size);
+ssize_t addr_key(const char *local, size_t len, int case_exact, char *out,
+		 size_t size);
 
 #endif

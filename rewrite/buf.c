@@ -2,6 +2,7 @@
  * buf - growing arrays and strings (see buf.h)
  */
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -68,6 +69,62 @@ void    buf_free(struct buf *b)
     free(b->s);
     b->s = 0;
     b->len = b->cap = 0;
+}
+
+#define ARENA_BLOCK	(1024 * 1024 - 64)	/* malloc's own header fits */
+
+struct arena_block {
+    struct arena_block *next;
+    max_align_t data[];
+};
+
+/* arena_get - n bytes aligned to align (a power of 2); NULL without memory */
+static void *arena_get(struct arena *a, size_t n, size_t align)
+{
+    struct arena_block *b;
+    size_t  at = (a->used + align - 1) & ~(align - 1), size;
+
+    if (a->blocks == 0 || at > a->size || a->size - at < n) {
+	size = n > ARENA_BLOCK / 4 ? n : ARENA_BLOCK - sizeof(*b);
+	if (n > SIZE_MAX - sizeof(*b) || (b = malloc(sizeof(*b) + size)) == 0)
+	    return 0;
+	b->next = a->blocks;
+	a->blocks = b;
+	a->size = size;
+	at = 0;
+    }
+    a->used = at + n;
+    return (char *) a->blocks->data + at;
+}
+
+/* arena_alloc - n bytes, aligned for anything; NULL without memory */
+void   *arena_alloc(struct arena *a, size_t n)
+{
+    return arena_get(a, n, sizeof(max_align_t));
+}
+
+/* arena_strndup - a terminated copy of n bytes; NULL without memory */
+char   *arena_strndup(struct arena *a, const char *s, size_t n)
+{
+    char   *copy;
+
+    if (n == SIZE_MAX || (copy = arena_get(a, n + 1, 1)) == 0)
+	return 0;
+    memcpy(copy, s, n);
+    copy[n] = 0;
+    return copy;
+}
+
+/* arena_free - everything the arena gave, at once */
+void    arena_free(struct arena *a)
+{
+    struct arena_block *b;
+
+    while ((b = a->blocks) != 0) {
+	a->blocks = b->next;
+	free(b);
+    }
+    a->used = a->size = 0;
 }
 
 /* fnv1a - FNV-1a 64 over more bytes */

@@ -9,6 +9,7 @@
  * terminated once something was added; the caller owns s and frees it
  * with buf_free() (or takes it and sets s to NULL).
  *
+ * struct arena hands out memory freed all at once (see below).
  * fnv1a() is FNV-1a 64 over more bytes (start with FNV1A_INIT): the map's
  * digest and the compiler's string sets hash with it.
  *
@@ -30,6 +31,19 @@ int     buf_adds(struct buf *b, const char *s);
 int     buf_addf(struct buf *b, const char *fmt,...)
 	    __attribute__((format(printf, 2, 3)));
 void    buf_free(struct buf *b);
+
+/* An arena: many small allocations that live and die together (a
+ * million roster names cost a million mallocs otherwise).  What it gives
+ * never moves; arena_free() releases everything at once. */
+struct arena {
+    struct arena_block *blocks;
+    size_t  used;			/* bytes used of the newest block */
+    size_t  size;			/* bytes in the newest block */
+};
+
+void   *arena_alloc(struct arena *a, size_t n);
+char   *arena_strndup(struct arena *a, const char *s, size_t n);
+void    arena_free(struct arena *a);
 
 #define FNV1A_INIT	UINT64_C(0xcbf29ce484222325)
 uint64_t fnv1a(uint64_t h, const void *data, size_t len);

@@ -217,14 +217,14 @@ static int try_matches(struct lookup *lk)
 {
     const struct map_dept *dept = lk->d->dept;
     const struct map_match *m;
-    size_t  ov[20], i, k;
+    size_t  ov[2 * MAP_MATCH_PAIRS], i, k;
     char    raw[TARGET_MAX];
     const char *t;
     int     r;
 
     for (i = 0; i < dept->rec.nmatches; i++) {
 	m = dept->matches + i;
-	r = map_match(lk->map, m, lk->key, lk->key_len, ov, 10);
+	r = map_match(lk->map, m, lk->key, lk->key_len, ov, MAP_MATCH_PAIRS);
 	TRACE(lk, "match /%s/ (rule=%s): %s", m->pattern, m->rule,
 	      r > 0 ? "matched" : r == 0 ? "no match" : "match limit or error");
 	if (r < 0) {
@@ -283,11 +283,9 @@ static int decide_dept(struct lookup *lk)
     ssize_t n;
     int     r;
 
-    if (dept->rec.case_exact || (n = addr_fold(lk->a.local, lk->a.local_len, lk->key,
-					    sizeof(lk->key))) < 0) {
-	memcpy(lk->key, lk->a.local, lk->a.local_len + 1);
-	n = (ssize_t) lk->a.local_len;
-    }
+    if ((n = addr_key(lk->a.local, lk->a.local_len, dept->rec.case_exact,
+		      lk->key, sizeof(lk->key))) < 0)
+	return map_failed(lk, "-", "local part does not fit as a key");
     lk->key_len = (size_t) n;
     if ((r = try_exact(lk, lk->key_len, 0)) != 0)
 	return r < 0 ? -1 : 0;

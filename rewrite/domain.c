@@ -7,19 +7,6 @@
 #include "rewrite/domain.h"
 #include "rewrite/text.h"
 
-/* ascii_lower_copy - lower-case copy of an ASCII name; -1 if too long */
-static int ascii_lower_copy(const char *in, size_t n, char *buf, size_t len)
-{
-    size_t  i;
-
-    if (n >= len)
-	return -1;
-    for (i = 0; i < n; i++)
-	buf[i] = (in[i] >= 'A' && in[i] <= 'Z') ? in[i] + 32 : in[i];
-    buf[n] = 0;
-    return 0;
-}
-
 /* The lower-case form of each LDH byte ("_" allowed, as seen in the
  * wild); 0 for everything else ("." is handled apart). */
 static const unsigned char ldh_lower[256] = {
@@ -105,7 +92,10 @@ int     domain_to_unicode(const char *ascii, char *buf, size_t len)
 
     if (idn2_to_unicode_8z8z(ascii, &u, 0) != IDN2_OK || strlen(u) >= len) {
 	free(u);
-	return ascii_lower_copy(ascii, strlen(ascii), buf, len);
+	if (strlen(ascii) >= len)
+	    return -1;
+	text_lower_ascii(ascii, strlen(ascii) + 1, buf);
+	return 0;
     }
     strcpy(buf, u);
     ret = 0;

@@ -16,11 +16,9 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include "rewrite/map.h"
-#include "rewrite/pattern.h"
 
 #define MATCH_LIMIT	100000		/* backtracking steps per match */
 #define DEPTH_LIMIT	10000		/* kibibytes of backtracking memory */
-#define MATCH_PAIRS	10		/* $0 .. $9 */
 
 static pthread_key_t match_data_key;
 static pthread_once_t match_data_once = PTHREAD_ONCE_INIT;
@@ -44,7 +42,7 @@ static pcre2_match_data *thread_match_data(void)
 
     pthread_once(&match_data_once, match_data_init);
     if ((md = pthread_getspecific(match_data_key)) == 0) {
-	if ((md = pcre2_match_data_create(MATCH_PAIRS, 0)) == 0)
+	if ((md = pcre2_match_data_create(MAP_MATCH_PAIRS, 0)) == 0)
 	    return 0;
 	if (pthread_setspecific(match_data_key, md) != 0) {
 	    pcre2_match_data_free(md);
@@ -72,13 +70,10 @@ static int find(const struct map *map, const char *key, size_t klen,
 static pcre2_code *compile_pattern(const char *pat, size_t len, int caseless)
 {
     int     errcode;
-    PCRE2_SIZE off;
+    size_t  off;
     pcre2_code *re;
 
-    re = pcre2_compile((PCRE2_SPTR) pat, len, PCRE2_UTF | PCRE2_MATCH_INVALID_UTF
-		       | PCRE2_NEVER_BACKSLASH_C | (caseless ? PCRE2_CASELESS : 0),
-		       &errcode, &off, 0);
-    if (re != 0)
+    if ((re = regex_compile(pat, len, caseless, &errcode, &off)) != 0)
 	(void) pcre2_jit_compile(re, PCRE2_JIT_COMPLETE);
     return re;
 }
@@ -109,8 +104,7 @@ static int load_match(struct map *map, struct map_dept *d, size_t n)
     struct record_match rm;
     struct map_match *m = d->matches + n;
     const char *val;
-    size_t  vlen, i;
-    uint32_t minlen;
+    size_t  vlen;
     int     klen;
 
     if ((klen = record_key_match(key, sizeof(key), d->domain, n)) < 0
@@ -118,19 +112,12 @@ static int load_match(struct map *map, struct map_dept *d, size_t n)
 	|| record_match_parse(val, vlen, &rm) < 0)
 	return -1;
     memcpy(m->rule, rm.rule, sizeof(m->rule));
-    m->caseless = rm.caseless;
     if ((m->pattern = strndup(rm.pattern, rm.pattern_len)) == 0
 	|| (m->targets = collect_targets(&rm, &m->ntargets)) == 0
 	|| m->ntargets == 0
-	|| (m->code = compile_pattern(rm.pattern, rm.pattern_len, m->caseless)) == 0)
+	|| (m->code = compile_pattern(rm.pattern, rm.pattern_len, rm.caseless)) == 0)
 	return -1;
-    if (pcre2_pattern_info(m->code, PCRE2_INFO_MINLENGTH, &minlen) == 0)
-	m->min_len = minlen;
-    m->prefix_len = pattern_prefix(rm.pattern, rm.pattern_len, m->caseless,
-				   m->prefix, sizeof(m->prefix));
-    for (i = 0; m->caseless && i < m->prefix_len; i++)
-	if (m->prefix[i] >= 'A' && m->prefix[i] <= 'Z')
-	    m->prefix[i] += 32;
+    regex_skip_init(&m->skip, m->code, rm.pattern, rm.pattern_len, rm.caseless);
     return 0;
 }
 
@@ -163,8 +150,12 @@ static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
 	return -1;
     }
     for (i = 0; i < d->rec.nmatches; i++) {
+	errno = 0;
 	if (load_match(map, d, i) < 0) {
-	    snprintf(err, errlen, "match rule %zu of %s missing or bad", i, d->domain);
+	    if (errno == ENOMEM)
+		snprintf(err, errlen, "out of memory");
+	    else
+		snprintf(err, errlen, "match rule %zu of %s missing or bad", i, d->domain);
 	    return -1;
 	}
     }
@@ -229,10 +220,12 @@ static int load_all(struct map *map, char *err, size_t errlen)
     return 0;
 }
 
-/* map_open_fd - a map from an open file; the map owns fd afterwards */
+/* map_open_fd - a map from an open file; the map owns fd afterwards.
+ * Memory that ran out leaves errno ENOMEM (and says "out of memory"). */
 int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen)
 {
     struct map *map;
+    int     saved;
 
     *mapp = 0;
     if ((map = calloc(1, sizeof(*map))) == 0) {
@@ -242,14 +235,18 @@ int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen)
     }
     map->fd = fd;
     if (cdb_init(&map->cdb, fd) < 0) {
-	snprintf(err, errlen, "not a CDB file: %s", errno == EPROTO ?
-		 "bad header or size" : strerror(errno));
+	if (errno == EPROTO)
+	    snprintf(err, errlen, "not a CDB file: bad header or size");
+	else
+	    snprintf(err, errlen, "cannot map the file: %s", strerror(errno));
 	close(fd);
 	free(map);
 	return -1;
     }
     if (load_all(map, err, errlen) < 0) {
+	saved = errno;
 	map_close(map);
+	errno = saved;
 	return -1;
     }
     *mapp = map;
@@ -346,21 +343,6 @@ int     map_entry(const struct map *map, const struct map_dept *dept,
     return r;
 }
 
-/* cannot_match - whether the length or literal prefix rules a subject out */
-static int cannot_match(const struct map_match *m, const char *s, size_t len)
-{
-    size_t  i;
-
-    if (len < m->min_len || len < m->prefix_len)
-	return 1;
-    if (!m->caseless)
-	return memcmp(s, m->prefix, m->prefix_len) != 0;
-    for (i = 0; i < m->prefix_len; i++)	/* prefix is lower case */
-	if ((s[i] >= 'A' && s[i] <= 'Z' ? s[i] + 32 : s[i]) != m->prefix[i])
-	    return 1;
-    return 0;
-}
-
 /* copy_ovector - the capture offsets, (size_t) -1 for unset ones */
 static void copy_ovector(pcre2_match_data *md, int rc, size_t *ovec, size_t npairs)
 {
@@ -382,7 +364,7 @@ int     map_match(const struct map *map, const struct map_match *m,
     pcre2_match_data *md;
     int     rc;
 
-    if (cannot_match(m, local, len))
+    if (regex_cannot_match(&m->skip, local, len))
 	return 0;
     if ((md = thread_match_data()) == 0)
 	return MAP_MATCH_ERROR;

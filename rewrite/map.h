@@ -21,6 +21,7 @@
 #include <stddef.h>
 #include <cdb.h>
 #include "rewrite/record.h"
+#include "rewrite/regex.h"
 
 struct map_match {
     char    rule[RULE_MAX];
@@ -28,10 +29,7 @@ struct map_match {
     char   *targets;		/* NUL-separated, with $1 .. $9 */
     size_t  ntargets;
     void   *code;			/* pcre2_code * */
-    size_t  min_len;			/* shortest subject that can match */
-    char    prefix[64];			/* every match starts with it */
-    size_t  prefix_len;
-    int     caseless;
+    struct regex_skip skip;		/* subjects it rules out unrun */
 };
 
 struct map_dept {
@@ -70,6 +68,9 @@ struct map_record {
 int     map_record_next(const struct map *map, unsigned *pos, struct map_record *r);
 int     map_match(const struct map *map, const struct map_match *m,
 		  const char *local, size_t len, size_t *ovec, size_t npairs);
+
+/* map_match gives at most this many capture pairs: $0 .. $9 */
+#define MAP_MATCH_PAIRS	10
 
 /* map_match results besides 1 (matched) and 0 (no match) */
 #define MAP_MATCH_LIMIT	(-1)		/* PCRE2 match or depth limit hit */

@@ -14,6 +14,7 @@
  * text_percent_double() writes "%" as "%%" for smfi_setreply.
  * Each writes a terminated string into buf and returns 0, or -1 when buf was
  * too small (buf then holds a terminated prefix).
+ * text_lower_ascii() is the one loop that lowers ASCII letters.
  */
 #include <stddef.h>
 
@@ -23,5 +24,6 @@ int     text_escape_controls(const char *in, size_t inlen, char *buf, size_t len
 int     text_xtext(const char *in, char *buf, size_t len);
 int     text_percent_double(const char *in, char *buf, size_t len);
 int     text_utf8_valid(const char *s, size_t len);
+int     text_lower_ascii(const char *in, size_t n, char *out);
 
 #endif

@@ -104,6 +104,17 @@ int     main(void)
 	ok(addr_fold("ßßß", 6, small, sizeof(small)) < 0, "fold: too long for the buffer");
 	ok(addr_fold("ABCD", 4, small, sizeof(small)) < 0, "fold: ASCII too long too");
     }
+    {
+	char    key[64];
+
+	ok(addr_key("JÖRG", 5, 0, key, sizeof(key)) == 5 && strcmp(key, "jörg") == 0,
+	   "key of a case-insensitive department: folded");
+	ok(addr_key("JÖRG", 5, 1, key, sizeof(key)) == 5 && strcmp(key, "JÖRG") == 0,
+	   "key of a case-sensitive department: as written");
+	ok(addr_key("A\xff", 2, 0, key, sizeof(key)) == 2 && strcmp(key, "a\xff") == 0,
+	   "key of a name that is not UTF-8: ASCII letters lowered only");
+	ok(addr_key("ABCD", 4, 1, key, 4) < 0, "key too long for the buffer: -1");
+    }
 
     format("alice", "example.com", "alice@example.com");
     format("a b", "example.com", "\"a b\"@example.com");
