@@ -23,6 +23,8 @@
  * the rules are wrong (the messages are in r->errs, or errs), otherwise
  * COMPILE_SYSTEM when something failed that the rules cannot help: err (or
  * errs) says what, with the system's reason or the map reader's message.
+ * Memory that ran out is noted in r->errs (or errs) with errs_nomem(), for
+ * the program to report its own way.
  */
 #include <stddef.h>
 #include "maps/rules.h"
