@@ -73,14 +73,14 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
 static void check_redirect(struct rules *r, const struct rule_dept *d)
 {
     char    shown[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
+    const char *domain = d->redirect.domain ? d->redirect.domain : d->canonical;
     size_t  i;
 
-    if (d->redirect.domain == 0)
+    if (d->redirect.local == 0 || domain == 0)
 	return;
     for (i = 0; i < r->ndepts; i++)
-	if (strcmp(r->depts[i].domain, d->redirect.domain) == 0
-	    && addr_format(shown, sizeof(shown), d->redirect.local,
-			   d->redirect.domain) == 0)
+	if (strcmp(r->depts[i].domain, domain) == 0
+	    && addr_format(shown, sizeof(shown), d->redirect.local, domain) == 0)
 	    errs_add(&r->errs, d->src->shown, d->unknown_line, "unknown redirect"
 		     " to %s, a department address: name its final address", shown);
 }

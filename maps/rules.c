@@ -330,6 +330,10 @@ static void kw_department(struct parse *p, char *rest)
 	    return;
 	}
     }
+    if (p->r->ndepts >= RECORD_DEPTS_MAX) {
+	perr(p, "more than %d departments", RECORD_DEPTS_MAX);
+	return;
+    }
     if (grow((void **) &p->r->depts, &p->r->depts_cap, p->r->ndepts + 1,
 	     sizeof(*d)) < 0) {
 	errs_nomem(&p->r->errs);
@@ -606,6 +610,10 @@ static void kw_match(struct parse *p, char *rest)
 
     if (!need_dept(p, "match") || (right = split_match_arrow(p, rest)) == 0)
 	return;
+    if (d->nmatches >= RECORD_MATCHES_MAX) {
+	perr(p, "more than %d match rules in %s", RECORD_MATCHES_MAX, d->domain);
+	return;
+    }
     memset(&m, 0, sizeof(m));
     m.src = p->src;
     m.line = p->line;

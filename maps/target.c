@@ -24,12 +24,14 @@ static int is_department(const struct rules *r, const char *domain)
 }
 
 /* target_form - a target as an external-form address; a department
- * address among them means chains to resolve */
+ * address among them (written with its domain, or a name whose canonical
+ * domain is a department) means chains to resolve */
 int     target_form(const struct rules *r, const struct rule_dept *d,
 		            const struct rule_target *t, char *out, size_t len,
 		            int *chains)
 {
-    if (t->domain)
-	*chains |= is_department(r, t->domain);
-    return addr_format(out, len, t->local, t->domain ? t->domain : d->canonical);
+    const char *domain = t->domain ? t->domain : d->canonical;
+
+    *chains |= is_department(r, domain);
+    return addr_format(out, len, t->local, domain);
 }

@@ -80,7 +80,14 @@ int     record_dept_value(struct buf *v, const struct record_dept *d)
 /* record_add_rule - "rule=FILE:LINE", the first field of addr: values */
 int     record_add_rule(struct buf *v, const char *file, long line)
 {
-    return buf_addf(v, "rule=%s:%ld", file, line);
+    char    num[24], *p = num + sizeof(num);
+    unsigned long n = line < 0 ? 0 : (unsigned long) line;
+
+    do					/* no printf: once per member */
+	*--p = '0' + n % 10;
+    while ((n /= 10) != 0);
+    return buf_add(v, "rule=", 5) < 0 || buf_adds(v, file) < 0
+	|| buf_add(v, ":", 1) < 0 || buf_add(v, p, num + sizeof(num) - p) < 0 ? -1 : 0;
 }
 
 /* record_add_target - one more "to=" field */
