@@ -40,6 +40,10 @@ int     text_utf8_valid(const char *s, size_t len)
     size_t  n;
 
     while (len > 0) {
+	if (*p < 0x80) {			/* ASCII, as nearly every line is */
+	    p++, len--;
+	    continue;
+	}
 	if ((n = utf8_seq_len(p, len)) == 0)
 	    return 0;
 	p += n;
