@@ -95,7 +95,8 @@ bench-deps: deps
 	$(call install_pkgs,$(BENCH_PKGS))
 
 # check: every test; with SANITIZE=1 everything built with ASan + UBSan.
-# Without SANITIZE, first the man pages (mandoc lint), the unit tests
+# Without SANITIZE, first the format (make check-format: GNU indent with
+# .indent.pro, one return style), the man pages (mandoc lint), the unit tests
 # under valgrind and the concurrent reload tests against a ThreadSanitizer
 # build of deptmilter (neither goes with ASan); then every test, prove's
 # summary last.  CHECK_JOBS tests run at once (prove -j).
@@ -103,7 +104,7 @@ CHECK_JOBS ?= 2
 check: deps
 	$(MAKE) all $(UNIT_TESTS)
 ifneq ($(SANITIZE),1)
-	$(MAKE) check-man valgrind tsan-check
+	$(MAKE) check-format check-man valgrind tsan-check
 endif
 	prove -j$(CHECK_JOBS) --exec "" $(UNIT_TESTS) tests/*.t
 

@@ -44,7 +44,7 @@ static int open_output(const char *dir, char *tmp, int *named)
     *named = 0;
     if (fd >= 0 || (errno != EOPNOTSUPP && errno != EISDIR && errno != EINVAL))
 	return fd;
-    *named = 1;				/* the file system has no O_TMPFILE */
+    *named = 1;					/* the file system has no O_TMPFILE */
     return mkstemp(tmp);
 }
 
@@ -69,7 +69,7 @@ static int give_name(int fd, char *tmp)
 }
 
 /* atomic_open - a file without a name yet in out's directory */
-int     atomic_open(struct atomic *a, const char *out, struct errs *errs)
+int atomic_open(struct atomic *a, const char *out, struct errs *errs)
 {
     int     named = 0;
 
@@ -103,7 +103,7 @@ static int atomic_fail(struct atomic *a, struct errs *errs)
 }
 
 /* atomic_commit - the file on disk under the name out */
-int     atomic_commit(struct atomic *a, struct errs *errs)
+int atomic_commit(struct atomic *a, struct errs *errs)
 {
     int     fd;
 
@@ -112,7 +112,7 @@ int     atomic_commit(struct atomic *a, struct errs *errs)
 	return atomic_fail(a, errs);
     a->linked = 1;
     fd = a->fd;
-    a->fd = -1;				/* closed even when close() fails */
+    a->fd = -1;					/* closed even when close() fails */
     if (close(fd) < 0 || rename(a->tmp, a->out) < 0)
 	return atomic_fail(a, errs);
     a->linked = 0;
@@ -121,7 +121,7 @@ int     atomic_commit(struct atomic *a, struct errs *errs)
 }
 
 /* atomic_free - release all; remove the file unless it was committed */
-void    atomic_free(struct atomic *a)
+void atomic_free(struct atomic *a)
 {
     int     saved = errno;
 

@@ -58,7 +58,7 @@ out:
 
 /* compile_map - checked rules as a map in an anonymous file */
 enum compile_result compile_map(struct rules *r, struct map **mapp, char *err,
-				        size_t errlen)
+				size_t errlen)
 {
     FILE   *tmp = tmpfile();
     enum compile_result ret = COMPILE_SYSTEM;
@@ -85,7 +85,7 @@ out:
 
 /* write_atomic - compile into an unnamed file, then name it out */
 static enum compile_result write_atomic(struct rules *r, const char *out,
-					        struct errs *errs)
+					struct errs *errs)
 {
     struct atomic a;
     char    err[512];
@@ -108,7 +108,7 @@ out:
 
 /* compile_file - rules file to map file, atomically */
 enum compile_result compile_file(const char *rules_path, const char *out_path,
-				         struct errs *errs)
+				 struct errs *errs)
 {
     struct rules r;
     enum compile_result ret = COMPILE_RULES;

@@ -30,11 +30,10 @@
 #define DEFAULT_MAP	"/etc/deptmilter/departments.cdb"
 
 static const char usage_text[] =
-"usage: deptmap compile [-o MAP.cdb] RULES\n"
-"       deptmap check RULES\n"
-"       deptmap query [-m MAP.cdb | -r RULES] [--explain] ADDRESS... | -\n"
-"       deptmap dump MAP.cdb\n"
-"       deptmap domains MAP.cdb\n";
+    "usage: deptmap compile [-o MAP.cdb] RULES\n"
+    "       deptmap check RULES\n"
+    "       deptmap query [-m MAP.cdb | -r RULES] [--explain] ADDRESS... | -\n"
+    "       deptmap dump MAP.cdb\n" "       deptmap domains MAP.cdb\n";
 
 /* usage - the synopsis, exit 2 */
 static int usage(void)
@@ -140,7 +139,7 @@ static int cmd_check(int argc, char **argv)
 }
 
 /* explain - print one step of a decision */
-static void explain(void *ctx, const char *fmt,...)
+static void explain(void *ctx, const char *fmt, ...)
 {
     char    line[4096], safe[4 * sizeof(line)];
     va_list ap;
@@ -328,11 +327,11 @@ static int cmd_domains(int argc, char **argv)
 }
 
 /* main - run one deptmap command */
-int     main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     static const struct {
 	const char *name;
-	int     (*fn) (int, char **);
+	int     (*fn)(int, char **);
     } cmds[] = {
 	{"compile", cmd_compile},
 	{"check", cmd_check},

@@ -10,7 +10,7 @@
 #include "rewrite/text.h"
 
 /* errs_init - an empty list */
-void    errs_init(struct errs *e)
+void errs_init(struct errs *e)
 {
     e->buf = 0;
     e->len = e->cap = 0;
@@ -19,7 +19,7 @@ void    errs_init(struct errs *e)
 }
 
 /* errs_free - release the list */
-void    errs_free(struct errs *e)
+void errs_free(struct errs *e)
 {
     free(e->buf);
     errs_init(e);
@@ -41,7 +41,7 @@ static void errs_append(struct errs *e, const char *line)
 }
 
 /* errs_add - record "FILE:LINE: text" (FILE alone when line is 0) */
-void    errs_add(struct errs *e, const char *file, long line, const char *fmt,...)
+void errs_add(struct errs *e, const char *file, long line, const char *fmt, ...)
 {
     char    raw[1024], text[4 * sizeof(raw)], where[sizeof(text) + 300];
     va_list ap;
@@ -65,7 +65,7 @@ void    errs_add(struct errs *e, const char *file, long line, const char *fmt,..
 }
 
 /* errs_nomem - memory ran out */
-void    errs_nomem(struct errs *e)
+void errs_nomem(struct errs *e)
 {
     e->nomem = 1;
 }

@@ -24,8 +24,8 @@ struct errs {
 
 void    errs_init(struct errs *e);
 void    errs_free(struct errs *e);
-void    errs_add(struct errs *e, const char *file, long line, const char *fmt,...)
-	    __attribute__((format(printf, 4, 5)));
+void    errs_add(struct errs *e, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
 const char *errs_text(const struct errs *e);
 void    errs_nomem(struct errs *e);
 

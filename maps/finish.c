@@ -56,8 +56,9 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
     size_t  i;
     struct rule_entry *e;
 
-    for (i = 1; i < d->nentries && entry_cmp(d->entries + i - 1, d->entries + i) < 0; i++)
-	 /* a roster is often sorted already: no sort, no copy of the array */ ;
+    for (i = 1; i < d->nentries && entry_cmp(d->entries + i - 1, d->entries + i) < 0;
+	 i++)
+	/* a roster is often sorted already: no sort, no copy of the array */ ;
     if (i < d->nentries)
 	qsort(d->entries, d->nentries, sizeof(*d->entries), entry_cmp);
     for (i = 1; i < d->nentries; i++) {
@@ -105,7 +106,7 @@ static void fold_key(struct rules *r, const struct rule_dept *d, struct rule_ent
 }
 
 /* rules_finish - settle inheritance, fold keys, find duplicates */
-void    rules_finish(struct rules *r)
+void rules_finish(struct rules *r)
 {
     struct rule_dept *d;
     size_t  i, k;
@@ -131,7 +132,7 @@ static void free_dept(struct rule_dept *d)
 }
 
 /* rules_free - release everything a struct rules holds */
-void    rules_free(struct rules *r)
+void rules_free(struct rules *r)
 {
     size_t  i;
 

@@ -10,7 +10,7 @@
 #define BOM	"\xef\xbb\xbf"
 
 /* lines_start - read fp, naming it shown in errors */
-void    lines_start(struct lines *l, FILE *fp, const char *shown, struct errs *errs)
+void lines_start(struct lines *l, FILE *fp, const char *shown, struct errs *errs)
 {
     memset(l, 0, sizeof(*l));
     l->fp = fp;
@@ -55,13 +55,13 @@ char   *lines_next(struct lines *l, size_t *len)
 }
 
 /* lines_error - whether the last NULL of lines_next was a read error */
-int     lines_error(const struct lines *l)
+int lines_error(const struct lines *l)
 {
     return ferror(l->fp);
 }
 
 /* lines_end - release the line buffer (the file stays open) */
-void    lines_end(struct lines *l)
+void lines_end(struct lines *l)
 {
     free(l->buf);
     l->buf = 0;

@@ -62,7 +62,7 @@ static int key_result(int klen)
 
 /* block_key - the key of the first record a block makes */
 static int block_key(const struct rules *r, const struct record_block *b,
-		             char *buf, size_t len)
+		     char *buf, size_t len)
 {
     const struct rule_dept *d = r->depts + b->dept;
 
@@ -91,8 +91,8 @@ static void keyed_free(struct keyed *v, size_t n)
 }
 
 /* key_order - 0..n-1 in the byte order of their keys; NULL with errno */
-static size_t *key_order(size_t n, int (*key) (const void *, size_t, char *, size_t),
-			         const void *ctx)
+static size_t *key_order(size_t n, int (*key)(const void *, size_t, char *, size_t),
+			 const void *ctx)
 {
     struct keyed *v = calloc(n, sizeof(*v));
     size_t *order = calloc(n, sizeof(*order));
@@ -135,7 +135,7 @@ static int plan_key(const void *ctx, size_t i, char *buf, size_t len)
 
 /* add_block - one more block; -1 without memory (order is not taken) */
 static int add_block(struct records *rs, size_t *cap, enum block_kind kind,
-		             size_t dept, size_t *order)
+		     size_t dept, size_t *order)
 {
     struct record_block *b;
 
@@ -169,7 +169,7 @@ static int plan_dept(struct records *rs, size_t *cap, size_t i)
 }
 
 /* records_plan - the blocks of every department, in key order */
-int     records_plan(struct records *rs, struct rules *r)
+int records_plan(struct records *rs, struct rules *r)
 {
     struct record_block *sorted;
     size_t  i, cap = 0, *order;
@@ -197,7 +197,7 @@ int     records_plan(struct records *rs, struct rules *r)
 }
 
 /* records_free - release the plan */
-void    records_free(struct records *rs)
+void records_free(struct records *rs)
 {
     size_t  i;
 
@@ -208,7 +208,7 @@ void    records_free(struct records *rs)
 }
 
 /* resolution_free - release the values */
-void    resolution_free(struct resolution *res)
+void resolution_free(struct resolution *res)
 {
     size_t  i;
 
@@ -219,7 +219,7 @@ void    resolution_free(struct resolution *res)
 }
 
 /* resolution_cmp - resolved values by department, then entry */
-int     resolution_cmp(const void *a, const void *b)
+int resolution_cmp(const void *a, const void *b)
 {
     const struct resolved *x = a, *y = b;
 
@@ -230,7 +230,7 @@ int     resolution_cmp(const void *a, const void *b)
 
 /* resolution_find - the resolved value of an entry, or NULL */
 static const struct resolved *resolution_find(const struct resolution *res,
-					              size_t dept, size_t index)
+					      size_t dept, size_t index)
 {
     struct resolved key;
 
@@ -242,7 +242,7 @@ static const struct resolved *resolution_find(const struct resolution *res,
 
 /* addr_value - "rule=" and each target once, as written */
 static int addr_value(struct records *rs, const struct rule_dept *d,
-		              const struct rule_entry *e, struct buf *val)
+		      const struct rule_entry *e, struct buf *val)
 {
     char    buf[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
     size_t  i;
@@ -261,7 +261,7 @@ static int addr_value(struct records *rs, const struct rule_dept *d,
 
 /* dept_record - the settings of a department as the map keeps them */
 static void dept_record(const struct rules *r, const struct rule_dept *d,
-			        struct record_dept *rd)
+			struct record_dept *rd)
 {
     int     dummy = 0;
 
@@ -373,12 +373,12 @@ static int walk_match(struct walk *w, const struct record_block *b)
 }
 
 /* records_walk - every record but meta, made in key order, to fn */
-int     records_walk(struct records *rs, const struct resolution *res,
-		             records_fn fn, void *ctx)
+int records_walk(struct records *rs, const struct resolution *res,
+		 records_fn fn, void *ctx)
 {
-    static int (*const walkers[]) (struct walk *, const struct record_block *) = {
-	[BLOCK_ADDR] = walk_addr, [BLOCK_DEPT] = walk_dept,
-	[BLOCK_INDEX] = walk_index, [BLOCK_MATCH] = walk_match,
+    static int (*const walkers[])(struct walk *, const struct record_block *) = {
+	[BLOCK_ADDR] = walk_addr,[BLOCK_DEPT] = walk_dept,
+	[BLOCK_INDEX] = walk_index,[BLOCK_MATCH] = walk_match,
     };
     struct walk *w;
     size_t  i;
@@ -401,7 +401,7 @@ static int write_one(void *ctx, const struct rec *rec)
 }
 
 /* records_write - the map, written to fd */
-int     records_write(struct records *rs, const struct resolution *res, int fd)
+int records_write(struct records *rs, const struct resolution *res, int fd)
 {
     struct writer w;
     int     saved;

@@ -61,7 +61,7 @@ struct resolution {
     size_t  n, cap;
 };
 
-typedef int (*records_fn) (void *ctx, const struct rec *rec);
+typedef int (*records_fn)(void *ctx, const struct rec * rec);
 
 int     records_plan(struct records *rs, struct rules *r);
 int     records_walk(struct records *rs, const struct resolution *res,

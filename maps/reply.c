@@ -33,8 +33,8 @@ static int dsn_ok(char klass, const char *dsn)
 }
 
 /* reply_check - whether Postfix will take this reply */
-int     reply_check(char klass, const char *code, const char *dsn,
-		    const char *text, char *why, size_t whylen)
+int reply_check(char klass, const char *code, const char *dsn,
+		const char *text, char *why, size_t whylen)
 {
     const char *p;
     size_t  len;

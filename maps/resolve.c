@@ -103,7 +103,7 @@ static void follow_add(struct follow *f, const char *t)
 
 /* loop_text - "a -> b -> a (rules x:1, x:2)" */
 static void loop_text(struct follow *f, int depth, const char *again,
-		              char *buf, size_t len)
+		      char *buf, size_t len)
 {
     size_t  at = 0;
     int     i;
@@ -142,7 +142,7 @@ static int follow(struct follow *, const char *, int);
 /* follow_target - one target of a department address: final, followed
  * already, or followed now; *height grows to its chain's; -1 at a loop */
 static int follow_target(struct follow *f, const struct decision *d, const char *t,
-			         int depth, int *height)
+			 int depth, int *height)
 {
     char    buf[1024], msg[1200];
     int     i, h;
@@ -154,7 +154,7 @@ static int follow_target(struct follow *f, const struct decision *d, const char 
     if ((h = strset_get(&f->done, t)) < 0 || depth + 1 + h >= CHAIN_MAX) {
 	shown_rule(f->r, d->rule, f->rules[depth + 1], RULE_MAX);
 	for (i = 0; i <= depth && strcmp(f->chain[i], t) != 0; i++)
-	     /* void */ ;
+	    /* void */ ;
 	if (i <= depth || depth + 1 >= CHAIN_MAX) {
 	    loop_text(f, depth, t, buf, sizeof(buf));
 	    snprintf(msg, sizeof(msg), "alias %s: %s", i <= depth ? "loop"
@@ -205,7 +205,7 @@ static int follow(struct follow *f, const char *addr, int depth)
 /* resolve_entry - an entry's final targets, added to res; -1 without
  * memory (an error the user must fix is in r->errs, and adds nothing) */
 static int resolve_entry(const struct map *map, struct rules *r, const struct todo *t,
-			         struct resolution *res)
+			 struct resolution *res)
 {
     struct follow f;
     struct resolved *rv;
@@ -214,7 +214,7 @@ static int resolve_entry(const struct map *map, struct rules *r, const struct to
     memset(&f, 0, sizeof(f));
     f.map = map, f.r = r, f.entry = t->entry;
     if (addr_format(self, sizeof(self), t->entry->key, r->depts[t->dept].domain) < 0)
-	return 0;			/* a folded name too long: as written */
+	return 0;				/* a folded name too long: as written */
     if (record_add_rule(&f.val, t->entry->src->recorded, t->entry->line) < 0)
 	follow_nomem(&f);
     f.chain[0] = self;
@@ -275,7 +275,7 @@ static size_t src_order(const struct rules *r, const struct rule_src *src)
     size_t  i;
 
     for (i = 0; i < r->nsrcs && r->srcs[i] != src; i++)
-	 /* void */ ;
+	/* void */ ;
     return i;
 }
 
@@ -307,7 +307,7 @@ static int resolve_all(struct todo_list *l, struct records *rs, struct resolutio
 
 /* resolve_chains - follow every target that is a department address */
 enum compile_result resolve_chains(struct records *rs, int fd, struct resolution *res,
-				           char *err, size_t errlen)
+				   char *err, size_t errlen)
 {
     struct map *map = 0;
     struct todo_list l;

@@ -18,8 +18,8 @@
 #include "maps/compile.h"
 #include "maps/records.h"
 
-#define CHAIN_MAX	32		/* alias chain depth */
-#define FOLLOW_MAX	10000		/* addresses on the way, targets at the end */
+#define CHAIN_MAX	32			/* alias chain depth */
+#define FOLLOW_MAX	10000			/* addresses on the way, targets at the end */
 
 enum compile_result resolve_chains(struct records *rs, int fd, struct resolution *res,
 				   char *err, size_t errlen);

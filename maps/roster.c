@@ -81,8 +81,8 @@ static FILE *open_regular(struct roster *ro)
 }
 
 /* roster_open - open a members-file; -1 when it cannot be read */
-int     roster_open(struct roster *ro, const char *dir, const char *path,
-		            struct errs *errs, const char *from, long from_line)
+int roster_open(struct roster *ro, const char *dir, const char *path,
+		struct errs *errs, const char *from, long from_line)
 {
     memset(ro, 0, sizeof(*ro));
     ro->errs = errs;
@@ -118,7 +118,7 @@ char   *roster_next(struct roster *ro, long *line)
 }
 
 /* roster_close - close the file and release the roster */
-void    roster_close(struct roster *ro)
+void roster_close(struct roster *ro)
 {
     lines_end(&ro->lines);
     if (ro->fp)

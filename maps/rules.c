@@ -61,7 +61,7 @@ static void *room(struct rules *r, size_t n)
 
 /* rules_source - remember where rules come from; NULL if out of memory */
 static const struct rule_src *rules_source(struct rules *r, const char *shown,
-					           const char *recorded)
+					   const char *recorded)
 {
     struct rule_src *s;
 
@@ -71,7 +71,8 @@ static const struct rule_src *rules_source(struct rules *r, const char *shown,
 	return 0;
     }
     r->srcs[r->nsrcs++] = s;
-    if ((s->shown = rules_keep(r, shown)) == 0 || (s->recorded = rules_keep(r, recorded)) == 0)
+    if ((s->shown = rules_keep(r, shown)) == 0
+	|| (s->recorded = rules_keep(r, recorded)) == 0)
 	return 0;
     return s;
 }
@@ -81,7 +82,7 @@ static char *unquote(struct rules *r, const char *word)
 {
     char   *out = rules_keep(r, word);
 
-    if (out)				/* the copy is never longer */
+    if (out)					/* the copy is never longer */
 	(void) quoted_copy(out, strlen(out), out, strlen(out) + 1);
     return out;
 }
@@ -174,7 +175,7 @@ static int quote_open(const char *s)
  * in the canonical domain) or an address; 0, or -1 with an error at
  * (src, line) that calls the word a `what' */
 static int word_target(struct rules *r, const struct rule_src *src, long line,
-		               const char *what, const char *w, struct rule_target *t)
+		       const char *what, const char *w, struct rule_target *t)
 {
     struct addr a;
     char    why[128];
@@ -190,7 +191,8 @@ static int word_target(struct rules *r, const struct rule_src *src, long line,
 	    errs_add(&r->errs, src->shown, line, "invalid address \"%s\"", w);
 	    return -1;
 	}
-	if ((t->local = rules_keep(r, a.local)) == 0 || (t->domain = rules_keep(r, a.domain)) == 0)
+	if ((t->local = rules_keep(r, a.local)) == 0
+	    || (t->domain = rules_keep(r, a.domain)) == 0)
 	    return -1;
 	return 0;
     }
@@ -221,7 +223,7 @@ static int need_dept(struct parse *p, const char *kw)
 {
     if (p->dept)
 	return 1;
-    if (p->bad_dept)			/* reported at the department line */
+    if (p->bad_dept)				/* reported at the department line */
 	return 0;
     perr(p, "\"%s\" outside a department (add \"department DOMAIN\" above)", kw);
     return 0;
@@ -244,8 +246,7 @@ static char *one_word(struct parse *p, const char *kw, char *rest)
 }
 
 /* set_once - a setting of the defaults or of a department, given once */
-static void set_once(struct parse *p, char **slot, const char *value,
-		             const char *what)
+static void set_once(struct parse *p, char **slot, const char *value, const char *what)
 {
     if (*slot) {
 	perr(p, "%s set twice", what);
@@ -289,8 +290,7 @@ static void kw_delimiter(struct parse *p, char *rest)
 	perr(p, "more than 32 delimiter characters");
 	return;
     }
-    set_once(p, p->dept ? &p->dept->delimiters : &p->r->delimiters, w,
-	     "delimiter");
+    set_once(p, p->dept ? &p->dept->delimiters : &p->r->delimiters, w, "delimiter");
 }
 
 /* kw_case_sensitive - case-sensitive (no argument) */
@@ -334,8 +334,7 @@ static void kw_department(struct parse *p, char *rest)
 	perr(p, "more than %d departments", RECORD_DEPTS_MAX);
 	return;
     }
-    if (grow((void **) &p->r->depts, &p->r->depts_cap, p->r->ndepts + 1,
-	     sizeof(*d)) < 0) {
+    if (grow((void **) &p->r->depts, &p->r->depts_cap, p->r->ndepts + 1, sizeof(*d)) < 0) {
 	errs_nomem(&p->r->errs);
 	return;
     }
@@ -354,7 +353,7 @@ static void kw_department(struct parse *p, char *rest)
 /* member_target - the target of a member word: a roster's name is
  * literal, a rules word is rules syntax; 0, or -1 (reported) */
 static int member_target(struct parse *p, const struct rule_src *src, long line,
-			         const char *w, int literal, struct rule_target *t)
+			 const char *w, int literal, struct rule_target *t)
 {
     char    why[128];
 
@@ -371,14 +370,14 @@ static int member_target(struct parse *p, const struct rule_src *src, long line,
 /* add_member - one member: its key is its local part, its target the
  * name in the canonical domain or the address */
 static void add_member(struct parse *p, const struct rule_src *src, long line,
-		               const char *w, int literal)
+		       const char *w, int literal)
 {
     struct rule_target *t = room(p->r, sizeof(*t));
     struct rule_entry *e;
 
     if (t && member_target(p, src, line, w, literal, t) == 0
 	&& (e = add_entry(p->r, p->dept)) != 0) {
-	e->key = t->local;		/* folded later, when it changes */
+	e->key = t->local;			/* folded later, when it changes */
 	e->targets = t;
 	e->ntargets = 1;
 	e->src = src;
@@ -437,7 +436,7 @@ static char *cut_arrow(char *rest, char *arrow)
     char   *e;
 
     for (e = arrow; e > rest && (e[-1] == ' ' || e[-1] == '\t'); e--)
-	 /* void */ ;
+	/* void */ ;
     *e = 0;
     return arrow + 2;
 }
@@ -465,8 +464,9 @@ static char *split_match_arrow(struct parse *p, char *rest)
 
     for (arrow = strstr(rest, "->"); arrow; arrow = strstr(arrow + 2, "->")) {
 	for (q = arrow; q > rest && (q[-1] == ' ' || q[-1] == '\t'); q--)
-	     /* void */ ;
-	while (q > rest && ((q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z')))
+	    /* void */ ;
+	while (q > rest
+	       && ((q[-1] >= 'a' && q[-1] <= 'z') || (q[-1] >= 'A' && q[-1] <= 'Z')))
 	    q--;
 	if (q > rest + 1 && q[-1] == '/')
 	    return cut_arrow(rest, arrow);
@@ -627,7 +627,7 @@ static void kw_match(struct parse *p, char *rest)
 	m.ntargets = n;
     free(v);
     if (m.ntargets == 0 || compile_check(p, &m) < 0)
-	return;				/* what m holds is in the arena */
+	return;					/* what m holds is in the arena */
     if (grow((void **) &d->matches, &d->matches_cap, d->nmatches + 1, sizeof(m)) < 0)
 	errs_nomem(&p->r->errs);
     else
@@ -667,7 +667,7 @@ static char *reply_text(struct parse *p, char *rest, const char *dtext)
 	return rules_keep(p->r, *rest ? rest : dtext);
     quoted_start(&q, rest + 1, strlen(rest + 1));
     while ((k = quoted_next(&q, &b)) != QUOTED_END && k != QUOTED_MARK)
-	 /* void */ ;
+	/* void */ ;
     if (k != QUOTED_MARK) {
 	perr(p, "unterminated quoted reply text");
 	return 0;
@@ -684,7 +684,7 @@ static char *reply_text(struct parse *p, char *rest, const char *dtext)
 
 /* parse_reply - [CODE [DSN]] [TEXT | "TEXT"] for reject and tempfail */
 static void parse_reply(struct parse *p, char *rest, char klass,
-			        const char *dcode, const char *ddsn, const char *dtext)
+			const char *dcode, const char *ddsn, const char *dtext)
 {
     struct rule_dept *d = p->dept;
     const char *code = dcode, *dsn = ddsn;
@@ -696,7 +696,8 @@ static void parse_reply(struct parse *p, char *rest, char klass,
 	if ((n = word_of(rest, "0123456789.")) > 0 && memchr(rest, '.', n))
 	    dsn = take_word(&rest, n);
     } else if ((n = word_of(rest, "0123456789.")) > 0 && memchr(rest, '.', n)) {
-	perr(p, "enhanced status code \"%.*s\" without a reply code before it", (int) n, rest);
+	perr(p, "enhanced status code \"%.*s\" without a reply code before it", (int) n,
+	     rest);
 	return;
     }
     if (reply_check(klass, code, dsn, "", why, sizeof(why)) < 0) {
@@ -734,7 +735,8 @@ static void kw_unknown(struct parse *p, char *rest)
 	parse_reply(p, rest, '5', "550", "5.1.1", "No such user here");
     } else if (strcmp(policy, "tempfail") == 0) {
 	d->unknown = UNKNOWN_TEMPFAIL;
-	parse_reply(p, rest, '4', "450", "4.1.1", "Recipient not yet known, try again later");
+	parse_reply(p, rest, '4', "450", "4.1.1",
+		    "Recipient not yet known, try again later");
     } else if (strcmp(policy, "pass") == 0) {
 	d->unknown = UNKNOWN_PASS;
 	if (*rest)
@@ -751,7 +753,7 @@ static void kw_unknown(struct parse *p, char *rest)
 /* The keywords, and where they may stand. */
 static const struct keyword {
     const char *name;
-    void    (*fn) (struct parse *, char *);
+    void    (*fn)(struct parse *, char *);
 } keywords[] = {
     {"canonical", kw_canonical},
     {"delimiter", kw_delimiter},
@@ -841,7 +843,7 @@ char   *rules_dir_of(const char *path)
 }
 
 /* rules_read - read and check rules from an open file named path */
-int     rules_read(FILE *fp, const char *path, struct rules *r)
+int rules_read(FILE *fp, const char *path, struct rules *r)
 {
     struct parse p;
     const char *base = strrchr(path, '/');
@@ -863,7 +865,7 @@ int     rules_read(FILE *fp, const char *path, struct rules *r)
 }
 
 /* rules_load - read and check a rules file */
-int     rules_load(const char *path, struct rules *r)
+int rules_load(const char *path, struct rules *r)
 {
     FILE   *fp;
     int     ret;

@@ -23,7 +23,7 @@
 /* Where a rule came from: shown in errors, recorded in the map. */
 struct rule_src {
     char   *shown;			/* path as the user gave it */
-    char   *recorded;		/* basename, or members-file as written */
+    char   *recorded;			/* basename, or members-file as written */
 };
 
 /* A target of a member, alias or unknown redirect, its syntax gone. */
@@ -43,7 +43,7 @@ struct rule_entry {
 };
 
 struct rule_match {
-    char   *pattern;		/* between the slashes */
+    char   *pattern;			/* between the slashes */
     int     caseless;
     char  **targets;
     size_t  ntargets;
@@ -53,12 +53,12 @@ struct rule_match {
 
 struct rule_dept {
     char   *domain;			/* normalised */
-    char   *canonical;		/* NULL: the global one */
-    char   *delimiters;		/* NULL: the global one */
-    int     case_exact;		/* -1: the global setting */
+    char   *canonical;			/* NULL: the global one */
+    char   *delimiters;			/* NULL: the global one */
+    int     case_exact;			/* -1: the global setting */
     const struct rule_src *src;
     long    line;
-    long    all_line;		/* "members *", 0 if absent */
+    long    all_line;			/* "members *", 0 if absent */
     const struct rule_src *all_src;
     enum unknown_policy unknown;
     long    unknown_line;		/* 0: default policy */

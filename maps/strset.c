@@ -12,12 +12,12 @@ static size_t strset_slot(char **keys, size_t cap, const char *key)
     size_t  i = (size_t) fnv1a(FNV1A_INIT, key, strlen(key));
 
     for (i &= cap - 1; keys[i] && strcmp(keys[i], key) != 0; i = (i + 1) & (cap - 1))
-	 /* next */ ;
+	/* next */ ;
     return i;
 }
 
 /* strset_get - the number kept with key, or -1 when key is not there */
-int     strset_get(const struct strset *set, const char *key)
+int strset_get(const struct strset *set, const char *key)
 {
     size_t  i;
 
@@ -52,7 +52,7 @@ static int strset_rehash(struct strset *set)
 
 /* strset_put - 1 when key is new (kept, with val), 0 when it was there
  * already, -1 without memory */
-int     strset_put(struct strset *set, const char *key, int val)
+int strset_put(struct strset *set, const char *key, int val)
 {
     size_t  i;
 
@@ -69,7 +69,7 @@ int     strset_put(struct strset *set, const char *key, int val)
 }
 
 /* strset_free - release a set and its strings */
-void    strset_free(struct strset *set)
+void strset_free(struct strset *set)
 {
     size_t  i;
 

@@ -7,7 +7,7 @@
 #include "rewrite/address.h"
 
 /* target_dept_cmp - departments by domain */
-int     target_dept_cmp(const void *a, const void *b)
+int target_dept_cmp(const void *a, const void *b)
 {
     return strcmp(((const struct rule_dept *) a)->domain,
 		  ((const struct rule_dept *) b)->domain);
@@ -26,9 +26,8 @@ static int is_department(const struct rules *r, const char *domain)
 /* target_form - a target as an external-form address; a department
  * address among them (written with its domain, or a name whose canonical
  * domain is a department) means chains to resolve */
-int     target_form(const struct rules *r, const struct rule_dept *d,
-		            const struct rule_target *t, char *out, size_t len,
-		            int *chains)
+int target_form(const struct rules *r, const struct rule_dept *d,
+		const struct rule_target *t, char *out, size_t len, int *chains)
 {
     const char *domain = t->domain ? t->domain : d->canonical;
 

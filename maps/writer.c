@@ -8,7 +8,7 @@
 #include "rewrite/record.h"
 
 /* writer_start - the meta record, with the digest still zero */
-int     writer_start(struct writer *w, int fd, size_t ndepts, size_t nrecords)
+int writer_start(struct writer *w, int fd, size_t ndepts, size_t nrecords)
 {
     struct buf meta;
     int     ret;
@@ -37,8 +37,8 @@ static int key_after(const struct buf *last, const char *key, size_t klen)
 }
 
 /* writer_add - one more record, after the one before in key order */
-int     writer_add(struct writer *w, const char *key, size_t klen,
-		           const char *val, size_t vlen)
+int writer_add(struct writer *w, const char *key, size_t klen,
+	       const char *val, size_t vlen)
 {
     if (w->error == 0 && w->n > 0 && !key_after(&w->last, key, klen))
 	w->error = EINVAL;
@@ -71,7 +71,7 @@ static int put_meta(struct writer *w)
 	&& cdb_datalen(&cdb) == meta.len)
 	pos = cdb_datapos(&cdb);
     cdb_free(&cdb);
-    errno = pos ? EIO : EINVAL;		/* EIO: a short write */
+    errno = pos ? EIO : EINVAL;			/* EIO: a short write */
     if (pos && pwrite(w->fd, meta.s, meta.len, pos) == (ssize_t) meta.len)
 	ret = 0;
 out:
@@ -80,7 +80,7 @@ out:
 }
 
 /* writer_finish - the hash tables and the final meta record */
-int     writer_finish(struct writer *w)
+int writer_finish(struct writer *w)
 {
     int     ret;
 

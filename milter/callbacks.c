@@ -40,10 +40,10 @@
 #include "milter/stats.h"
 
 #define NOQUEUE		"NOQUEUE"
-#define PARAMS_MAX	8192		/* ORCPT= and NOTIFY= of one recipient */
-#define ORCPT_MAX	500		/* RFC 3461: longer client ORCPTs are ignored */
-#define TARGETS_LOG_MAX	4096		/* "<a@x>, <b@y>" in a rewrite line */
-#define MAP_ERROR_CODE	"451"		/* a tempfail without a reply of its own */
+#define PARAMS_MAX	8192			/* ORCPT= and NOTIFY= of one recipient */
+#define ORCPT_MAX	500			/* RFC 3461: longer client ORCPTs are ignored */
+#define TARGETS_LOG_MAX	4096			/* "<a@x>, <b@y>" in a rewrite line */
+#define MAP_ERROR_CODE	"451"			/* a tempfail without a reply of its own */
 #define MAP_ERROR_DSN	"4.3.0"
 #define MAP_ERROR_TEXT	"Department map unavailable, try again later"
 
@@ -55,16 +55,16 @@ static struct conn *get_conn(SMFICTX *ctx)
     struct conn *conn;
 
     if ((conn = smfi_getpriv(ctx)) != 0)
-	return (conn);
+	return conn;
     if ((conn = calloc(1, sizeof(*conn))) == 0)
-	return (0);
+	return 0;
     strcpy(conn->host, "unknown");
     strcpy(conn->addr, "unknown");
     if (smfi_setpriv(ctx, conn) != MI_SUCCESS) {
 	free(conn);
-	return (0);
+	return 0;
     }
-    return (conn);
+    return conn;
 }
 
 /* queue_id - the Postfix queue id, escaped, or NOQUEUE before it exists */
@@ -73,8 +73,8 @@ static const char *queue_id(SMFICTX *ctx, char *buf, size_t len)
     const char *qid = smfi_getsymval(ctx, "i");
 
     if (qid == 0 || *qid == 0)
-	return (NOQUEUE);
-    return (log_esc(qid, buf, len));
+	return NOQUEUE;
+    return log_esc(qid, buf, len);
 }
 
 /* esc_addr - an address argument for a log line: escaped, without <> */
@@ -83,8 +83,8 @@ static const char *esc_addr(const char *arg, char *buf, size_t len)
     size_t  n = strlen(arg);
 
     if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
-	return (log_esc_n(arg + 1, n - 2, buf, len));
-    return (log_esc(arg, buf, len));
+	return log_esc_n(arg + 1, n - 2, buf, len);
+    return log_esc(arg, buf, len);
 }
 
 /* bare_addr - a copy of an address argument without its <>, or NULL */
@@ -93,8 +93,8 @@ static char *bare_addr(const char *arg)
     size_t  n = strlen(arg);
 
     if (n >= 2 && arg[0] == '<' && arg[n - 1] == '>')
-	return (strndup(arg + 1, n - 2));
-    return (strdup(arg));
+	return strndup(arg + 1, n - 2);
+    return strdup(arg);
 }
 
 /* cb_negotiate - ask for MAIL, RCPT and connect only; declare our actions
@@ -103,13 +103,13 @@ static char *bare_addr(const char *arg)
  * the MTA allows it they get no reply: Postfix then does not wait for us
  * twice per message.  A failure there is answered at the first RCPT. */
 static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
-			             unsigned long f2, unsigned long f3,
-			             unsigned long *pf0, unsigned long *pf1,
-			             unsigned long *pf2, unsigned long *pf3)
+			     unsigned long f2, unsigned long f3,
+			     unsigned long *pf0, unsigned long *pf1,
+			     unsigned long *pf2, unsigned long *pf3)
 {
     const unsigned long actions = SMFIF_ADDRCPT | SMFIF_ADDRCPT_PAR | SMFIF_DELRCPT;
     const unsigned long off = SMFIP_NOHELO | SMFIP_NOHDRS | SMFIP_NOBODY
-    | SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
+	| SMFIP_NOEOH | SMFIP_NOUNKNOWN | SMFIP_NODATA;
     struct conn *conn;
 
     (void) f2;
@@ -118,7 +118,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
 	log_msg(LOG_ERR, "error: the MTA does not offer the actions add"
 		" recipient with parameters and delete recipient"
 		" (offered 0x%lx); use milter_protocol = 6", f0);
-	return (SMFIS_REJECT);
+	return SMFIS_REJECT;
     }
     *pf0 = actions;
     *pf1 = f1 & off;
@@ -129,7 +129,7 @@ static sfsistat cb_negotiate(SMFICTX *ctx, unsigned long f0, unsigned long f1,
     }
     *pf2 = 0;
     *pf3 = 0;
-    return (SMFIS_CONTINUE);
+    return SMFIS_CONTINUE;
 }
 
 /* cb_connect - keep the client's name and address for log lines */
@@ -141,18 +141,17 @@ static sfsistat cb_connect(SMFICTX *ctx, char *host, _SOCK_ADDR *sa)
 
     if ((conn = get_conn(ctx)) == 0) {
 	log_msg(LOG_ERR, "error: out of memory at connect");
-	return (SMFIS_TEMPFAIL);		/* no_reply is only ever set in conn */
+	return SMFIS_TEMPFAIL;			/* no_reply is only ever set in conn */
     }
-    if (host && *host && *host != '[')	/* "[addr]": name unknown */
+    if (host && *host && *host != '[')		/* "[addr]": name unknown */
 	snprintf(conn->host, sizeof(conn->host), "%s", host);
     if (sa && sa->sa_family == AF_INET)
 	src = &((struct sockaddr_in *) (void *) sa)->sin_addr;
     else if (sa && sa->sa_family == AF_INET6)
 	src = &((struct sockaddr_in6 *) (void *) sa)->sin6_addr;
-    if (src == 0 || inet_ntop(sa->sa_family, src, conn->addr,
-			      sizeof(conn->addr)) == 0)
+    if (src == 0 || inet_ntop(sa->sa_family, src, conn->addr, sizeof(conn->addr)) == 0)
 	strcpy(conn->addr, "unknown");
-    return (conn->no_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+    return conn->no_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 }
 
 /* cb_envfrom - start a message on the current map generation */
@@ -166,10 +165,10 @@ static sfsistat cb_envfrom(SMFICTX *ctx, char **argv)
     if ((conn->mail_nomem = (conn->msg = msg_new(argv[0])) == 0) != 0)
 	goto nomem;
     /* no map in service (msg->gen == 0): each RCPT says so (rcpt_no_map) */
-    return (conn->no_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE);
+    return conn->no_reply ? SMFIS_NOREPLY : SMFIS_CONTINUE;
 nomem:
     log_msg(LOG_ERR, "error: out of memory at MAIL FROM");
-    return (conn && conn->no_reply ? SMFIS_NOREPLY : SMFIS_TEMPFAIL);
+    return conn && conn->no_reply ? SMFIS_NOREPLY : SMFIS_TEMPFAIL;
 }
 
 /* keep_orcpt - whether a client's ORCPT value can be passed on as is */
@@ -178,18 +177,18 @@ static int keep_orcpt(const char *val)
     const unsigned char *p;
 
     if (strchr(val, ';') == 0 || strlen(val) > ORCPT_MAX)
-	return (0);
+	return 0;
     for (p = (const unsigned char *) val; *p; p++)
 	if (*p <= ' ' || *p > '~')
-	    return (0);
-    return (1);
+	    return 0;
+    return 1;
 }
 
 /* keep_notify - whether a client's NOTIFY value is plain enough to copy */
 static int keep_notify(const char *val)
 {
-    return (*val && strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
-			   "abcdefghijklmnopqrstuvwxyz,") == strlen(val));
+    return *val && strspn(val, "ABCDEFGHIJKLMNOPQRSTUVWXYZ"
+			  "abcdefghijklmnopqrstuvwxyz,") == strlen(val);
 }
 
 /* rcpt_params - "ORCPT=... [NOTIFY=...]" for the targets of one RCPT */
@@ -210,7 +209,7 @@ static int rcpt_params(char **argv, char *buf, size_t len)
 	n = snprintf(buf, len, "ORCPT=%s", orcpt);
     else {
 	if ((bare = bare_addr(argv[0])) == 0)
-	    return (-1);
+	    return -1;
 	xlen = 3 * strlen(bare) + 1;
 	if ((xt = malloc(xlen)) == 0 || text_xtext(bare, xt, xlen) < 0)
 	    n = -1;
@@ -220,16 +219,16 @@ static int rcpt_params(char **argv, char *buf, size_t len)
 	free(bare);
     }
     if (n < 0 || (size_t) n >= len)
-	return (-1);
+	return -1;
     if (notify && snprintf(buf + n, len - n, " NOTIFY=%s", notify) >= (int) (len - n))
-	return (-1);
-    return (0);
+	return -1;
+    return 0;
 }
 
 /* log_refusal - "reject:" or "tempfail:" line, or its "would" form */
 static void log_refusal(SMFICTX *ctx, struct conn *conn, const char *what,
-			        const char *arg, const struct decision *d,
-			        const char *code, const char *dsn, const char *text)
+			const char *arg, const struct decision *d,
+			const char *code, const char *dsn, const char *text)
 {
     char    qid[64], host[LOG_ESC_MAX], addr[LOG_ESC_MAX];
     char    from[LOG_ESC_MAX], to[LOG_ESC_MAX], txt[LOG_ESC_MAX];
@@ -245,8 +244,7 @@ static void log_refusal(SMFICTX *ctx, struct conn *conn, const char *what,
 }
 
 /* set_reply - hand a reply to libmilter, with "%" doubled */
-static void set_reply(SMFICTX *ctx, const char *code, const char *dsn,
-		              const char *text)
+static void set_reply(SMFICTX *ctx, const char *code, const char *dsn, const char *text)
 {
     char    c[8], s[32], t[2 * 1024 + 1];
 
@@ -260,19 +258,19 @@ static void set_reply(SMFICTX *ctx, const char *code, const char *dsn,
 
 /* rcpt_reject - the department's unknown policy says no */
 static sfsistat rcpt_reject(SMFICTX *ctx, struct conn *conn, const char *arg,
-			            const struct decision *d)
+			    const struct decision *d)
 {
     stats_count(d->dept, STATS_REJECT);
     log_refusal(ctx, conn, "reject", arg, d, d->code, d->dsn, d->text);
     if (cb_cf->dry_run)
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
     set_reply(ctx, d->code, d->dsn, d->text);
-    return (SMFIS_REJECT);
+    return SMFIS_REJECT;
 }
 
 /* rcpt_tempfail - a temporary failure: policy, or the map (on_error) */
 static sfsistat rcpt_tempfail(SMFICTX *ctx, struct conn *conn, const char *arg,
-			              const struct decision *d)
+			      const struct decision *d)
 {
     const char *code = d->code && *d->code ? d->code : MAP_ERROR_CODE;
     const char *dsn = d->dsn && *d->dsn ? d->dsn : MAP_ERROR_DSN;
@@ -284,14 +282,14 @@ static sfsistat rcpt_tempfail(SMFICTX *ctx, struct conn *conn, const char *arg,
 	log_msg(LOG_WARNING, "%s: warning: map error for to=<%s>; passed"
 		" untouched (on_error = accept)", queue_id(ctx, qid, sizeof(qid)),
 		esc_addr(arg, to, sizeof(to)));
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
     }
     stats_count(d->dept, STATS_TEMPFAIL);
     log_refusal(ctx, conn, "tempfail", arg, d, code, dsn, text);
     if (cb_cf->dry_run)
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
     set_reply(ctx, code, dsn, text);
-    return (SMFIS_TEMPFAIL);
+    return SMFIS_TEMPFAIL;
 }
 
 /* rcpt_no_map - the message began with no map in service: on_error */
@@ -305,22 +303,21 @@ static sfsistat rcpt_no_map(SMFICTX *ctx, const char *arg)
 	stats_count(0, STATS_PASS);
 	log_msg(LOG_WARNING, "%s: warning: no map in service for to=<%s>;"
 		" passed untouched (on_error = accept)", q, to);
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
     }
     stats_count(0, STATS_TEMPFAIL);
     log_msg(LOG_ERR, "%s: error: no map in service for to=<%s>; %s %s %s"
 	    " (on_error = tempfail)", q, to, cb_cf->dry_run ?
-	    "would tempfail with" : "tempfailed with", MAP_ERROR_CODE,
-	    MAP_ERROR_DSN);
+	    "would tempfail with" : "tempfailed with", MAP_ERROR_CODE, MAP_ERROR_DSN);
     if (cb_cf->dry_run)
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
     set_reply(ctx, MAP_ERROR_CODE, MAP_ERROR_DSN, MAP_ERROR_TEXT);
-    return (SMFIS_TEMPFAIL);
+    return SMFIS_TEMPFAIL;
 }
 
 /* rcpt_pass - not ours, or the policy lets it through: note the address */
 static sfsistat rcpt_pass(SMFICTX *ctx, struct conn *conn, const char *arg,
-			          const struct decision *d)
+			  const struct decision *d)
 {
     char    qid[64], to[LOG_ESC_MAX];
     char   *bare;
@@ -329,35 +326,34 @@ static sfsistat rcpt_pass(SMFICTX *ctx, struct conn *conn, const char *arg,
      * outside the departments would flood the log at info */
     stats_count(d->dept, STATS_PASS);
     log_msg(d->dept ? LOG_INFO : LOG_DEBUG, "%s: pass: to=<%s> rule=%s",
-	    queue_id(ctx, qid, sizeof(qid)), esc_addr(arg, to, sizeof(to)),
-	    d->rule);
+	    queue_id(ctx, qid, sizeof(qid)), esc_addr(arg, to, sizeof(to)), d->rule);
     if ((bare = bare_addr(arg)) == 0 || msg_add_seen(conn->msg, bare) < 0) {
 	free(bare);
 	log_msg(LOG_ERR, "error: out of memory at RCPT");
-	return (SMFIS_TEMPFAIL);
+	return SMFIS_TEMPFAIL;
     }
     free(bare);
-    return (SMFIS_CONTINUE);
+    return SMFIS_CONTINUE;
 }
 
 /* rcpt_rewrite - a known department address: remember it for the end */
 static sfsistat rcpt_rewrite(SMFICTX *ctx, struct conn *conn, char **argv,
-			             const struct decision *d)
+			     const struct decision *d)
 {
     char    params[PARAMS_MAX];
 
     (void) ctx;
     if (d->ntargets == 0) {			/* would lose the recipient */
 	log_msg(LOG_ERR, "error: rewrite without a target, rule=%s", d->rule);
-	return (SMFIS_TEMPFAIL);
+	return SMFIS_TEMPFAIL;
     }
     stats_count(d->dept, STATS_REWRITE);
     if (rcpt_params(argv, params, sizeof(params)) < 0
 	|| msg_remember(conn->msg, argv[0], params, d) < 0) {
 	log_msg(LOG_ERR, "error: out of memory or address too long at RCPT");
-	return (SMFIS_TEMPFAIL);
+	return SMFIS_TEMPFAIL;
     }
-    return (SMFIS_CONTINUE);
+    return SMFIS_CONTINUE;
 }
 
 /* cb_envrcpt - decide for one recipient */
@@ -368,31 +364,31 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 
     if (conn && conn->msg == 0 && conn->mail_nomem) {
 	log_msg(LOG_ERR, "error: out of memory at MAIL FROM: RCPT tempfailed");
-	return (SMFIS_TEMPFAIL);
+	return SMFIS_TEMPFAIL;
     }
     if (conn == 0 || conn->msg == 0 || argv[0] == 0) {
 	log_msg(LOG_ERR, "error: RCPT without MAIL FROM");
-	return (SMFIS_TEMPFAIL);
+	return SMFIS_TEMPFAIL;
     }
     if (conn->msg->gen == 0)
-	return (rcpt_no_map(ctx, argv[0]));
+	return rcpt_no_map(ctx, argv[0]);
     d = &conn->msg->d;
     if (decide(conn->msg->gen->map, argv[0], d, 0, 0) < 0
 	&& d->action != DECIDE_TEMPFAIL) {
 	log_msg(LOG_ERR, "error: decide failed at RCPT");
-	return (SMFIS_TEMPFAIL);
+	return SMFIS_TEMPFAIL;
     }
     switch (d->action) {
     case DECIDE_PASS:
-	return (rcpt_pass(ctx, conn, argv[0], d));
+	return rcpt_pass(ctx, conn, argv[0], d);
     case DECIDE_REJECT:
-	return (rcpt_reject(ctx, conn, argv[0], d));
+	return rcpt_reject(ctx, conn, argv[0], d);
     case DECIDE_TEMPFAIL:
-	return (rcpt_tempfail(ctx, conn, argv[0], d));
+	return rcpt_tempfail(ctx, conn, argv[0], d);
     case DECIDE_REWRITE:
-	return (rcpt_rewrite(ctx, conn, argv, d));
+	return rcpt_rewrite(ctx, conn, argv, d);
     }
-    return (SMFIS_TEMPFAIL);
+    return SMFIS_TEMPFAIL;
 }
 
 /* arg_done - whether an earlier remembered recipient had the same argument */
@@ -402,23 +398,23 @@ static int arg_done(const struct msg *msg, size_t i)
 
     for (j = 0; j < i; j++)
 	if (strcmp(msg->rw[j].arg, msg->rw[i].arg) == 0)
-	    return (1);
-    return (0);
+	    return 1;
+    return 0;
 }
 
 /* add_target - smfi_addrcpt_par one target unless already in the envelope */
 static int add_target(SMFICTX *ctx, struct msg *msg, const char *target,
-		              const char *params)
+		      const char *params)
 {
     char   *rcpt;
     size_t  len;
     int     ret = -1;
 
     if (msg_seen(msg, target))
-	return (0);
+	return 0;
     len = strlen(target) + 3;
     if ((rcpt = malloc(len)) == 0)
-	return (-1);
+	return -1;
     snprintf(rcpt, len, "<%s>", target);
     if (smfi_addrcpt_par(ctx, rcpt, (char *) params) != MI_SUCCESS)
 	goto out;
@@ -427,7 +423,7 @@ static int add_target(SMFICTX *ctx, struct msg *msg, const char *target,
     ret = 0;
 out:
     free(rcpt);
-    return (ret);
+    return ret;
 }
 
 /* apply_rewrite - delete one recipient and add its targets */
@@ -442,17 +438,17 @@ static int apply_rewrite(SMFICTX *ctx, struct msg *msg, size_t i)
 	log_msg(LOG_ERR, "%s: error: cannot delete recipient <%s>; message"
 		" tempfailed", queue_id(ctx, qid, sizeof(qid)),
 		esc_addr(rw->arg, to, sizeof(to)));
-	return (-1);
+	return -1;
     }
     for (k = 0; k < rw->ntargets; k++, t += strlen(t) + 1) {
 	if (add_target(ctx, msg, t, rw->params) < 0) {
 	    log_msg(LOG_ERR, "%s: error: cannot add recipient <%s> %s;"
 		    " message tempfailed", queue_id(ctx, qid, sizeof(qid)),
 		    log_esc(t, to, sizeof(to)), rw->params);
-	    return (-1);
+	    return -1;
 	}
     }
-    return (0);
+    return 0;
 }
 
 /* log_rewrite - "rewrite:" line (or "would rewrite:") for one recipient */
@@ -487,7 +483,7 @@ static sfsistat cb_eom(SMFICTX *ctx)
     size_t  i;
 
     if (conn == 0 || (msg = conn->msg) == 0)
-	return (SMFIS_CONTINUE);
+	return SMFIS_CONTINUE;
     for (i = 0; !cb_cf->dry_run && i < msg->nrw; i++) {
 	if (apply_rewrite(ctx, msg, i) < 0) {
 	    status = SMFIS_TEMPFAIL;
@@ -498,14 +494,14 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	log_rewrite(ctx, msg->rw + i);
 out:
     msg_free(conn);
-    return (status);
+    return status;
 }
 
 /* cb_abort - the message ended early: forget it */
 static sfsistat cb_abort(SMFICTX *ctx)
 {
     msg_free(smfi_getpriv(ctx));
-    return (SMFIS_CONTINUE);
+    return SMFIS_CONTINUE;
 }
 
 /* cb_close - the connection ended: forget everything about it */
@@ -518,11 +514,11 @@ static sfsistat cb_close(SMFICTX *ctx)
 	free(conn);
 	smfi_setpriv(ctx, 0);
     }
-    return (SMFIS_CONTINUE);
+    return SMFIS_CONTINUE;
 }
 
 /* callbacks_register - give libmilter our callbacks */
-int     callbacks_register(const struct config *cf)
+int callbacks_register(const struct config *cf)
 {
     struct smfiDesc desc;
 
@@ -538,5 +534,5 @@ int     callbacks_register(const struct config *cf)
     desc.xxfi_abort = cb_abort;
     desc.xxfi_close = cb_close;
     desc.xxfi_negotiate = cb_negotiate;
-    return (smfi_register(desc));
+    return smfi_register(desc);
 }

@@ -15,7 +15,7 @@
 #include "milter/config.h"
 
 #define CONFIG_LINE_MAX	4096
-#define STATS_MAX	(7 * 86400)	/* a week */
+#define STATS_MAX	(7 * 86400)		/* a week */
 
 struct name_value {
     const char *name;
@@ -24,8 +24,10 @@ struct name_value {
 
 struct key {
     const char *name;
+    /* *INDENT-OFF* (indent reads "struct config * cf" here) */
     int     (*parse) (const struct key *k, const char *val, struct config *cf,
-		              char *why, size_t whylen);
+		      char *why, size_t whylen);
+    /* *INDENT-ON* */
     size_t  offset;			/* into struct config */
     int     empty_ok;			/* strings: "" allowed */
     const struct name_value *names;	/* keywords: the allowed words */
@@ -52,31 +54,31 @@ static const struct name_value facility_names[] = {
 /* field - the member of cf that a key writes */
 static void *field(struct config *cf, const struct key *k)
 {
-    return ((char *) cf + k->offset);
+    return (char *) cf + k->offset;
 }
 
 /* parse_string - a path or name, copied whole or refused */
 static int parse_string(const struct key *k, const char *val, struct config *cf,
-			        char *why, size_t whylen)
+			char *why, size_t whylen)
 {
     char   *dst = field(cf, k);
 
     if (*val == 0 && !k->empty_ok) {
 	snprintf(why, whylen, "%s: empty value", k->name);
-	return (-1);
+	return -1;
     }
     if (strlen(val) >= CONFIG_STR_MAX) {
 	snprintf(why, whylen, "%s: value longer than %d bytes",
 		 k->name, CONFIG_STR_MAX - 1);
-	return (-1);
+	return -1;
     }
     strcpy(dst, val);
-    return (0);
+    return 0;
 }
 
 /* parse_word - one of a fixed set of words, stored as its int value */
 static int parse_word(const struct key *k, const char *val, struct config *cf,
-		              char *why, size_t whylen)
+		      char *why, size_t whylen)
 {
     const struct name_value *nv;
     size_t  used;
@@ -84,20 +86,18 @@ static int parse_word(const struct key *k, const char *val, struct config *cf,
     for (nv = k->names; nv->name; nv++) {
 	if (strcasecmp(nv->name, val) == 0) {
 	    *(int *) field(cf, k) = nv->value;
-	    return (0);
+	    return 0;
 	}
     }
-    used = (size_t) snprintf(why, whylen, "%s: \"%s\" is not one of:",
-			     k->name, val);
+    used = (size_t) snprintf(why, whylen, "%s: \"%s\" is not one of:", k->name, val);
     for (nv = k->names; nv->name && used < whylen; nv++)
 	used += (size_t) snprintf(why + used, whylen - used, " %s", nv->name);
-    return (-1);
+    return -1;
 }
 
 /* parse_number - an unsigned number in base 10 (or 8 for modes) in bounds */
 static int parse_number(const char *name, const char *val, int base,
-		             unsigned long max, unsigned long *out,
-			        char *why, size_t whylen)
+			unsigned long max, unsigned long *out, char *why, size_t whylen)
 {
     char   *end;
 
@@ -106,43 +106,43 @@ static int parse_number(const char *name, const char *val, int base,
 	|| (*out = strtoul(val, &end, base), errno != 0) || *end != 0) {
 	snprintf(why, whylen, "%s: \"%s\" is not %s number", name, val,
 		 base == 8 ? "an octal" : "a decimal");
-	return (-1);
+	return -1;
     }
     if (*out > max) {
 	snprintf(why, whylen, base == 8 ? "%s: %s is above %lo" :
 		 "%s: %s is above %lu", name, val, max);
-	return (-1);
+	return -1;
     }
-    return (0);
+    return 0;
 }
 
 /* parse_mode - socket_mode: octal, at most 0777 */
 static int parse_mode(const struct key *k, const char *val, struct config *cf,
-		              char *why, size_t whylen)
+		      char *why, size_t whylen)
 {
     unsigned long n;
 
     if (parse_number(k->name, val, 8, 0777, &n, why, whylen) < 0)
-	return (-1);
+	return -1;
     cf->socket_mode = (mode_t) n;
-    return (0);
+    return 0;
 }
 
 /* parse_interval - stats_interval: seconds, 0 .. a week */
 static int parse_interval(const struct key *k, const char *val, struct config *cf,
-			          char *why, size_t whylen)
+			  char *why, size_t whylen)
 {
     unsigned long n;
 
     if (parse_number(k->name, val, 10, STATS_MAX, &n, why, whylen) < 0)
-	return (-1);
+	return -1;
     cf->stats_interval = (unsigned) n;
-    return (0);
+    return 0;
 }
 
 /* parse_socket - a libmilter socket: unix:/path, local:/path, inet:, inet6: */
 static int parse_socket(const struct key *k, const char *val, struct config *cf,
-		                char *why, size_t whylen)
+			char *why, size_t whylen)
 {
     const char *path = 0;
 
@@ -153,21 +153,19 @@ static int parse_socket(const struct key *k, const char *val, struct config *cf,
     else if (*val == '/')
 	path = val;
     if (path && *path != '/') {
-	snprintf(why, whylen, "%s: \"%s\": the path must be absolute",
-		 k->name, val);
-	return (-1);
+	snprintf(why, whylen, "%s: \"%s\": the path must be absolute", k->name, val);
+	return -1;
     }
-    if (path == 0 && strncmp(val, "inet:", 5) != 0
-	&& strncmp(val, "inet6:", 6) != 0) {
+    if (path == 0 && strncmp(val, "inet:", 5) != 0 && strncmp(val, "inet6:", 6) != 0) {
 	snprintf(why, whylen, "%s: \"%s\": expected unix:/PATH, inet:PORT@HOST"
 		 " or inet6:PORT@HOST", k->name, val);
-	return (-1);
+	return -1;
     }
     if (path == 0 && strchr(val, ':')[1] == 0) {
 	snprintf(why, whylen, "%s: \"%s\": no port", k->name, val);
-	return (-1);
+	return -1;
     }
-    return (parse_string(k, val, cf, why, whylen));
+    return parse_string(k, val, cf, why, whylen);
 }
 
 #define OFF(m)	offsetof(struct config, m)
@@ -188,7 +186,7 @@ static const struct key keys[] = {
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
 
 /* config_defaults - the values that hold without a config line */
-void    config_defaults(struct config *cf)
+void config_defaults(struct config *cf)
 {
     memset(cf, 0, sizeof(*cf));
     strcpy(cf->socket, "unix:/var/spool/postfix/deptmilter/deptmilter.sock");
@@ -213,7 +211,7 @@ static char *trim(char *s)
     end = s + strlen(s);
     while (end > s && isspace((unsigned char) end[-1]))
 	*--end = 0;
-    return (s);
+    return s;
 }
 
 /* find_key - the table entry for a key name, or NULL */
@@ -223,13 +221,13 @@ static const struct key *find_key(const char *name)
 
     for (i = 0; i < NKEYS; i++)
 	if (strcmp(keys[i].name, name) == 0)
-	    return (&keys[i]);
-    return (0);
+	    return &keys[i];
+    return 0;
 }
 
 /* parse_line - one line: comment, blank, or key = value */
 static int parse_line(char *line, struct config *cf, unsigned *seen,
-		              char *why, size_t whylen)
+		      char *why, size_t whylen)
 {
     char   *hash, *eq, *name, *val;
     const struct key *k;
@@ -238,28 +236,28 @@ static int parse_line(char *line, struct config *cf, unsigned *seen,
 	*hash = 0;
     line = trim(line);
     if (*line == 0)
-	return (0);
+	return 0;
     if ((eq = strchr(line, '=')) == 0) {
 	snprintf(why, whylen, "expected \"key = value\", found \"%s\"", line);
-	return (-1);
+	return -1;
     }
     *eq = 0;
     name = trim(line);
     val = trim(eq + 1);
     if ((k = find_key(name)) == 0) {
 	snprintf(why, whylen, "unknown key \"%s\"", name);
-	return (-1);
+	return -1;
     }
     if (*seen & (1u << (k - keys))) {
 	snprintf(why, whylen, "%s: set twice", k->name);
-	return (-1);
+	return -1;
     }
     *seen |= 1u << (k - keys);
-    return (k->parse(k, val, cf, why, whylen));
+    return k->parse(k, val, cf, why, whylen);
 }
 
 /* config_load - read a config file over the defaults already in cf */
-int     config_load(const char *path, struct config *cf, char *err, size_t errlen)
+int config_load(const char *path, struct config *cf, char *err, size_t errlen)
 {
     char    line[CONFIG_LINE_MAX];
     char    why[512];
@@ -269,7 +267,7 @@ int     config_load(const char *path, struct config *cf, char *err, size_t errle
 
     if ((fp = fopen(path, "r")) == 0) {
 	snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	return (-1);
+	return -1;
     }
     while (fgets(line, sizeof(line), fp) != 0) {
 	lineno++;
@@ -290,5 +288,5 @@ int     config_load(const char *path, struct config *cf, char *err, size_t errle
     ret = 0;
 out:
     fclose(fp);
-    return (ret);
+    return ret;
 }

@@ -45,7 +45,7 @@ static time_t now_sec(void)
     struct timespec ts;
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (ts.tv_sec);
+    return ts.tv_sec;
 }
 
 /* watch_open - inotify on the map's directory; -1 if not available */
@@ -57,21 +57,21 @@ static int watch_open(void)
 
     if (control_map == 0 || snprintf(dir, sizeof(dir), "%s", control_map)
 	>= (int) sizeof(dir))
-	return (-1);
+	return -1;
     if ((slash = strrchr(dir, '/')) == 0)
 	strcpy(dir, ".");
     else
 	slash[slash == dir] = 0;
     if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
-	return (-1);
+	return -1;
     /* a new file renamed in, or written in place and closed; not IN_MODIFY,
      * which would catch a file half written */
     if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE
 			  | IN_DELETE | IN_MOVED_FROM | IN_ATTRIB) < 0) {
 	close(fd);
-	return (-1);
+	return -1;
     }
-    return (fd);
+    return fd;
 }
 
 /* watch_hit - drain the events; whether one names the map file */
@@ -92,7 +92,7 @@ static int watch_hit(int fd)
 		hit = 1;
 	}
     }
-    return (hit);
+    return hit;
 }
 
 /* control_signal - read one signal from the signalfd; 0 if none */
@@ -101,8 +101,8 @@ static int control_signal(int sfd)
     struct signalfd_siginfo si;
 
     if (read(sfd, &si, sizeof(si)) != (ssize_t) sizeof(si))
-	return (0);
-    return ((int) si.ssi_signo);
+	return 0;
+    return (int) si.ssi_signo;
 }
 
 /* control_main - wait for a signal, a change of the map file or a second */
@@ -144,11 +144,11 @@ static void *control_main(void *arg)
 	close(fds[0].fd);
     if (fds[1].fd >= 0)
 	close(fds[1].fd);
-    return (0);
+    return 0;
 }
 
 /* control_block - block our signals, and libmilter's, before threads exist */
-int     control_block(void)
+int control_block(void)
 {
     sigset_t set;
     int     err;
@@ -159,13 +159,13 @@ int     control_block(void)
     sigaddset(&set, SIGINT);			/* may take them first */
     if ((err = pthread_sigmask(SIG_BLOCK, &set, 0)) != 0) {
 	log_msg(LOG_ERR, "fatal: pthread_sigmask: %s", strerror(err));
-	return (-1);
+	return -1;
     }
-    return (0);
+    return 0;
 }
 
 /* control_start - start the signal, file watch and timer thread */
-int     control_start(unsigned stats_interval, const char *map_path)
+int control_start(unsigned stats_interval, const char *map_path)
 {
     int     err;
 
@@ -174,14 +174,14 @@ int     control_start(unsigned stats_interval, const char *map_path)
     atomic_store(&control_quit, 0);
     if ((err = pthread_create(&control_thread, 0, control_main, 0)) != 0) {
 	log_msg(LOG_ERR, "fatal: pthread_create: %s", strerror(err));
-	return (-1);
+	return -1;
     }
     control_running = 1;
-    return (0);
+    return 0;
 }
 
 /* control_stop - end the thread and wait for it */
-void    control_stop(void)
+void control_stop(void)
 {
     if (!control_running)
 	return;

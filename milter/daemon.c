@@ -24,7 +24,7 @@
 static int ready_fd = -1;		/* the child's end of the start pipe */
 
 /* daemon_detach - fork; the parent exits with the child's start status */
-int     daemon_detach(void)
+int daemon_detach(void)
 {
     int     fds[2];
     char    c;
@@ -32,11 +32,11 @@ int     daemon_detach(void)
 
     if (pipe(fds) < 0) {
 	log_msg(LOG_ERR, "fatal: pipe: %s", strerror(errno));
-	return (-1);
+	return -1;
     }
     if ((pid = fork()) < 0) {
 	log_msg(LOG_ERR, "fatal: fork: %s", strerror(errno));
-	return (-1);
+	return -1;
     }
     if (pid > 0) {
 	close(fds[1]);
@@ -46,13 +46,13 @@ int     daemon_detach(void)
     ready_fd = fds[1];
     if (setsid() < 0 || chdir("/") < 0) {
 	log_msg(LOG_ERR, "fatal: setsid/chdir: %s", strerror(errno));
-	return (-1);
+	return -1;
     }
-    return (0);
+    return 0;
 }
 
 /* daemon_ready - tell the waiting parent, detach stdio */
-void    daemon_ready(void)
+void daemon_ready(void)
 {
     int     fd;
 
@@ -72,16 +72,16 @@ void    daemon_ready(void)
 }
 
 /* daemon_pid_file - write our pid, replacing an old file */
-int     daemon_pid_file(const char *path)
+int daemon_pid_file(const char *path)
 {
     FILE   *fp;
     int     ret = -1;
 
     if (*path == 0)
-	return (0);
+	return 0;
     if ((fp = fopen(path, "w")) == 0) {
 	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
-	return (-1);
+	return -1;
     }
     if (fprintf(fp, "%ld\n", (long) getpid()) < 0 || fflush(fp) != 0) {
 	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
@@ -93,11 +93,11 @@ out:
 	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
 	ret = -1;
     }
-    return (ret);
+    return ret;
 }
 
 /* daemon_pid_remove - remove the pid file if we still may */
-void    daemon_pid_remove(const char *path)
+void daemon_pid_remove(const char *path)
 {
     if (*path)
 	(void) unlink(path);
@@ -107,12 +107,12 @@ void    daemon_pid_remove(const char *path)
 static const char *unix_path(const char *spec)
 {
     if (strncmp(spec, "unix:", 5) == 0)
-	return (spec + 5);
+	return spec + 5;
     if (strncmp(spec, "local:", 6) == 0)
-	return (spec + 6);
+	return spec + 6;
     if (*spec == '/')
-	return (spec);
-    return (0);
+	return spec;
+    return 0;
 }
 
 /* check_dir - the socket's directory must exist: say so clearly */
@@ -128,9 +128,9 @@ static int check_dir(const char *path)
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
 	log_msg(LOG_ERR, "fatal: socket directory %s: %s", dir,
 		errno ? strerror(errno) : "not a directory");
-	return (-1);
+	return -1;
     }
-    return (0);
+    return 0;
 }
 
 /* socket_owner - hand a unix socket to the run-time user, group postfix */
@@ -144,7 +144,7 @@ static int socket_owner(const char *path, const struct config *cf)
     if (geteuid() == 0 && *cf->user) {
 	if ((pw = getpwnam(cf->user)) == 0) {
 	    log_msg(LOG_ERR, "fatal: user %s: no such user", cf->user);
-	    return (-1);
+	    return -1;
 	}
 	uid = pw->pw_uid;
 	gid = pw->pw_gid;
@@ -153,28 +153,27 @@ static int socket_owner(const char *path, const struct config *cf)
 	gid = gr->gr_gid;
     if ((uid != (uid_t) -1 || gid != (gid_t) -1) && chown(path, uid, gid) < 0) {
 	log_msg(LOG_ERR, "fatal: chown %s: %s", path, strerror(errno));
-	return (-1);
+	return -1;
     }
     if (chmod(path, cf->socket_mode) < 0) {
 	log_msg(LOG_ERR, "fatal: chmod %s: %s", path, strerror(errno));
-	return (-1);
+	return -1;
     }
-    return (0);
+    return 0;
 }
 
 /* daemon_socket - create the listening socket with its owner and mode */
-int     daemon_socket(const struct config *cf)
+int daemon_socket(const struct config *cf)
 {
     const char *path = unix_path(cf->socket);
     mode_t  old;
     int     rc;
 
     if (path && check_dir(path) < 0)
-	return (-1);
+	return -1;
     if (smfi_setconn((char *) cf->socket) != MI_SUCCESS) {
-	log_msg(LOG_ERR, "fatal: socket %s: not accepted by libmilter",
-		cf->socket);
-	return (-1);
+	log_msg(LOG_ERR, "fatal: socket %s: not accepted by libmilter", cf->socket);
+	return -1;
     }
     old = umask(~cf->socket_mode & 0777);
     rc = smfi_opensocket(1);
@@ -182,48 +181,47 @@ int     daemon_socket(const struct config *cf)
     if (rc != MI_SUCCESS) {
 	log_msg(LOG_ERR, "fatal: socket %s: cannot listen (in use, or no"
 		" permission?)", cf->socket);
-	return (-1);
+	return -1;
     }
-    return (path ? socket_owner(path, cf) : 0);
+    return path ? socket_owner(path, cf) : 0;
 }
 
 /* daemon_check - for -t: what daemon_socket and daemon_drop will need */
-int     daemon_check(const struct config *cf)
+int daemon_check(const struct config *cf)
 {
     const char *path = unix_path(cf->socket);
 
     if (path && check_dir(path) < 0)
-	return (-1);
+	return -1;
     if (*cf->user && getpwnam(cf->user) == 0) {
 	log_msg(LOG_ERR, "fatal: user %s: no such user", cf->user);
-	return (-1);
+	return -1;
     }
-    return (0);
+    return 0;
 }
 
 /* daemon_drop - become the run-time user for good */
-int     daemon_drop(const char *user)
+int daemon_drop(const char *user)
 {
     struct passwd *pw;
 
     if (geteuid() != 0 || *user == 0)
-	return (0);
+	return 0;
     if ((pw = getpwnam(user)) == 0) {
 	log_msg(LOG_ERR, "fatal: user %s: no such user", user);
-	return (-1);
+	return -1;
     }
     if (pw->pw_uid == 0)
-	return (0);				/* user = root: stay */
+	return 0;				/* user = root: stay */
     if (setgroups(1, &pw->pw_gid) < 0 || setgid(pw->pw_gid) < 0
 	|| setuid(pw->pw_uid) < 0) {
-	log_msg(LOG_ERR, "fatal: cannot become user %s: %s", user,
-		strerror(errno));
-	return (-1);
+	log_msg(LOG_ERR, "fatal: cannot become user %s: %s", user, strerror(errno));
+	return -1;
     }
     if (setuid(0) == 0 || getegid() != pw->pw_gid) {
 	log_msg(LOG_ERR, "fatal: privileges of root still held after"
 		" becoming %s", user);
-	return (-1);
+	return -1;
     }
-    return (0);
+    return 0;
 }

@@ -57,14 +57,13 @@ static void file_id_of(const struct stat *st, struct file_id *id)
 static int file_id_same(const struct file_id *a, const struct file_id *b)
 {
     if (a->exists != b->exists)
-	return (0);
+	return 0;
     if (!a->exists)
-	return (1);
-    return (a->dev == b->dev && a->ino == b->ino && a->size == b->size
-	    && a->mtim.tv_sec == b->mtim.tv_sec
-	    && a->mtim.tv_nsec == b->mtim.tv_nsec
-	    && a->ctim.tv_sec == b->ctim.tv_sec
-	    && a->ctim.tv_nsec == b->ctim.tv_nsec);
+	return 1;
+    return a->dev == b->dev && a->ino == b->ino && a->size == b->size
+	&& a->mtim.tv_sec == b->mtim.tv_sec
+	&& a->mtim.tv_nsec == b->mtim.tv_nsec
+	&& a->ctim.tv_sec == b->ctim.tv_sec && a->ctim.tv_nsec == b->ctim.tv_nsec;
 }
 
 /* copy_all - copy size bytes of a file to another descriptor, in the
@@ -78,14 +77,14 @@ static int copy_all(int from, int to, off_t size)
 	if ((n = sendfile(to, from, &at, (size_t) (size - at))) < 0) {
 	    if (errno == EINTR)
 		continue;
-	    return (-1);
+	    return -1;
 	}
 	if (n == 0) {				/* shorter than it said */
 	    errno = EIO;
-	    return (-1);
+	    return -1;
 	}
     }
-    return (0);
+    return 0;
 }
 
 /* open_copy - a sealed in-memory copy of the map file, or -1 and err */
@@ -96,7 +95,7 @@ static int open_copy(struct file_id *id, char *err, size_t errlen)
 
     if ((fd = open(gen_path, O_RDONLY | O_CLOEXEC)) < 0) {
 	snprintf(err, errlen, "%s", strerror(errno));
-	return (-1);
+	return -1;
     }
     if (fstat(fd, &before) < 0
 	|| (mfd = memfd_create("deptmilter-map", MFD_CLOEXEC | MFD_ALLOW_SEALING)) < 0
@@ -118,7 +117,7 @@ out:
     if (ret < 0 && mfd >= 0)
 	close(mfd);
     close(fd);
-    return (ret);
+    return ret;
 }
 
 /* gen_load - a private copy of the map file as a new generation, or err */
@@ -130,17 +129,17 @@ static struct gen *gen_load(char *err, size_t errlen)
 
     if ((gen = calloc(1, sizeof(*gen))) == 0) {
 	snprintf(err, errlen, "%s", strerror(errno));
-	return (0);
+	return 0;
     }
     if ((fd = open_copy(&id, err, errlen)) < 0
 	|| map_open_fd(fd, &gen->map, err, errlen) != 0) {
 	free(gen);
-	return (0);
+	return 0;
     }
     gen_tried = id;				/* what was really loaded */
     gen->refs = 1;				/* the current pointer's */
     gen->generation = ++gen_last;
-    return (gen);
+    return gen;
 }
 
 /* gen_free - close a generation nobody uses any more */
@@ -179,26 +178,26 @@ static void gen_install(struct gen *gen, int announce)
 }
 
 /* gen_init - load the first generation; the caller refuses to start on -1 */
-int     gen_init(const char *path, gen_load_fn on_load, char *err, size_t errlen)
+int gen_init(const char *path, gen_load_fn on_load, char *err, size_t errlen)
 {
     struct gen *gen;
     char    why[1024];
 
     if (snprintf(gen_path, sizeof(gen_path), "%s", path) >= (int) sizeof(gen_path)) {
 	snprintf(err, errlen, "map path too long");
-	return (-1);
+	return -1;
     }
     gen_on_load = on_load;
     if ((gen = gen_load(why, sizeof(why))) == 0) {
 	snprintf(err, errlen, "map: cannot load %s: %s", path, why);
-	return (-1);
+	return -1;
     }
     gen_install(gen, 0);
-    return (0);
+    return 0;
 }
 
 /* gen_announce - log the generation in service (once the log is open) */
-void    gen_announce(void)
+void gen_announce(void)
 {
     struct gen *gen;
 
@@ -218,11 +217,11 @@ struct gen *gen_acquire(void)
     if (gen)
 	gen->refs++;
     pthread_mutex_unlock(&gen_lock);
-    return (gen);
+    return gen;
 }
 
 /* gen_release - give a reference back; the last one closes an old map */
-void    gen_release(struct gen *gen)
+void gen_release(struct gen *gen)
 {
     int     last;
 
@@ -243,11 +242,11 @@ static unsigned long gen_current_number(void)
     pthread_mutex_lock(&gen_lock);
     n = gen_current ? gen_current->generation : 0;
     pthread_mutex_unlock(&gen_lock);
-    return (n);
+    return n;
 }
 
 /* gen_check - reload when the file changed, or always when forced */
-void    gen_check(int force)
+void gen_check(int force)
 {
     struct file_id now;
     struct stat st;
@@ -276,7 +275,7 @@ void    gen_check(int force)
 }
 
 /* gen_shutdown - drop the current generation's own reference at exit */
-void    gen_shutdown(void)
+void gen_shutdown(void)
 {
     struct gen *old;
 

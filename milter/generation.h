@@ -28,7 +28,9 @@ struct gen {
     unsigned long refs;			/* under the generation lock */
 };
 
+/* *INDENT-OFF* (indent reads "const struct map * map" here) */
 typedef void (*gen_load_fn) (const struct map *map);
+/* *INDENT-ON* */
 
 int     gen_init(const char *path, gen_load_fn on_load, char *err, size_t errlen);
 void    gen_announce(void);

@@ -19,7 +19,7 @@ static int log_stderr = LOG_DEBUG;	/* worst..this level also on stderr */
 static int log_syslog;
 
 /* log_open - start syslog, remember the level and the stderr copy */
-void    log_open(const char *ident, int facility, int level, int stderr_level)
+void log_open(const char *ident, int facility, int level, int stderr_level)
 {
     openlog(ident, LOG_PID | LOG_NDELAY, facility);
     log_syslog = 1;
@@ -28,13 +28,13 @@ void    log_open(const char *ident, int facility, int level, int stderr_level)
 }
 
 /* log_set_level - change the level before log_open (early errors) */
-void    log_set_level(int level)
+void log_set_level(int level)
 {
     log_level = level;
 }
 
 /* log_msg - format one line and send it to every sink */
-void    log_msg(int level, const char *fmt,...)
+void log_msg(int level, const char *fmt, ...)
 {
     char    line[LOG_LINE_MAX];
     va_list ap;
@@ -56,7 +56,7 @@ void    log_msg(int level, const char *fmt,...)
 }
 
 /* log_set_stderr - which levels also go to stderr (LOG_NONE: none) */
-void    log_set_stderr(int stderr_level)
+void log_set_stderr(int stderr_level)
 {
     log_stderr = stderr_level;
 }
@@ -69,7 +69,7 @@ const char *log_esc_n(const char *in, size_t inlen, char *buf, size_t len)
     if (len < 4) {
 	if (len > 0)
 	    buf[0] = 0;
-	return (buf);
+	return buf;
     }
     if (in == 0)
 	in = "", inlen = 0;
@@ -77,17 +77,17 @@ const char *log_esc_n(const char *in, size_t inlen, char *buf, size_t len)
 	used = strlen(buf);
 	memcpy(buf + used, "...", 4);
     }
-    return (buf);
+    return buf;
 }
 
 /* log_esc - escape an untrusted string for a log line */
 const char *log_esc(const char *in, char *buf, size_t len)
 {
-    return (log_esc_n(in, in ? strlen(in) : 0, buf, len));
+    return log_esc_n(in, in ? strlen(in) : 0, buf, len);
 }
 
 /* log_close - stop syslog */
-void    log_close(void)
+void log_close(void)
 {
     if (log_syslog)
 	closelog();

@@ -20,14 +20,14 @@
 #include <stddef.h>
 #include <syslog.h>
 
-#define LOG_ESC_MAX	1024	/* escaped network string in a log line */
-#define LOG_NONE	(-1)	/* log_set_stderr: nothing on stderr */
+#define LOG_ESC_MAX	1024			/* escaped network string in a log line */
+#define LOG_NONE	(-1)			/* log_set_stderr: nothing on stderr */
 
 void    log_open(const char *ident, int facility, int level, int stderr_level);
 void    log_set_level(int level);
 void    log_set_stderr(int stderr_level);
-void    log_msg(int level, const char *fmt,...)
-	    __attribute__((format(printf, 2, 3)));
+void    log_msg(int level, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 const char *log_esc(const char *in, char *buf, size_t len);
 const char *log_esc_n(const char *in, size_t inlen, char *buf, size_t len);
 void    log_close(void);

@@ -88,21 +88,21 @@ static int load(const struct options *opt, struct config *cf)
     config_defaults(cf);
     if (config_load(opt->config, cf, err, sizeof(err)) < 0) {
 	log_msg(LOG_ERR, "%s", err);		/* FILE:LINE: text */
-	return (-1);
+	return -1;
     }
     log_set_level(cf->log_level);
     if (gen_init(cf->map, stats_add_map, err, sizeof(err)) < 0) {
 	log_msg(LOG_ERR, "fatal: %s; not starting", err);
-	return (-1);
+	return -1;
     }
-    return (0);
+    return 0;
 }
 
 /* start - the root part of the start, then give root up */
 static int start(const struct options *opt, const struct config *cf)
 {
     if (!opt->foreground && daemon_detach() < 0)
-	return (-1);
+	return -1;
     log_open("deptmilter", cf->syslog_facility, cf->log_level,
 	     opt->foreground ? LOG_DEBUG : LOG_WARNING);
     log_msg(LOG_INFO, "starting deptmilter %s: socket=%s dry_run=%s"
@@ -110,34 +110,34 @@ static int start(const struct options *opt, const struct config *cf)
 	    cf->on_error == ON_ERROR_ACCEPT ? "accept" : "tempfail");
     gen_announce();
     if (daemon_pid_file(cf->pid_file) < 0)
-	return (-1);
+	return -1;
     if (callbacks_register(cf) != MI_SUCCESS) {
 	log_msg(LOG_ERR, "fatal: smfi_register failed");
-	return (-1);
+	return -1;
     }
     if (daemon_socket(cf) < 0 || daemon_drop(cf->user) < 0)
-	return (-1);
+	return -1;
     if (stop_prepare() < 0 || control_start(cf->stats_interval, cf->map) < 0)
-	return (-1);
-    return (0);
+	return -1;
+    return 0;
 }
 
 /* main - load, start, serve until libmilter stops, clean up */
-int     main(int argc, char **argv)
+int main(int argc, char **argv)
 {
-    struct options opt = {0};
+    struct options opt = { 0 };
     struct config cf;
     int     rc = 1;
 
     parse_options(argc, argv, &opt);
     if (control_block() < 0)			/* a stop while starting waits */
-	return (1);
+	return 1;
     if (load(&opt, &cf) < 0)
-	return (1);
+	return 1;
     if (opt.test_only) {
 	rc = daemon_check(&cf) < 0;
 	gen_shutdown();
-	return (rc);
+	return rc;
     }
     if (start(&opt, &cf) < 0)
 	goto out;
@@ -154,5 +154,5 @@ out:
     stats_free();
     daemon_pid_remove(cf.pid_file);
     log_close();
-    return (rc);
+    return rc;
 }

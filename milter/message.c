@@ -17,19 +17,19 @@ struct msg *msg_new(const char *from)
     struct msg *msg;
 
     if ((msg = calloc(1, sizeof(*msg))) == 0)
-	return (0);
+	return 0;
     decision_init(&msg->d);
     if ((msg->from = strdup(from ? from : "")) == 0) {
 	decision_free(&msg->d);
 	free(msg);
-	return (0);
+	return 0;
     }
     msg->gen = gen_acquire();
-    return (msg);
+    return msg;
 }
 
 /* msg_free - end the message of a connection, if one is in progress */
-void    msg_free(struct conn *conn)
+void msg_free(struct conn *conn)
 {
     struct msg *msg;
     size_t  i;
@@ -53,13 +53,13 @@ void    msg_free(struct conn *conn)
 }
 
 /* msg_remember - keep a recipient to rewrite at end of message */
-int     msg_remember(struct msg *msg, const char *arg, const char *params,
-		             const struct decision *d)
+int msg_remember(struct msg *msg, const char *arg, const char *params,
+		 const struct decision *d)
 {
     struct rewrite *rw;
 
     if (grow((void **) &msg->rw, &msg->caprw, msg->nrw + 1, sizeof(*rw)) < 0)
-	return (-1);
+	return -1;
     rw = msg->rw + msg->nrw;
     memset(rw, 0, sizeof(*rw));
     rw->arg = strdup(arg);
@@ -69,35 +69,35 @@ int     msg_remember(struct msg *msg, const char *arg, const char *params,
 	free(rw->arg);
 	free(rw->params);
 	free(rw->targets);
-	return (-1);
+	return -1;
     }
     memcpy(rw->targets, d->targets, d->len);
     rw->ntargets = d->ntargets;
     memcpy(rw->rule, d->rule, sizeof(rw->rule));
     msg->nrw++;
-    return (0);
+    return 0;
 }
 
 /* msg_seen - whether an address is already in the envelope */
-int     msg_seen(const struct msg *msg, const char *addr)
+int msg_seen(const struct msg *msg, const char *addr)
 {
     size_t  i;
 
     for (i = 0; i < msg->nseen; i++)
 	if (strcasecmp(msg->seen[i], addr) == 0)
-	    return (1);
-    return (0);
+	    return 1;
+    return 0;
 }
 
 /* msg_add_seen - note an address as present in the envelope */
-int     msg_add_seen(struct msg *msg, const char *addr)
+int msg_add_seen(struct msg *msg, const char *addr)
 {
     char   *copy;
 
     if (grow((void **) &msg->seen, &msg->capseen, msg->nseen + 1, sizeof(char *)) < 0)
-	return (-1);
+	return -1;
     if ((copy = strdup(addr)) == 0)
-	return (-1);
+	return -1;
     msg->seen[msg->nseen++] = copy;
-    return (0);
+    return 0;
 }

@@ -50,7 +50,7 @@ struct conn {
 struct msg *msg_new(const char *from);
 void    msg_free(struct conn *conn);
 int     msg_remember(struct msg *msg, const char *arg, const char *params,
-		             const struct decision *d);
+		     const struct decision *d);
 int     msg_seen(const struct msg *msg, const char *addr);
 int     msg_add_seen(struct msg *msg, const char *addr);
 

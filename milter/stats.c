@@ -26,8 +26,8 @@ static size_t stats_cap;
 /* entry_cmp - order entries by domain */
 static int entry_cmp(const void *a, const void *b)
 {
-    return (strcmp(((const struct stats_entry *) a)->domain,
-		   ((const struct stats_entry *) b)->domain));
+    return strcmp(((const struct stats_entry *) a)->domain,
+		  ((const struct stats_entry *) b)->domain);
 }
 
 /* stats_find - the entry for a domain, added when missing; lock held */
@@ -37,25 +37,25 @@ static struct stats_entry *stats_find(const char *domain)
     size_t  pos;
 
     if (strlen(domain) >= sizeof(key.domain))
-	return (0);
+	return 0;
     strcpy(key.domain, domain);
     if (stats_len > 0
 	&& (e = bsearch(&key, stats_tab, stats_len, sizeof(*e), entry_cmp)) != 0)
-	return (e);
+	return e;
     if (grow((void **) &stats_tab, &stats_cap, stats_len + 1, sizeof(*stats_tab)) < 0)
-	return (0);
+	return 0;
     for (pos = 0; pos < stats_len && strcmp(stats_tab[pos].domain, domain) < 0; pos++)
-	 /* void */ ;
+	/* void */ ;
     memmove(stats_tab + pos + 1, stats_tab + pos,
 	    (stats_len - pos) * sizeof(*stats_tab));
     memset(stats_tab + pos, 0, sizeof(*stats_tab));
     strcpy(stats_tab[pos].domain, domain);
     stats_len++;
-    return (stats_tab + pos);
+    return stats_tab + pos;
 }
 
 /* stats_add_map - make every department of a map known */
-void    stats_add_map(const struct map *map)
+void stats_add_map(const struct map *map)
 {
     size_t  i;
 
@@ -66,7 +66,7 @@ void    stats_add_map(const struct map *map)
 }
 
 /* stats_count - count one decision for a department, or "-" */
-void    stats_count(const struct map_dept *dept, enum stats_kind kind)
+void stats_count(const struct map_dept *dept, enum stats_kind kind)
 {
     struct stats_entry *e;
 
@@ -77,7 +77,7 @@ void    stats_count(const struct map_dept *dept, enum stats_kind kind)
 }
 
 /* stats_log - one line per department with its counters */
-void    stats_log(void)
+void stats_log(void)
 {
     struct stats_entry *copy;
     size_t  n, i;
@@ -101,7 +101,7 @@ void    stats_log(void)
 }
 
 /* stats_free - drop the table at exit */
-void    stats_free(void)
+void stats_free(void)
 {
     pthread_mutex_lock(&stats_lock);
     free(stats_tab);

@@ -26,7 +26,7 @@
 #include "milter/stop.h"
 
 #define STOP_WAKE_SIG	SIGRTMIN
-#define STOP_TRIES	100		/* 20 ms apart */
+#define STOP_TRIES	100			/* 20 ms apart */
 
 static pthread_t stop_listener;
 static int stop_ready;
@@ -39,7 +39,7 @@ static void stop_nothing(int sig)
 }
 
 /* stop_prepare - remember the listener thread; handle the wake-up signal */
-int     stop_prepare(void)
+int stop_prepare(void)
 {
     struct sigaction sa;
 
@@ -49,15 +49,15 @@ int     stop_prepare(void)
     sigemptyset(&sa.sa_mask);
     if (sigaction(STOP_WAKE_SIG, &sa, 0) < 0) {
 	log_msg(LOG_ERR, "fatal: sigaction: %s", strerror(errno));
-	return (-1);
+	return -1;
     }
     stop_listener = pthread_self();
     stop_ready = 1;
-    return (0);
+    return 0;
 }
 
 /* stop_wake - interrupt a blocking poll() in one of our threads */
-void    stop_wake(pthread_t thread)
+void stop_wake(pthread_t thread)
 {
     (void) pthread_kill(thread, STOP_WAKE_SIG);
 }
@@ -65,7 +65,7 @@ void    stop_wake(pthread_t thread)
 /* stop_waker - interrupt the listener until it has stopped */
 static void *stop_waker(void *arg)
 {
-    struct timespec pause = {0, 20 * 1000 * 1000};
+    struct timespec pause = { 0, 20 * 1000 * 1000 };
     int     i;
 
     (void) arg;
@@ -73,26 +73,26 @@ static void *stop_waker(void *arg)
 	(void) nanosleep(&pause, 0);
 	stop_wake(stop_listener);
     }
-    return (0);
+    return 0;
 }
 
 /* stop_done - smfi_main() has returned: no more waking */
-void    stop_done(void)
+void stop_done(void)
 {
     atomic_store(&stop_finished, 1);
 }
 
 /* sigwait - libmilter's wait for a stop signal; wakes its listener */
-int     sigwait(const sigset_t *set, int *sig)
+int sigwait(const sigset_t *set, int *sig)
 {
     pthread_attr_t attr;
     pthread_t waker;
     int     s;
 
     while ((s = sigtimedwait(set, 0, 0)) < 0 && errno == EINTR)
-	 /* try again */ ;
+	/* try again */ ;
     if (s < 0)
-	return (errno);
+	return errno;
     *sig = s;
     if (stop_ready && (s == SIGTERM || s == SIGHUP || s == SIGINT)
 	&& pthread_attr_init(&attr) == 0) {
@@ -100,5 +100,5 @@ int     sigwait(const sigset_t *set, int *sig)
 	(void) pthread_create(&waker, &attr, stop_waker, 0);
 	(void) pthread_attr_destroy(&attr);
     }
-    return (0);
+    return 0;
 }

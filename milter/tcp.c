@@ -51,13 +51,13 @@ static void tcp_tune(int fd)
 }
 
 /* accept - the C library's accept, then tuned for the milter dialogue */
-int     accept(int fd, struct sockaddr *addr, socklen_t *len)
+int accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
     int     s = accept4(fd, addr, len, 0);
 
     if (s >= 0)
 	tcp_tune(s);
-    return (s);
+    return s;
 }
 
 /* read - the read system call; ACK at once on milter TCP connections */
@@ -69,5 +69,5 @@ ssize_t read(int fd, void *buf, size_t count)
     if (n > 0 && fd >= 0 && fd < TCP_FD_MAX && atomic_load(&tcp_fds[fd]))
 	(void) setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
     errno = saved;
-    return (n);
+    return n;
 }

@@ -84,7 +84,7 @@ static int copy_local(const char *s, size_t len, int is_plain, struct addr *out)
 }
 
 /* addr_parse - split an RCPT argument into local part and domain */
-int     addr_parse(const char *raw, struct addr *out)
+int addr_parse(const char *raw, struct addr *out)
 {
     const char *s, *at;
     size_t  len, dlen;
@@ -112,7 +112,7 @@ int     addr_parse(const char *raw, struct addr *out)
 }
 
 /* addr_split_ext - length of the local part before its extension */
-size_t  addr_split_ext(const char *local, const char *delimiters)
+size_t addr_split_ext(const char *local, const char *delimiters)
 {
     size_t  len = strlen(local), base;
 
@@ -121,8 +121,7 @@ size_t  addr_split_ext(const char *local, const char *delimiters)
     base = strcspn(local, delimiters);
     if (base == 0 || base == len)
 	return len;
-    if (strcasecmp(local, "postmaster") == 0
-	|| strcasecmp(local, "mailer-daemon") == 0)
+    if (strcasecmp(local, "postmaster") == 0 || strcasecmp(local, "mailer-daemon") == 0)
 	return len;
     if (strchr(delimiters, '-') != 0
 	&& (strncasecmp(local, "owner-", 6) == 0
@@ -140,7 +139,7 @@ static int atext(unsigned char c)
 }
 
 /* addr_local_needs_quotes - whether a local part is not a dot-atom */
-int     addr_local_needs_quotes(const char *local)
+int addr_local_needs_quotes(const char *local)
 {
     const char *p;
 
@@ -157,7 +156,7 @@ int     addr_local_needs_quotes(const char *local)
 }
 
 /* addr_format - local@domain in external form; -1 if it did not fit */
-int     addr_format(char *buf, size_t len, const char *local, const char *domain)
+int addr_format(char *buf, size_t len, const char *local, const char *domain)
 {
     size_t  n = 0;
     const char *p;
@@ -238,8 +237,7 @@ ssize_t addr_fold(const char *in, size_t len, char *out, size_t size)
  * unless the department is case-sensitive.  The compiler and decide()
  * both ask here, so that they cannot disagree on a key.  Its length, or
  * -1 when it does not fit in size bytes (3 * len + 1 always does). */
-ssize_t addr_key(const char *local, size_t len, int case_exact, char *out,
-		         size_t size)
+ssize_t addr_key(const char *local, size_t len, int case_exact, char *out, size_t size)
 {
     if (!case_exact)
 	return addr_fold(local, len, out, size);

@@ -18,7 +18,7 @@
 #include <stddef.h>
 #include <sys/types.h>
 
-#define ADDR_LOCAL_MAX	1024	/* longer local parts are not ours */
+#define ADDR_LOCAL_MAX	1024			/* longer local parts are not ours */
 #define ADDR_DOMAIN_MAX	256
 #define ADDR_FOLD_MAX	(3 * ADDR_LOCAL_MAX)	/* a folded local part */
 
@@ -32,7 +32,7 @@ struct addr {
 
 /* Results of addr_parse */
 #define ADDR_OK		0
-#define ADDR_BAD	1		/* syntax: not an address we decide on */
+#define ADDR_BAD	1			/* syntax: not an address we decide on */
 #define ADDR_TOOLONG	2
 
 int     addr_parse(const char *raw, struct addr *out);
@@ -40,7 +40,6 @@ size_t  addr_split_ext(const char *local, const char *delimiters);
 int     addr_format(char *buf, size_t len, const char *local, const char *domain);
 int     addr_local_needs_quotes(const char *local);
 ssize_t addr_fold(const char *in, size_t len, char *out, size_t size);
-ssize_t addr_key(const char *local, size_t len, int case_exact, char *out,
-		 size_t size);
+ssize_t addr_key(const char *local, size_t len, int case_exact, char *out, size_t size);
 
 #endif

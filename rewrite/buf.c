@@ -10,7 +10,7 @@
 #include "rewrite/buf.h"
 
 /* grow - room for need elements of size bytes, doubling; -1 no memory */
-int     grow(void **v, size_t *cap, size_t need, size_t size)
+int grow(void **v, size_t *cap, size_t need, size_t size)
 {
     size_t  ncap = *cap ? *cap : 8;
     void   *nv;
@@ -19,8 +19,7 @@ int     grow(void **v, size_t *cap, size_t need, size_t size)
 	return 0;
     while (ncap < need && ncap <= SIZE_MAX / 2)
 	ncap *= 2;
-    if (ncap < need || ncap > SIZE_MAX / size
-	|| (nv = realloc(*v, ncap * size)) == 0)
+    if (ncap < need || ncap > SIZE_MAX / size || (nv = realloc(*v, ncap * size)) == 0)
 	return -1;
     *v = nv;
     *cap = ncap;
@@ -28,10 +27,9 @@ int     grow(void **v, size_t *cap, size_t need, size_t size)
 }
 
 /* buf_add - append n bytes; -1 no memory (the string is unchanged) */
-int     buf_add(struct buf *b, const char *p, size_t n)
+int buf_add(struct buf *b, const char *p, size_t n)
 {
-    if (b->len + n + 1 < b->len
-	|| grow((void **) &b->s, &b->cap, b->len + n + 1, 1) < 0)
+    if (b->len + n + 1 < b->len || grow((void **) &b->s, &b->cap, b->len + n + 1, 1) < 0)
 	return -1;
     memcpy(b->s + b->len, p, n);
     b->len += n;
@@ -40,13 +38,13 @@ int     buf_add(struct buf *b, const char *p, size_t n)
 }
 
 /* buf_adds - append a terminated string */
-int     buf_adds(struct buf *b, const char *s)
+int buf_adds(struct buf *b, const char *s)
 {
     return buf_add(b, s, strlen(s));
 }
 
 /* buf_addf - append a formatted string */
-int     buf_addf(struct buf *b, const char *fmt,...)
+int buf_addf(struct buf *b, const char *fmt, ...)
 {
     va_list ap;
     int     n;
@@ -64,7 +62,7 @@ int     buf_addf(struct buf *b, const char *fmt,...)
 }
 
 /* buf_free - release the string; the buf is empty again */
-void    buf_free(struct buf *b)
+void buf_free(struct buf *b)
 {
     free(b->s);
     b->s = 0;
@@ -116,7 +114,7 @@ char   *arena_strndup(struct arena *a, const char *s, size_t n)
 }
 
 /* arena_free - everything the arena gave, at once */
-void    arena_free(struct arena *a)
+void arena_free(struct arena *a)
 {
     struct arena_block *b;
 

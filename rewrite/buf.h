@@ -28,8 +28,8 @@ struct buf {
 int     grow(void **v, size_t *cap, size_t need, size_t size);
 int     buf_add(struct buf *b, const char *p, size_t n);
 int     buf_adds(struct buf *b, const char *s);
-int     buf_addf(struct buf *b, const char *fmt,...)
-	    __attribute__((format(printf, 2, 3)));
+int     buf_addf(struct buf *b, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
 void    buf_free(struct buf *b);
 
 /* An arena: many small allocations that live and die together (a

@@ -25,14 +25,14 @@ struct lookup {
 #define TRACE(lk, ...) do { if ((lk)->trace) (lk)->trace((lk)->ctx, __VA_ARGS__); } while (0)
 
 /* decision_init - an empty decision */
-void    decision_init(struct decision *d)
+void decision_init(struct decision *d)
 {
     memset(d, 0, sizeof(*d));
     strcpy(d->rule, "-");
 }
 
 /* decision_free - release the target buffer */
-void    decision_free(struct decision *d)
+void decision_free(struct decision *d)
 {
     free(d->targets);
     decision_init(d);
@@ -65,7 +65,7 @@ const char *decision_target(const struct decision *d, const char *prev)
 /* decision_action_name - PASS, REJECT, REWRITE or TEMPFAIL */
 const char *decision_action_name(enum decision_action action)
 {
-    static const char *names[] = {"PASS", "REJECT", "REWRITE", "TEMPFAIL"};
+    static const char *names[] = { "PASS", "REJECT", "REWRITE", "TEMPFAIL" };
 
     return names[action];
 }
@@ -88,8 +88,7 @@ static int add_target(struct decision *d, const char *t, size_t n)
 }
 
 /* add_with_ext - a target with the extension put before its "@" */
-static int add_with_ext(struct decision *d, const char *t, size_t n,
-			        const char *ext)
+static int add_with_ext(struct decision *d, const char *t, size_t n, const char *ext)
 {
     char    buf[TARGET_MAX + ADDR_LOCAL_MAX];
     const char *at;
@@ -172,7 +171,7 @@ static int try_exact(struct lookup *lk, size_t len, const char *ext)
 
 /* expand - a match target with $N replaced; 0 or -1 when it did not fit */
 static int expand(const char *tmpl, const char *subject, const size_t *ov,
-		          char *out, size_t len)
+		  char *out, size_t len)
 {
     size_t  at = 0, n, k;
     const char *src;
@@ -180,7 +179,7 @@ static int expand(const char *tmpl, const char *subject, const size_t *ov,
     for (; *tmpl; tmpl++) {
 	if (*tmpl == '$' && tmpl[1] >= '0' && tmpl[1] <= '9') {
 	    k = *++tmpl - '0';
-	    if (ov[2 * k] == (size_t) - 1)
+	    if (ov[2 * k] == (size_t) -1)
 		continue;
 	    src = subject + ov[2 * k];
 	    n = ov[2 * k + 1] - ov[2 * k];
@@ -253,7 +252,8 @@ static int apply_unknown(struct lookup *lk)
     const struct map_dept *dept = d->dept;
 
     set_rule(d, dept->rec.unknown_rule);
-    TRACE(lk, "unknown: policy %s (rule=%s)", record_policy_name(dept->rec.unknown), d->rule);
+    TRACE(lk, "unknown: policy %s (rule=%s)", record_policy_name(dept->rec.unknown),
+	  d->rule);
     switch (dept->rec.unknown) {
     case UNKNOWN_PASS:
 	d->action = DECIDE_PASS;
@@ -311,8 +311,8 @@ static int decide_dept(struct lookup *lk)
 }
 
 /* decide - PASS, REJECT, REWRITE or TEMPFAIL for one RCPT argument */
-int     decide(const struct map *map, const char *rcpt, struct decision *d,
-	               decide_trace_fn trace, void *ctx)
+int decide(const struct map *map, const char *rcpt, struct decision *d,
+	   decide_trace_fn trace, void *ctx)
 {
     struct lookup lk;
     int     r;

@@ -38,7 +38,7 @@ struct decision {
     size_t  cap;
 };
 
-typedef void (*decide_trace_fn) (void *ctx, const char *fmt,...);
+typedef void (*decide_trace_fn)(void *ctx, const char *fmt, ...);
 
 void    decision_init(struct decision *d);
 void    decision_free(struct decision *d);

@@ -9,6 +9,7 @@
 
 /* The lower-case form of each LDH byte ("_" allowed, as seen in the
  * wild); 0 for everything else ("." is handled apart). */
+/* *INDENT-OFF* (indent spaces designated initializers wrongly) */
 static const unsigned char ldh_lower[256] = {
     ['-'] = '-', ['_'] = '_',
     ['0'] = '0', ['1'] = '1', ['2'] = '2', ['3'] = '3', ['4'] = '4',
@@ -19,13 +20,14 @@ static const unsigned char ldh_lower[256] = {
     L('s'), L('t'), L('u'), L('v'), L('w'), L('x'), L('y'), L('z'),
 #undef L
 };
+/* *INDENT-ON* */
 
 /* ascii_name - lower-case copy of an LDH name, labels 1..63; -1 if bad,
  * -2 if it has non-ASCII bytes (an IDN in U-labels, maybe) */
 static int ascii_name(const char *in, size_t n, char *buf, size_t len)
 {
     const unsigned char *p = (const unsigned char *) in;
-    size_t  i, start = 0;			/* where the current label starts */
+    size_t  i, start = 0;		/* where the current label starts */
     unsigned char c;
 
     if (n == 0 || n > 253 || n >= len)
@@ -63,7 +65,7 @@ static int idn_name(const char *in, size_t n, char *buf, size_t len)
 }
 
 /* domain_normalise_n - lower-case A-label form, no trailing dot */
-int     domain_normalise_n(const char *in, size_t n, char *buf, size_t len)
+int domain_normalise_n(const char *in, size_t n, char *buf, size_t len)
 {
     int     ret;
 
@@ -79,13 +81,13 @@ int     domain_normalise_n(const char *in, size_t n, char *buf, size_t len)
 }
 
 /* domain_normalise - the same for a terminated name */
-int     domain_normalise(const char *in, char *buf, size_t len)
+int domain_normalise(const char *in, char *buf, size_t len)
 {
     return domain_normalise_n(in, strlen(in), buf, len);
 }
 
 /* domain_to_unicode - U-label form of an A-label name, or a copy */
-int     domain_to_unicode(const char *ascii, char *buf, size_t len)
+int domain_to_unicode(const char *ascii, char *buf, size_t len)
 {
     char   *u = 0;
     int     ret;

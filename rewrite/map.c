@@ -17,8 +17,8 @@
 #include <pcre2.h>
 #include "rewrite/map.h"
 
-#define MATCH_LIMIT	100000		/* backtracking steps per match */
-#define DEPTH_LIMIT	10000		/* kibibytes of backtracking memory */
+#define MATCH_LIMIT	100000			/* backtracking steps per match */
+#define DEPTH_LIMIT	10000			/* kibibytes of backtracking memory */
 
 static pthread_key_t match_data_key;
 static pthread_once_t match_data_once = PTHREAD_ONCE_INIT;
@@ -54,7 +54,7 @@ static pcre2_match_data *thread_match_data(void)
 
 /* find - look a key up; 1 found (val, vlen set), 0 not, -1 broken file */
 static int find(const struct map *map, const char *key, size_t klen,
-		        const char **val, size_t *vlen)
+		const char **val, size_t *vlen)
 {
     struct cdb c = map->cdb;
     int     r = cdb_find(&c, key, klen);
@@ -155,7 +155,8 @@ static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
 	    if (errno == ENOMEM)
 		snprintf(err, errlen, "out of memory");
 	    else
-		snprintf(err, errlen, "match rule %zu of %s missing or bad", i, d->domain);
+		snprintf(err, errlen, "match rule %zu of %s missing or bad", i,
+			 d->domain);
 	    return -1;
 	}
     }
@@ -222,7 +223,7 @@ static int load_all(struct map *map, char *err, size_t errlen)
 
 /* map_open_fd - a map from an open file; the map owns fd afterwards.
  * Memory that ran out leaves errno ENOMEM (and says "out of memory"). */
-int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen)
+int map_open_fd(int fd, struct map **mapp, char *err, size_t errlen)
 {
     struct map *map;
     int     saved;
@@ -254,7 +255,7 @@ int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen)
 }
 
 /* map_open - open and check a compiled map file */
-int     map_open(const char *path, struct map **mapp, char *err, size_t errlen)
+int map_open(const char *path, struct map **mapp, char *err, size_t errlen)
 {
     int     fd;
 
@@ -267,7 +268,7 @@ int     map_open(const char *path, struct map **mapp, char *err, size_t errlen)
 }
 
 /* map_close - release a map and all it holds */
-void    map_close(struct map *map)
+void map_close(struct map *map)
 {
     size_t  i, j;
 
@@ -290,7 +291,7 @@ void    map_close(struct map *map)
 
 /* map_record_next - the record at *pos, bounds checked; 0 at the end, or
  * at a record that does not fit in the data */
-int     map_record_next(const struct map *map, unsigned *pos, struct map_record *r)
+int map_record_next(const struct map *map, unsigned *pos, struct map_record *r)
 {
     const struct cdb *c = &map->cdb;
     const unsigned char *p;
@@ -327,8 +328,8 @@ const struct map_dept *map_department(const struct map *map, const char *domain)
 }
 
 /* map_entry - the entry of an exact local part: 1 found, 0 not, -1 broken */
-int     map_entry(const struct map *map, const struct map_dept *dept,
-		          const char *local, size_t len, struct record_addr *entry)
+int map_entry(const struct map *map, const struct map_dept *dept,
+	      const char *local, size_t len, struct record_addr *entry)
 {
     char    key[RECORD_KEY_MAX];
     const char *val;
@@ -352,14 +353,14 @@ static void copy_ovector(pcre2_match_data *md, int rc, size_t *ovec, size_t npai
 
     for (i = 0; i < npairs; i++) {
 	set = i < have && (rc == 0 || i < (size_t) rc) && ov[2 * i] != PCRE2_UNSET;
-	ovec[2 * i] = set ? ov[2 * i] : (size_t) - 1;
-	ovec[2 * i + 1] = set ? ov[2 * i + 1] : (size_t) - 1;
+	ovec[2 * i] = set ? ov[2 * i] : (size_t) -1;
+	ovec[2 * i + 1] = set ? ov[2 * i + 1] : (size_t) -1;
     }
 }
 
 /* map_match - run one match rule on a local part of len bytes */
-int     map_match(const struct map *map, const struct map_match *m,
-		          const char *local, size_t len, size_t *ovec, size_t npairs)
+int map_match(const struct map *map, const struct map_match *m,
+	      const char *local, size_t len, size_t *ovec, size_t npairs)
 {
     pcre2_match_data *md;
     int     rc;
@@ -368,8 +369,7 @@ int     map_match(const struct map *map, const struct map_match *m,
 	return 0;
     if ((md = thread_match_data()) == 0)
 	return MAP_MATCH_ERROR;
-    rc = pcre2_match(m->code, (PCRE2_SPTR) local, len, 0, 0, md,
-		     map->match_context);
+    rc = pcre2_match(m->code, (PCRE2_SPTR) local, len, 0, 0, md, map->match_context);
     if (rc == PCRE2_ERROR_NOMATCH)
 	return 0;
     if (rc == PCRE2_ERROR_MATCHLIMIT || rc == PCRE2_ERROR_DEPTHLIMIT

@@ -26,7 +26,7 @@
 struct map_match {
     char    rule[RULE_MAX];
     char   *pattern;			/* as written, for --explain */
-    char   *targets;		/* NUL-separated, with $1 .. $9 */
+    char   *targets;			/* NUL-separated, with $1 .. $9 */
     size_t  ntargets;
     void   *code;			/* pcre2_code * */
     struct regex_skip skip;		/* subjects it rules out unrun */
@@ -73,7 +73,7 @@ int     map_match(const struct map *map, const struct map_match *m,
 #define MAP_MATCH_PAIRS	10
 
 /* map_match results besides 1 (matched) and 0 (no match) */
-#define MAP_MATCH_LIMIT	(-1)		/* PCRE2 match or depth limit hit */
+#define MAP_MATCH_LIMIT	(-1)			/* PCRE2 match or depth limit hit */
 #define MAP_MATCH_ERROR	(-2)
 
 #endif

@@ -5,7 +5,7 @@
 #include "rewrite/quoted.h"
 
 /* quoted_start - walk len bytes at s, outside quotes */
-void    quoted_start(struct quoted *q, const char *s, size_t len)
+void quoted_start(struct quoted *q, const char *s, size_t len)
 {
     q->p = s;
     q->end = s + len;
@@ -31,7 +31,7 @@ enum quoted_kind quoted_next(struct quoted *q, const char **byte)
 }
 
 /* quoted_span - the length before the first bare byte of stops */
-size_t  quoted_span(const char *s, size_t len, const char *stops)
+size_t quoted_span(const char *s, size_t len, const char *stops)
 {
     struct quoted q;
     const char *b;
@@ -45,7 +45,7 @@ size_t  quoted_span(const char *s, size_t len, const char *stops)
 }
 
 /* quoted_scan - the last bare "@" (NULL if none); 1 when a quote is open */
-int     quoted_scan(const char *s, size_t len, const char **last_at)
+int quoted_scan(const char *s, size_t len, const char **last_at)
 {
     struct quoted q;
     const char *b;

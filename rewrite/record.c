@@ -9,7 +9,7 @@
 #include <string.h>
 #include "rewrite/record.h"
 
-static const char *policy_names[] = {"reject", "pass", "redirect", "tempfail"};
+static const char *policy_names[] = { "reject", "pass", "redirect", "tempfail" };
 
 #define NPOLICIES	(sizeof(policy_names) / sizeof(policy_names[0]))
 
@@ -20,8 +20,8 @@ const char *record_policy_name(enum unknown_policy p)
 }
 
 /* record_key_addr - "addr:DOMAIN:LOCAL" */
-int     record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
-			        const char *local, size_t llen)
+int record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
+		    const char *local, size_t llen)
 {
     if (5 + dlen + 1 + llen >= len)
 	return -1;
@@ -40,33 +40,32 @@ static int key_result(int n, size_t len)
 }
 
 /* record_key_dept - "dept:DOMAIN" */
-int     record_key_dept(char *buf, size_t len, const char *domain)
+int record_key_dept(char *buf, size_t len, const char *domain)
 {
     return key_result(snprintf(buf, len, "dept:%s", domain), len);
 }
 
 /* record_key_index - "index:N" */
-int     record_key_index(char *buf, size_t len, size_t n)
+int record_key_index(char *buf, size_t len, size_t n)
 {
     return key_result(snprintf(buf, len, "index:%zu", n), len);
 }
 
 /* record_key_match - "match:DOMAIN:NNNNNN", N-th rule in file order */
-int     record_key_match(char *buf, size_t len, const char *domain, size_t n)
+int record_key_match(char *buf, size_t len, const char *domain, size_t n)
 {
     return key_result(snprintf(buf, len, "match:%s:%06zu", domain, n), len);
 }
 
 /* record_meta_value - the meta record's value */
-int     record_meta_value(struct buf *v, size_t ndepts, size_t records,
-			          uint64_t digest)
+int record_meta_value(struct buf *v, size_t ndepts, size_t records, uint64_t digest)
 {
     return buf_addf(v, "format=%s\tdepartments=%zu\trecords=%zu\tdigest=%016" PRIx64,
 		    RECORD_FORMAT, ndepts, records, digest);
 }
 
 /* record_dept_value - a department record's value */
-int     record_dept_value(struct buf *v, const struct record_dept *d)
+int record_dept_value(struct buf *v, const struct record_dept *d)
 {
     return buf_addf(v, "canonical=%s\tdelimiter=%s\tcase=%s\tall=%s\tunknown=%s"
 		    "\tunknown-rule=%s\tcode=%s\tdsn=%s\tredirect=%s\tmatches=%zu"
@@ -78,12 +77,12 @@ int     record_dept_value(struct buf *v, const struct record_dept *d)
 }
 
 /* record_add_rule - "rule=FILE:LINE", the first field of addr: values */
-int     record_add_rule(struct buf *v, const char *file, long line)
+int record_add_rule(struct buf *v, const char *file, long line)
 {
     char    num[24], *p = num + sizeof(num);
     unsigned long n = line < 0 ? 0 : (unsigned long) line;
 
-    do					/* no printf: once per member */
+    do						/* no printf: once per member */
 	*--p = '0' + n % 10;
     while ((n /= 10) != 0);
     return buf_add(v, "rule=", 5) < 0 || buf_adds(v, file) < 0
@@ -91,16 +90,15 @@ int     record_add_rule(struct buf *v, const char *file, long line)
 }
 
 /* record_add_target - one more "to=" field */
-int     record_add_target(struct buf *v, const char *target)
+int record_add_target(struct buf *v, const char *target)
 {
     return buf_add(v, "\tto=", 4) < 0 || buf_adds(v, target) < 0 ? -1 : 0;
 }
 
 /* record_match_value - a match rule's value; the pattern is last, so
  * that it may hold anything but a tab */
-int     record_match_value(struct buf *v, const char *file, long line,
-			           int caseless, char **targets, size_t n,
-			           const char *pattern)
+int record_match_value(struct buf *v, const char *file, long line,
+		       int caseless, char **targets, size_t n, const char *pattern)
 {
     size_t  i;
 
@@ -115,8 +113,7 @@ int     record_match_value(struct buf *v, const char *file, long line,
 
 /* next_field - the field at *pos: name and value; 0 at the end */
 static int next_field(const char *val, size_t vlen, size_t *pos,
-		              const char **name, size_t *nlen, const char **out,
-		              size_t *outlen)
+		      const char **name, size_t *nlen, const char **out, size_t *outlen)
 {
     const char *f, *tab, *eq;
     size_t  flen;
@@ -140,7 +137,7 @@ static int next_field(const char *val, size_t vlen, size_t *pos,
 
 /* find_field - the value of the first field called name; 0 if none */
 static int find_field(const char *val, size_t vlen, const char *name,
-		              const char **out, size_t *outlen)
+		      const char **out, size_t *outlen)
 {
     size_t  pos = 0, nlen, want = strlen(name);
     const char *n;
@@ -153,7 +150,7 @@ static int find_field(const char *val, size_t vlen, const char *name,
 
 /* copy_field - a field's value into buf; -1 if missing or too long */
 static int copy_field(const char *val, size_t vlen, const char *name,
-		              char *buf, size_t len)
+		      char *buf, size_t len)
 {
     const char *f;
     size_t  flen;
@@ -179,7 +176,7 @@ static long field_count(const char *val, size_t vlen, const char *name, long max
 }
 
 /* record_meta_parse - the meta record */
-int     record_meta_parse(const char *val, size_t vlen, struct record_meta *m)
+int record_meta_parse(const char *val, size_t vlen, struct record_meta *m)
 {
     long    n, r;
 
@@ -205,12 +202,12 @@ static int parse_policy(const char *val, size_t vlen, struct record_dept *d)
     if (copy_field(val, vlen, "unknown", policy, sizeof(policy)) < 0)
 	return -1;
     for (i = 0; i < NPOLICIES && strcmp(policy, policy_names[i]) != 0; i++)
-	 /* void */ ;
+	/* void */ ;
     if (i == NPOLICIES)
 	return -1;
     d->unknown = (enum unknown_policy) i;
-    if (copy_field(val, vlen, "unknown-rule", d->unknown_rule, sizeof(d->unknown_rule)) < 0
-	|| copy_field(val, vlen, "code", d->code, sizeof(d->code)) < 0
+    if (copy_field(val, vlen, "unknown-rule", d->unknown_rule, sizeof(d->unknown_rule)) <
+	0 || copy_field(val, vlen, "code", d->code, sizeof(d->code)) < 0
 	|| copy_field(val, vlen, "dsn", d->dsn, sizeof(d->dsn)) < 0
 	|| copy_field(val, vlen, "redirect", d->redirect, sizeof(d->redirect)) < 0
 	|| copy_field(val, vlen, "text", d->text, sizeof(d->text)) < 0)
@@ -219,7 +216,7 @@ static int parse_policy(const char *val, size_t vlen, struct record_dept *d)
 }
 
 /* record_dept_parse - a department record */
-int     record_dept_parse(const char *val, size_t vlen, struct record_dept *d)
+int record_dept_parse(const char *val, size_t vlen, struct record_dept *d)
 {
     char    kase[8];
     long    n;
@@ -239,7 +236,7 @@ int     record_dept_parse(const char *val, size_t vlen, struct record_dept *d)
 }
 
 /* record_index_parse - the domain of an index: record */
-int     record_index_parse(const char *val, size_t vlen, char *domain, size_t len)
+int record_index_parse(const char *val, size_t vlen, char *domain, size_t len)
 {
     if (vlen >= len || vlen > RECORD_DOMAIN_MAX)
 	return -1;
@@ -250,7 +247,7 @@ int     record_index_parse(const char *val, size_t vlen, char *domain, size_t le
 
 /* record_addr_parse - a member or alias: its rule (NULL when missing or
  * too long) and its value for record_target_next() */
-int     record_addr_parse(const char *val, size_t vlen, struct record_addr *a)
+int record_addr_parse(const char *val, size_t vlen, struct record_addr *a)
 {
     a->val = val;
     a->vlen = vlen;
@@ -261,7 +258,7 @@ int     record_addr_parse(const char *val, size_t vlen, struct record_addr *a)
 }
 
 /* record_match_parse - a match rule; -1 without rule, flags or pattern */
-int     record_match_parse(const char *val, size_t vlen, struct record_match *m)
+int record_match_parse(const char *val, size_t vlen, struct record_match *m)
 {
     char    flags[4];
 
@@ -276,8 +273,8 @@ int     record_match_parse(const char *val, size_t vlen, struct record_match *m)
 }
 
 /* record_target_next - the next non-empty "to=" field at *pos; 0 at the end */
-int     record_target_next(const char *val, size_t vlen, size_t *pos,
-			           const char **t, size_t *tlen)
+int record_target_next(const char *val, size_t vlen, size_t *pos,
+		       const char **t, size_t *tlen)
 {
     const char *n;
     size_t  nlen;
@@ -289,7 +286,7 @@ int     record_target_next(const char *val, size_t vlen, size_t *pos,
 }
 
 /* record_has_target - whether a value has "to=T" already */
-int     record_has_target(const char *val, size_t vlen, const char *t)
+int record_has_target(const char *val, size_t vlen, const char *t)
 {
     size_t  pos = 0, n = strlen(t), tlen;
     const char *f;
@@ -302,7 +299,7 @@ int     record_has_target(const char *val, size_t vlen, const char *t)
 
 /* record_digest - FNV-1a 64 over one more "KEY\nVALUE\n" */
 uint64_t record_digest(uint64_t h, const char *key, size_t klen,
-		               const char *val, size_t vlen)
+		       const char *val, size_t vlen)
 {
     h = fnv1a(h, key, klen);
     h = fnv1a(h, "\n", 1);

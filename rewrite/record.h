@@ -32,13 +32,13 @@
 #define RECORD_FORMAT	"deptmap-1"
 #define RECORD_KEY_META	"meta"
 
-#define RULE_MAX	256		/* "file:line" of a rule */
-#define REPLY_MAX	980		/* longest reply Postfix takes from a milter */
-#define RECORD_DOMAIN_MAX 256		/* a normalised domain */
-#define RECORD_ADDR_MAX	1100		/* an unknown redirect target */
-#define RECORD_KEY_MAX	4096		/* addr: keys of folded local parts */
-#define RECORD_DEPTS_MAX 1000000	/* departments in one map */
-#define RECORD_MATCHES_MAX 1000000	/* match rules in one department */
+#define RULE_MAX	256			/* "file:line" of a rule */
+#define REPLY_MAX	980			/* longest reply Postfix takes from a milter */
+#define RECORD_DOMAIN_MAX 256			/* a normalised domain */
+#define RECORD_ADDR_MAX	1100			/* an unknown redirect target */
+#define RECORD_KEY_MAX	4096			/* addr: keys of folded local parts */
+#define RECORD_DEPTS_MAX 1000000		/* departments in one map */
+#define RECORD_MATCHES_MAX 1000000		/* match rules in one department */
 
 enum unknown_policy {
     UNKNOWN_REJECT,
@@ -90,8 +90,8 @@ struct record_match {
 
 /* Results of record_meta_parse */
 #define RECORD_META_OK		0
-#define RECORD_META_NONE	(-1)	/* no format field: not a map */
-#define RECORD_META_FORMAT	(-2)	/* another format (in m->format) */
+#define RECORD_META_NONE	(-1)		/* no format field: not a map */
+#define RECORD_META_FORMAT	(-2)		/* another format (in m->format) */
 #define RECORD_META_BAD		(-3)
 
 int     record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
@@ -100,14 +100,12 @@ int     record_key_dept(char *buf, size_t len, const char *domain);
 int     record_key_index(char *buf, size_t len, size_t n);
 int     record_key_match(char *buf, size_t len, const char *domain, size_t n);
 
-int     record_meta_value(struct buf *v, size_t ndepts, size_t records,
-			  uint64_t digest);
+int     record_meta_value(struct buf *v, size_t ndepts, size_t records, uint64_t digest);
 int     record_dept_value(struct buf *v, const struct record_dept *d);
 int     record_add_rule(struct buf *v, const char *file, long line);
 int     record_add_target(struct buf *v, const char *target);
 int     record_match_value(struct buf *v, const char *file, long line,
-			   int caseless, char **targets, size_t n,
-			   const char *pattern);
+			   int caseless, char **targets, size_t n, const char *pattern);
 
 int     record_meta_parse(const char *val, size_t vlen, struct record_meta *m);
 int     record_dept_parse(const char *val, size_t vlen, struct record_dept *d);

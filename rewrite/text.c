@@ -34,7 +34,7 @@ static size_t utf8_seq_len(const unsigned char *s, size_t avail)
 }
 
 /* text_utf8_valid - whether len bytes at s are valid UTF-8 */
-int     text_utf8_valid(const char *s, size_t len)
+int text_utf8_valid(const char *s, size_t len)
 {
     const unsigned char *p = (const unsigned char *) s;
     size_t  n;
@@ -54,7 +54,7 @@ int     text_utf8_valid(const char *s, size_t len)
 
 /* text_lower_ascii - n bytes into out (not terminated), ASCII letters
  * lowered, other bytes as they are; 1 when a byte >= 0x80 was seen */
-int     text_lower_ascii(const char *in, size_t n, char *out)
+int text_lower_ascii(const char *in, size_t n, char *out)
 {
     size_t  i;
     int     high = 0;
@@ -79,7 +79,7 @@ static int put(char *buf, size_t len, size_t *at, const char *s, size_t n)
 
 /* escape_bytes - the work of text_escape_n; backslash doubled or not */
 static int escape_bytes(const char *in, size_t inlen, char *buf, size_t len,
-			        int double_backslash)
+			int double_backslash)
 {
     static const char hex[] = "0123456789abcdef";
     const unsigned char *p = (const unsigned char *) in;
@@ -111,25 +111,25 @@ static int escape_bytes(const char *in, size_t inlen, char *buf, size_t len,
 }
 
 /* text_escape_n - log-safe copy of inlen untrusted bytes */
-int     text_escape_n(const char *in, size_t inlen, char *buf, size_t len)
+int text_escape_n(const char *in, size_t inlen, char *buf, size_t len)
 {
     return escape_bytes(in, inlen, buf, len, 1);
 }
 
 /* text_escape_controls - control bytes and invalid UTF-8 as \xHH only */
-int     text_escape_controls(const char *in, size_t inlen, char *buf, size_t len)
+int text_escape_controls(const char *in, size_t inlen, char *buf, size_t len)
 {
     return escape_bytes(in, inlen, buf, len, 0);
 }
 
 /* text_escape - log-safe copy of a string */
-int     text_escape(const char *in, char *buf, size_t len)
+int text_escape(const char *in, char *buf, size_t len)
 {
     return text_escape_n(in, strlen(in), buf, len);
 }
 
 /* text_xtext - RFC 3461 xtext: "+", "=" and bytes outside "!".."~" as +XX */
-int     text_xtext(const char *in, char *buf, size_t len)
+int text_xtext(const char *in, char *buf, size_t len)
 {
     static const char hex[] = "0123456789ABCDEF";
     const unsigned char *p;
@@ -153,7 +153,7 @@ int     text_xtext(const char *in, char *buf, size_t len)
 }
 
 /* text_percent_double - "%" as "%%", as smfi_setreply wants it */
-int     text_percent_double(const char *in, char *buf, size_t len)
+int text_percent_double(const char *in, char *buf, size_t len)
 {
     size_t  at = 0;
 

@@ -32,7 +32,7 @@ struct input {
 
 /* add_key - one more key for the bare lookups */
 static int add_key(struct input *in, size_t *cap, const char *dom, size_t dl,
-		           const char *local, size_t ln)
+		   const char *local, size_t ln)
 {
     char   *k;
 
@@ -90,9 +90,13 @@ static int read_input(const char *path, struct input *in)
 
 static volatile unsigned long sink;
 
+void    run_decide(const struct map *map, const struct input *in, struct decision *d)
+    __attribute__((noinline));
+void    run_bare(const struct map *map, const struct input *in)
+    __attribute__((noinline));
+
 /* run_decide - one decide() per address */
-__attribute__((noinline)) void run_decide(const struct map *map, const struct input *in,
-					          struct decision *d)
+void run_decide(const struct map *map, const struct input *in, struct decision *d)
 {
     size_t  i;
 
@@ -103,7 +107,7 @@ __attribute__((noinline)) void run_decide(const struct map *map, const struct in
 }
 
 /* run_bare - one cdb_find() per key, on a private copy of struct cdb */
-__attribute__((noinline)) void run_bare(const struct map *map, const struct input *in)
+void run_bare(const struct map *map, const struct input *in)
 {
     struct cdb c = map->cdb;
     size_t  i;
@@ -123,7 +127,7 @@ static double now(void)
 
 /* rate - passes per second of one kind for about secs seconds */
 static double rate(const struct map *map, const struct input *in, struct decision *d,
-		           int bare, double secs)
+		   int bare, double secs)
 {
     double  t0 = now(), t;
     unsigned long passes = 0;
@@ -138,7 +142,7 @@ static double rate(const struct map *map, const struct input *in, struct decisio
     return passes * in->n / (t - t0);
 }
 
-int     main(int argc, char **argv)
+int main(int argc, char **argv)
 {
     struct map *map;
     struct input in;
@@ -147,7 +151,8 @@ int     main(int argc, char **argv)
 
     if (argc < 4 || map_open(argv[2], &map, err, sizeof(err)) < 0
 	|| read_input(argv[3], &in) < 0 || in.n == 0) {
-	fprintf(stderr, "usage: decide_bench rate|decide|bare MAP ADDRESSES [SECONDS]\n");
+	fprintf(stderr,
+		"usage: decide_bench rate|decide|bare MAP ADDRESSES [SECONDS]\n");
 	return 2;
     }
     decision_init(&d);

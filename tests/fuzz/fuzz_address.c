@@ -27,7 +27,7 @@ static void check_escape(const char *s)
 	    abort();
 }
 
-int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char   *s = malloc(size + 1), buf[4 * ADDR_LOCAL_MAX];
     struct addr a, b;

@@ -18,7 +18,7 @@ static const char *probes[] = {
     "<john.doe@sales.example.com>", "<x@eng.example.com>", "<info@a>",
 };
 
-int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     struct map *map;
     struct decision d;
@@ -48,7 +48,7 @@ int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     decision_free(&d);
     pos = 0;
     while (map_record_next(map, &pos, &rec))
-	 /* walk only */ ;
+	/* walk only */ ;
     map_close(map);
     return 0;
 }

@@ -28,7 +28,7 @@ static void decide_probes(int fd)
     size_t  i;
 
     if (map_open_fd(dup(fd), &map, err, sizeof(err)) < 0)
-	abort();			/* the compiler wrote what we cannot read */
+	abort();				/* the compiler wrote what we cannot read */
     decision_init(&d);
     for (i = 0; i < sizeof(probes) / sizeof(probes[0]); i++)
 	(void) decide(map, probes[i], &d, 0, 0);
@@ -36,7 +36,7 @@ static void decide_probes(int fd)
     map_close(map);
 }
 
-int     LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     FILE   *fp = fmemopen((void *) data, size, "r");
     struct rules r;

@@ -50,7 +50,7 @@ static void format(const char *local, const char *domain, const char *want)
     is_str(buf, want, "format quotes as needed");
 }
 
-int     main(void)
+int main(void)
 {
     struct addr a;
     char    big[70000], dom[300];
@@ -63,7 +63,8 @@ int     main(void)
     parses_to("<\"a b\"@sales.example.com>", "a b", "sales.example.com");
     parses_to("<\"a\\\"q\"@sales.example.com>", "a\"q", "sales.example.com");
     parses_to("<\"x@y\"@sales.example.com>", "x@y", "sales.example.com");
-    parses_to("<@a.example,@b.example:bob@sales.example.com>", "bob", "sales.example.com");
+    parses_to("<@a.example,@b.example:bob@sales.example.com>", "bob",
+	      "sales.example.com");
     parses_to("<x@bücher.example>", "x", "xn--bcher-kva.example");
     parses_to("<x@XN--BCHER-KVA.example>", "x", "xn--bcher-kva.example");
     ok(addr_parse("<>", &a) == ADDR_OK && a.null_sender, "<> is the null address");
@@ -97,11 +98,12 @@ int     main(void)
     folds("STRAßE", "strasse");
     folds("ΔΗΜΉΤΡΗΣ", "δημήτρησ");
     folds("İpek", "i\xcc\x87pek");
-    folds("A\xff\xfe" "B", "a\xff\xfe" "b");		/* not UTF-8: ASCII only */
+    folds("A\xff\xfe" "B", "a\xff\xfe" "b");	/* not UTF-8: ASCII only */
     {
 	char    small[4];
 
-	ok(addr_fold("ßßß", 6, small, sizeof(small)) < 0, "fold: too long for the buffer");
+	ok(addr_fold("ßßß", 6, small, sizeof(small)) < 0,
+	   "fold: too long for the buffer");
 	ok(addr_fold("ABCD", 4, small, sizeof(small)) < 0, "fold: ASCII too long too");
     }
     {
@@ -138,7 +140,8 @@ int     main(void)
 	ok(domain_normalise(name, dom, sizeof(dom)) < 0, "64-character label refused");
 	ok(domain_normalise("example.", dom, sizeof(dom)) == 0
 	   && domain_normalise("example..", dom, sizeof(dom)) < 0
-	   && domain_normalise(".example", dom, sizeof(dom)) < 0, "empty labels refused");
+	   && domain_normalise(".example", dom, sizeof(dom)) < 0,
+	   "empty labels refused");
     }
     ok(domain_to_unicode("xn--bcher-kva.example", dom, sizeof(dom)) == 0
        && strcmp(dom, "bücher.example") == 0, "A-label shown as U-label");

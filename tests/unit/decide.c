@@ -11,32 +11,27 @@
 #include "rewrite/map.h"
 #include "rewrite/decide.h"
 
-static const char rules_text[] =
-"canonical example.com\n"
-"delimiter +-\n"
-"department sales.example.com\n"			/* 3 */
-"  members alice bob Carol\n"				/* 4 */
-"  members alice+vip\n"					/* 5 */
-"  alias info -> alice, bob, alice\n"			/* 6 */
-"  alias team -> info@sales.example.com, dan@eng.example.com\n"	/* 7 */
-"  match /^([a-z]+)\\.([a-z]+)$/ -> $2.$1\n"		/* 8 */
-"  match /^x(.*)$/ -> $1@x.example.net, ops\n"		/* 9 */
-"  unknown reject 550 5.1.1 \"No such person in Sales\"\n"	/* 10 */
-"department eng.example.com\n"				/* 11 */
-"  canonical example.org\n"
-"  members *\n"						/* 13 */
-"department lab.example.com\n"				/* 14 */
-"  case-sensitive\n"
-"  members Alice\n"					/* 16 */
-"  unknown pass\n"					/* 17 */
-"department bücher.example\n"				/* 18 */
-"  members anna\n"					/* 19 */
-"  unknown redirect desk\n"				/* 20 */
-"department hr.example.com\n"				/* 21 */
-"  unknown tempfail\n"					/* 22 */
-"department void.example.com\n"				/* 23 */
-"  match /^q(.*)$/ -> $1\n"				/* 24 */
-"  unknown reject 550 5.1.1 \"Nobody\"\n";		/* 25 */
+static const char rules_text[] = "canonical example.com\n" "delimiter +-\n" "department sales.example.com\n"	/* 3 */
+    "  members alice bob Carol\n"		/* 4 */
+    "  members alice+vip\n"			/* 5 */
+    "  alias info -> alice, bob, alice\n"	/* 6 */
+    "  alias team -> info@sales.example.com, dan@eng.example.com\n"	/* 7 */
+    "  match /^([a-z]+)\\.([a-z]+)$/ -> $2.$1\n"	/* 8 */
+    "  match /^x(.*)$/ -> $1@x.example.net, ops\n"	/* 9 */
+    "  unknown reject 550 5.1.1 \"No such person in Sales\"\n"	/* 10 */
+    "department eng.example.com\n"		/* 11 */
+    "  canonical example.org\n" "  members *\n"	/* 13 */
+    "department lab.example.com\n"		/* 14 */
+    "  case-sensitive\n" "  members Alice\n"	/* 16 */
+    "  unknown pass\n"				/* 17 */
+    "department bücher.example\n"		/* 18 */
+    "  members anna\n"				/* 19 */
+    "  unknown redirect desk\n"			/* 20 */
+    "department hr.example.com\n"		/* 21 */
+    "  unknown tempfail\n"			/* 22 */
+    "department void.example.com\n"		/* 23 */
+    "  match /^q(.*)$/ -> $1\n"			/* 24 */
+    "  unknown reject 550 5.1.1 \"Nobody\"\n";	/* 25 */
 
 static struct map *map;
 
@@ -79,23 +74,30 @@ static void expect(const char *rcpt, const char *want, const char *name)
     if (d.code)
 	at += snprintf(got + at, sizeof(got) - at, "%s %s %s ", d.code, d.dsn, d.text);
     for (t = decision_target(&d, 0); t; t = decision_target(&d, t))
-	at += snprintf(got + at, sizeof(got) - at, "%s%s", t, decision_target(&d, t) ? "," : " ");
+	at +=
+	    snprintf(got + at, sizeof(got) - at, "%s%s", t,
+		     decision_target(&d, t) ? "," : " ");
     snprintf(got + at, sizeof(got) - at, "%s", d.rule);
     is_str(got, want, name);
     decision_free(&d);
 }
 
-int     main(void)
+int main(void)
 {
     if (!ok(open_map() == 0, "example rules compile and open"))
 	return done();
-    expect("<alice@sales.example.com>", "REWRITE alice@example.com x:4", "member rewritten");
-    expect("alice@sales.example.com", "REWRITE alice@example.com x:4", "without brackets");
-    expect("<ALICE@Sales.Example.Com>", "REWRITE alice@example.com x:4", "local part and domain case folded");
-    expect("<carol@sales.example.com>", "REWRITE Carol@example.com x:4", "target keeps the case written");
+    expect("<alice@sales.example.com>", "REWRITE alice@example.com x:4",
+	   "member rewritten");
+    expect("alice@sales.example.com", "REWRITE alice@example.com x:4",
+	   "without brackets");
+    expect("<ALICE@Sales.Example.Com>", "REWRITE alice@example.com x:4",
+	   "local part and domain case folded");
+    expect("<carol@sales.example.com>", "REWRITE Carol@example.com x:4",
+	   "target keeps the case written");
     expect("<info@sales.example.com>", "REWRITE alice@example.com,bob@example.com x:6",
 	   "alias to several, de-duplicated");
-    expect("<team@sales.example.com>", "REWRITE alice@example.com,bob@example.com,dan@example.org x:7",
+    expect("<team@sales.example.com>",
+	   "REWRITE alice@example.com,bob@example.com,dan@example.org x:7",
 	   "alias chain through two departments resolved");
     expect("<alice+news@sales.example.com>", "REWRITE alice+news@example.com x:4",
 	   "extension carried over when only the bare name matched");
@@ -105,13 +107,15 @@ int     main(void)
 	   "any delimiter of the set splits");
     expect("<alice+vip@sales.example.com>", "REWRITE alice+vip@example.com x:5",
 	   "exact entry with extension wins over the bare name");
-    expect("<info+x@sales.example.com>", "REWRITE alice+x@example.com,bob+x@example.com x:6",
+    expect("<info+x@sales.example.com>",
+	   "REWRITE alice+x@example.com,bob+x@example.com x:6",
 	   "extension carried over to every alias target");
     expect("<john.doe@sales.example.com>", "REWRITE doe.john@example.com x:8",
 	   "match rule with captures, bare result in the canonical domain");
     expect("<xray@sales.example.com>", "REWRITE ray@x.example.net,ops@example.com x:9",
 	   "second match rule, several targets");
-    expect("<alice.b+x@sales.example.com>", "REJECT 550 5.1.1 No such person in Sales x:10",
+    expect("<alice.b+x@sales.example.com>",
+	   "REJECT 550 5.1.1 No such person in Sales x:10",
 	   "match sees the whole local part with its extension");
     expect("<nobody@sales.example.com>", "REJECT 550 5.1.1 No such person in Sales x:10",
 	   "unknown reject with the department's reply");
@@ -119,21 +123,29 @@ int     main(void)
 	   "members * reroutes to the department's canonical domain");
     expect("<Some.One+x@ENG.example.com>", "REWRITE Some.One+x@example.org x:13",
 	   "members * keeps the local part as written");
-    expect("<Alice@lab.example.com>", "REWRITE Alice@example.com x:16", "case-sensitive hit");
+    expect("<Alice@lab.example.com>", "REWRITE Alice@example.com x:16",
+	   "case-sensitive hit");
     expect("<alice@lab.example.com>", "PASS x:17", "case-sensitive miss, unknown pass");
-    expect("<anna@bücher.example>", "REWRITE anna@example.com x:19", "IDN department, U-label");
-    expect("<anna@xn--bcher-kva.example>", "REWRITE anna@example.com x:19", "IDN department, A-label");
-    expect("<zoe@XN--BCHER-KVA.example>", "REWRITE desk@example.com x:20", "unknown redirect");
-    expect("<zoe@hr.example.com>", "TEMPFAIL 450 4.1.1 Recipient not yet known, try again later x:22",
+    expect("<anna@bücher.example>", "REWRITE anna@example.com x:19",
+	   "IDN department, U-label");
+    expect("<anna@xn--bcher-kva.example>", "REWRITE anna@example.com x:19",
+	   "IDN department, A-label");
+    expect("<zoe@XN--BCHER-KVA.example>", "REWRITE desk@example.com x:20",
+	   "unknown redirect");
+    expect("<zoe@hr.example.com>",
+	   "TEMPFAIL 450 4.1.1 Recipient not yet known, try again later x:22",
 	   "unknown tempfail");
     expect("<bob@example.com>", "PASS -", "address outside the departments passes");
     expect("<q@void.example.com>", "TEMPFAIL 451 4.3.0 Temporary lookup failure x:24",
 	   "a match rule that gives no address is a tempfail with its rule");
     expect("<>", "PASS -", "null address passes");
     expect("<postmaster>", "PASS -", "address without domain passes");
-    expect("<\"a b\"@eng.example.com>", "REWRITE \"a b\"@example.org x:13", "quoted local part requoted");
-    expect("<@r1,@r2:bob@sales.example.com>", "REWRITE bob@example.com x:4", "source route dropped");
-    expect("<bob@sales.example.com.>", "REWRITE bob@example.com x:4", "trailing dot in domain");
+    expect("<\"a b\"@eng.example.com>", "REWRITE \"a b\"@example.org x:13",
+	   "quoted local part requoted");
+    expect("<@r1,@r2:bob@sales.example.com>", "REWRITE bob@example.com x:4",
+	   "source route dropped");
+    expect("<bob@sales.example.com.>", "REWRITE bob@example.com x:4",
+	   "trailing dot in domain");
     expect("<\"\"@sales.example.com>", "REJECT 550 5.1.1 No such person in Sales x:10",
 	   "empty quoted local part: the unknown policy");
     {

@@ -15,7 +15,7 @@
 #include "rewrite/decide.h"
 #include "milter/generation.h"
 
-#define RELOADS	30			/* map replaced under the readers */
+#define RELOADS	30				/* map replaced under the readers */
 
 static char dir[] = "/tmp/generation-test-XXXXXX";
 static char map_path[128];
@@ -113,7 +113,8 @@ static void lifecycle(void)
     }
     gen_check(0);
     again = gen_acquire();
-    ok(again == second && second->refs == 3, "a bad file leaves generation 2 in service");
+    ok(again == second
+       && second->refs == 3, "a bad file leaves generation 2 in service");
     ok(logged("not a CDB file: bad header or size; keeping generation=2"),
        "a bad file is logged with its reason and the generation kept");
     gen_release(again);
@@ -187,7 +188,7 @@ static void concurrency(void)
 }
 
 /* main - in a directory of its own */
-int     main(void)
+int main(void)
 {
     char    cmd[64];
 

@@ -6,7 +6,7 @@
 
 /* verdict - reply_check's answer, and its reason when refused */
 static void verdict(char klass, const char *code, const char *dsn, const char *text,
-		            int want_ok, const char *name)
+		    int want_ok, const char *name)
 {
     char    why[200] = "";
     int     r = reply_check(klass, code, dsn, text, why, sizeof(why));
@@ -15,7 +15,7 @@ static void verdict(char klass, const char *code, const char *dsn, const char *t
 	printf("#   reason: %s\n", why);
 }
 
-int     main(void)
+int main(void)
 {
     char    long_text[1000];
 
@@ -25,7 +25,8 @@ int     main(void)
     verdict('4', "550", "5.1.1", "x", 0, "5xx code refused for tempfail");
     verdict('5', "550", "4.1.1", "x", 0, "enhanced code of another class refused");
     verdict('5', "550", "5.1", "x", 0, "enhanced code without detail refused");
-    verdict('5', "550", "5.1234.1", "x", 0, "enhanced code subject over 3 digits refused");
+    verdict('5', "550", "5.1234.1", "x", 0,
+	    "enhanced code subject over 3 digits refused");
     verdict('5', "55", "5.1.1", "x", 0, "two-digit code refused");
     verdict('5', "5x0", "5.1.1", "x", 0, "non-digit code refused");
     verdict('5', "550", "5.1.1", "a\rb", 0, "CR in text refused");
@@ -39,6 +40,7 @@ int     main(void)
     long_text[970] = 0;
     verdict('5', "550", "5.1.1", long_text, 1, "reply of 980 characters accepted");
     long_text[969] = '%';
-    verdict('5', "550", "5.1.1", long_text, 0, "percent counted doubled against the limit");
+    verdict('5', "550", "5.1.1", long_text, 0,
+	    "percent counted doubled against the limit");
     return done();
 }

@@ -60,7 +60,7 @@ static const struct rule_entry *entry(const struct rule_dept *d, const char *key
 /* target_is - the n-th target of an entry is local@domain (domain NULL:
  * the canonical domain) */
 static void target_is(const struct rule_entry *e, size_t n, const char *local,
-		              const char *domain, const char *name)
+		      const char *domain, const char *name)
 {
     char    what[200];
 
@@ -84,8 +84,7 @@ static void settings(void)
 	    "department Sales.Example.com.\n"
 	    "department bücher.example\n"
 	    "    canonical example.org\n"
-	    "    delimiter -\n"
-	    "    case-sensitive\n", &r) == 0, "settings: parsed");
+	    "    delimiter -\n" "    case-sensitive\n", &r) == 0, "settings: parsed");
     s = dept(&r, "sales.example.com");
     e = dept(&r, "xn--bcher-kva.example");
     ok(s != 0 && e != 0, "settings: domains normalised (lower case, A-label, no dot)");
@@ -116,8 +115,7 @@ static void members(void)
 	    "    members JÖRG \"john smith\" erin.smith@Example.NET\n"
 	    "    alias info -> alice, \"x y\", ops@Ops.Example.com\n"
 	    "department lab.example.com\n"
-	    "    case-sensitive\n"
-	    "    members Alice\n", &r) == 0, "members: parsed");
+	    "    case-sensitive\n" "    members Alice\n", &r) == 0, "members: parsed");
     d = dept(&r, "sales.example.com");
     lab = dept(&r, "lab.example.com");
     target_is(entry(d, "jörg"), 0, "JÖRG", 0, "member JÖRG (key jörg)");
@@ -153,11 +151,14 @@ static void matches_and_replies(void)
     d = dept(&r, "sales.example.com");
     h = dept(&r, "hr.example.com");
     if (ok(d && d->nmatches == 1, "match: one rule")) {
-	is_str(d->matches[0].pattern, "^a#b(.*)$", "match: \"#\" inside a word is no comment");
+	is_str(d->matches[0].pattern, "^a#b(.*)$",
+	       "match: \"#\" inside a word is no comment");
 	ok(d->matches[0].caseless, "match: flag i");
 	ok(d->matches[0].ntargets == 2, "match: two targets");
-	is_str(d->matches[0].targets[0], "$1@x.example.net", "match: target kept as written");
-	is_str(d->text, "No \"such\" person # here", "reply: quoted, escaped quotes, # kept");
+	is_str(d->matches[0].targets[0], "$1@x.example.net",
+	       "match: target kept as written");
+	is_str(d->text, "No \"such\" person # here",
+	       "reply: quoted, escaped quotes, # kept");
 	is_str(d->code, "551", "reply: code");
 	is_str(d->dsn, "5.7.1", "reply: enhanced status");
     }
@@ -182,9 +183,7 @@ static void roster(void)
     put_file("staff.txt", "\xef\xbb\xbf" "alice,Alice A.\r\n"
 	     "# a comment\r\n"
 	     "\r\n"
-	     "\"o\"\"brien\";x\r\n"
-	     "  dave  \r\n"
-	     "erin.smith@example.com,Erin\r\n");
+	     "\"o\"\"brien\";x\r\n" "  dave  \r\n" "erin.smith@example.com,Erin\r\n");
     ok(load("roster.rules",
 	    "canonical example.com\n"
 	    "department sales.example.com\n"
@@ -192,9 +191,11 @@ static void roster(void)
     d = dept(&r, "sales.example.com");
     ok(d && d->nentries == 4, "roster: four members (comment and blank line skipped)");
     target_is(entry(d, "alice"), 0, "alice", 0, "roster, first CSV column after a BOM");
-    target_is(entry(d, "o\"brien"), 0, "o\"brien", 0, "roster: quoted CSV column, taken literally");
+    target_is(entry(d, "o\"brien"), 0, "o\"brien", 0,
+	      "roster: quoted CSV column, taken literally");
     target_is(entry(d, "dave"), 0, "dave", 0, "roster: trimmed");
-    target_is(entry(d, "erin.smith"), 0, "erin.smith", "example.com", "roster: an address");
+    target_is(entry(d, "erin.smith"), 0, "erin.smith", "example.com",
+	      "roster: an address");
     e = entry(d, "dave");
     ok(e && e->line == 5 && strcmp(e->src->recorded, "staff.txt") == 0,
        "roster: the rule of a member is its roster line");
@@ -214,8 +215,7 @@ static void errors(void)
 	    "    members bob \"unterminated\n"
 	    "    members bob\n"
 	    "    frobnicate\n"
-	    "    alias info -> a@\n"
-	    "    bob\n", &r) < 0, "errors: the load fails");
+	    "    alias info -> a@\n" "    bob\n", &r) < 0, "errors: the load fails");
     snprintf(want, sizeof(want),
 	     "%s/bad.rules:2: \"members\" outside a department (add \"department DOMAIN\" above)\n"
 	     "%s/bad.rules:4: invalid member \"\"unterminated\": unterminated quote\n"
@@ -230,7 +230,7 @@ static void errors(void)
 }
 
 /* main - every group, in a directory of their own */
-int     main(void)
+int main(void)
 {
     tap_tmpdir(dir);
     settings();

@@ -16,7 +16,7 @@
 static int tap_n, tap_failed;
 
 /* ok - one test line */
-static int __attribute__((format(printf, 2, 3))) ok(int cond, const char *fmt,...)
+static int __attribute__((format(printf, 2, 3))) ok(int cond, const char *fmt, ...)
 {
     va_list ap;
 
@@ -31,10 +31,11 @@ static int __attribute__((format(printf, 2, 3))) ok(int cond, const char *fmt,..
 }
 
 /* is_str - string equality, with both shown on failure */
-static int __attribute__((unused)) is_str(const char *got, const char *want, const char *name)
+static int
+    __attribute__((unused)) is_str(const char *got, const char *want, const char *name)
 {
     int     same = (got == 0 && want == 0)
-    || (got != 0 && want != 0 && strcmp(got, want) == 0);
+	|| (got != 0 && want != 0 && strcmp(got, want) == 0);
 
     if (!ok(same, "%s", name))
 	printf("#   got: '%s'\n#  want: '%s'\n", got ? got : "(null)",

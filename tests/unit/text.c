@@ -13,7 +13,7 @@ static void esc(const char *in, size_t n, const char *want, const char *name)
     is_str(buf, want, name);
 }
 
-int     main(void)
+int main(void)
 {
     char    buf[64], small[8];
 

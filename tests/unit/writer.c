@@ -15,11 +15,15 @@
 #include "maps/writer.h"
 #include "rewrite/record.h"
 
-static const char *keys[] = {"addr:a.example:bob", "addr:a.example:zoe", "dept:a.example",
-			     "index:0", "index:1", "match:a.example:000000"};
-static const char *vals[] = {"rule=x:1\tto=bob@example.com", "rule=x:2\tto=zoe@example.com",
-			     "canonical=example.com", "a.example", "b.example",
-			     "rule=x:3\tflags=-\tto=$1\tpattern=^(.*)$"};
+static const char *keys[] =
+    { "addr:a.example:bob", "addr:a.example:zoe", "dept:a.example",
+    "index:0", "index:1", "match:a.example:000000"
+};
+static const char *vals[] =
+    { "rule=x:1\tto=bob@example.com", "rule=x:2\tto=zoe@example.com",
+    "canonical=example.com", "a.example", "b.example",
+    "rule=x:3\tflags=-\tto=$1\tpattern=^(.*)$"
+};
 
 #define NREC	(sizeof(keys) / sizeof(keys[0]))
 
@@ -43,7 +47,7 @@ static char *contents(int fd, size_t *len)
 static int reference(int fd)
 {
     struct cdb_make cm;
-    struct buf meta = {0, 0, 0};
+    struct buf meta = { 0, 0, 0 };
     uint64_t h = FNV1A_INIT;
     size_t  i;
     int     ret;
@@ -77,10 +81,10 @@ static int write_keys(int fd, const int *idx, size_t n, size_t want, int *add_er
     return writer_finish(&w);
 }
 
-int     main(void)
+int main(void)
 {
-    static const int in_order[] = {0, 1, 2, 3, 4, 5}, swapped[] = {0, 2, 1, 3, 4, 5},
-            twice[] = {0, 1, 1, 2, 3, 4};
+    static const int in_order[] = { 0, 1, 2, 3, 4, 5 }, swapped[] = { 0, 2, 1, 3, 4, 5 },
+	twice[] = { 0, 1, 1, 2, 3, 4 };
     int     a = memfd_create("writer", 0), b = memfd_create("reference", 0), e;
     char   *x, *y;
     size_t  xl = 0, yl = 0;
@@ -89,7 +93,8 @@ int     main(void)
     ok(reference(b) == 0, "tinycdb writes the reference");
     x = contents(a, &xl), y = contents(b, &yl);
     ok(x && y && xl == yl && memcmp(x, y, xl) == 0,
-       "same bytes as tinycdb given the final meta record first (%zu, %zu bytes)", xl, yl);
+       "same bytes as tinycdb given the final meta record first (%zu, %zu bytes)", xl,
+       yl);
     free(x), free(y);
     close(a), a = memfd_create("swapped", 0);
     ok(write_keys(a, swapped, NREC, NREC, &e) < 0 && errno == EINVAL && e == EINVAL,
