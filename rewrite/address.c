@@ -232,18 +232,3 @@ ssize_t addr_fold(const char *in, size_t len, char *out, size_t size)
 	return (ssize_t) len;
     return (n = fold_utf8(in, len, out, size)) == NOT_UTF8 ? (ssize_t) len : n;
 }
-
-/* addr_key - a local part as a department's map keys spell it: folded
- * unless the department is case-sensitive.  The compiler and decide()
- * both ask here, so that they cannot disagree on a key.  Its length, or
- * -1 when it does not fit in size bytes (3 * len + 1 always does). */
-ssize_t addr_key(const char *local, size_t len, int case_exact, char *out, size_t size)
-{
-    if (!case_exact)
-	return addr_fold(local, len, out, size);
-    if (len >= size)
-	return -1;
-    memcpy(out, local, len);
-    out[len] = 0;
-    return (ssize_t) len;
-}

@@ -246,13 +246,22 @@ int record_index_parse(const char *val, size_t vlen, char *domain, size_t len)
 }
 
 /* record_addr_parse - a member or alias: its rule (NULL when missing or
- * too long) and its value for record_target_next() */
+ * too long) and its value for record_target_next(), which starts after
+ * the rule when the rule comes first, as the compiler writes it */
 int record_addr_parse(const char *val, size_t vlen, struct record_addr *a)
 {
+    size_t  pos = 0, nlen;
+    const char *n;
+
     a->val = val;
     a->vlen = vlen;
-    if (!find_field(val, vlen, "rule", &a->rule, &a->rule_len)
-	|| a->rule_len >= RULE_MAX)
+    if (next_field(val, vlen, &pos, &n, &nlen, &a->rule, &a->rule_len)
+	&& nlen == 4 && memcmp(n, "rule", 4) == 0) {
+	a->val = val + (pos < vlen ? pos : vlen);
+	a->vlen = vlen - (pos < vlen ? pos : vlen);
+    } else if (!find_field(val, vlen, "rule", &a->rule, &a->rule_len))
+	a->rule = 0;
+    if (a->rule == 0 || a->rule_len >= RULE_MAX)
 	a->rule = 0, a->rule_len = 0;
     return 0;
 }

@@ -52,20 +52,6 @@ int text_utf8_valid(const char *s, size_t len)
     return 1;
 }
 
-/* text_lower_ascii - n bytes into out (not terminated), ASCII letters
- * lowered, other bytes as they are; 1 when a byte >= 0x80 was seen */
-int text_lower_ascii(const char *in, size_t n, char *out)
-{
-    size_t  i;
-    int     high = 0;
-
-    for (i = 0; i < n; i++) {
-	high |= in[i] & 0x80;
-	out[i] = in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i];
-    }
-    return high != 0;
-}
-
 /* put - append n bytes, keeping room for the terminator */
 static int put(char *buf, size_t len, size_t *at, const char *s, size_t n)
 {

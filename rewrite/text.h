@@ -24,6 +24,20 @@ int     text_escape_controls(const char *in, size_t inlen, char *buf, size_t len
 int     text_xtext(const char *in, char *buf, size_t len);
 int     text_percent_double(const char *in, char *buf, size_t len);
 int     text_utf8_valid(const char *s, size_t len);
-int     text_lower_ascii(const char *in, size_t n, char *out);
+
+/* text_lower_ascii - n bytes into out (not terminated), ASCII letters
+ * lowered, other bytes as they are; 1 when a byte >= 0x80 was seen.
+ * Inline: it runs on every RCPT's local part. */
+static inline int text_lower_ascii(const char *in, size_t n, char *out)
+{
+    size_t  i;
+    int     high = 0;
+
+    for (i = 0; i < n; i++) {
+	high |= in[i] & 0x80;
+	out[i] = in[i] >= 'A' && in[i] <= 'Z' ? in[i] + 32 : in[i];
+    }
+    return high != 0;
+}
 
 #endif
