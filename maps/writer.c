@@ -16,7 +16,7 @@ int writer_start(struct writer *w, int fd, size_t ndepts, size_t nrecords)
     memset(w, 0, sizeof(*w));
     memset(&meta, 0, sizeof(meta));
     w->fd = fd, w->ndepts = ndepts, w->nrecords = nrecords;
-    w->digest = FNV1A_INIT;
+    digest_start(&w->digest);
     ret = cdb_make_start(&w->cm, fd) < 0
 	|| record_meta_value(&meta, ndepts, nrecords, 0) < 0
 	|| cdb_make_add(&w->cm, RECORD_KEY_META, strlen(RECORD_KEY_META),
@@ -44,19 +44,19 @@ int writer_add(struct writer *w, const char *key, size_t klen,
 	w->error = EINVAL;
     w->last.len = 0;
     if (w->error == 0 && (buf_add(&w->last, key, klen) < 0
-			  || cdb_make_add(&w->cm, key, klen, val, vlen) < 0))
+			  || cdb_make_add(&w->cm, key, klen, val, vlen) < 0
+			  || digest_add(&w->digest, key, klen, val, vlen) < 0))
 	w->error = errno ? errno : EIO;
     if (w->error) {
 	errno = w->error;
 	return -1;
     }
-    w->digest = record_digest(w->digest, key, klen, val, vlen);
     w->n++;
     return 0;
 }
 
 /* put_meta - the final meta value over the one written first */
-static int put_meta(struct writer *w)
+static int put_meta(struct writer *w, uint64_t digest)
 {
     struct cdb cdb;
     struct buf meta;
@@ -64,7 +64,7 @@ static int put_meta(struct writer *w)
     int     ret = -1;
 
     memset(&meta, 0, sizeof(meta));
-    if (record_meta_value(&meta, w->ndepts, w->nrecords, w->digest) < 0
+    if (record_meta_value(&meta, w->ndepts, w->nrecords, digest) < 0
 	|| cdb_init(&cdb, w->fd) < 0)
 	goto out;
     if (cdb_find(&cdb, RECORD_KEY_META, strlen(RECORD_KEY_META)) > 0
@@ -82,6 +82,7 @@ out:
 /* writer_finish - the hash tables and the final meta record */
 int writer_finish(struct writer *w)
 {
+    uint64_t digest = digest_end(&w->digest);
     int     ret;
 
     if (w->error == 0 && w->n != w->nrecords)
@@ -91,7 +92,7 @@ int writer_finish(struct writer *w)
     if (w->error)
 	ret = -1, errno = w->error;
     else if (ret == 0)
-	ret = put_meta(w);
+	ret = put_meta(w, digest);
     buf_free(&w->last);
     return ret;
 }

@@ -18,11 +18,13 @@
  * digest is fixed-width, so the value has its final length) and
  * writer_finish() writes the real value over it where tinycdb's own lookup
  * finds it.  So each record is made once, in order, and nothing is held
- * but tinycdb's 8 bytes a record for its hash tables.
+ * but tinycdb's 8 bytes a record for its hash tables.  The digest is
+ * computed on a thread of its own (maps/digest) while records are written.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <cdb.h>
+#include "maps/digest.h"
 #include "rewrite/buf.h"
 
 struct writer {
@@ -31,7 +33,7 @@ struct writer {
     size_t  ndepts;
     size_t  nrecords;			/* announced in meta */
     size_t  n;				/* added so far */
-    uint64_t digest;
+    struct digest digest;		/* of the records, on its own thread */
     struct buf last;			/* the key before, for the order check */
     int     error;			/* errno of the first failure, or 0 */
 };

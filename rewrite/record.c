@@ -306,7 +306,16 @@ int record_has_target(const char *val, size_t vlen, const char *t)
     return 0;
 }
 
-/* record_digest - FNV-1a 64 over one more "KEY\nVALUE\n" */
+/* record_digest_input - append what the digest covers of one record,
+ * "KEY\nVALUE\n"; the digest is fnv1a() over all of it, in key order */
+int record_digest_input(struct buf *b, const char *key, size_t klen,
+			const char *val, size_t vlen)
+{
+    return buf_add(b, key, klen) < 0 || buf_add(b, "\n", 1) < 0
+	|| buf_add(b, val, vlen) < 0 || buf_add(b, "\n", 1) < 0 ? -1 : 0;
+}
+
+/* record_digest - FNV-1a 64 over one more record's digest input */
 uint64_t record_digest(uint64_t h, const char *key, size_t klen,
 		       const char *val, size_t vlen)
 {

@@ -118,6 +118,8 @@ int     record_has_target(const char *val, size_t vlen, const char *t);
 
 const char *record_policy_name(enum unknown_policy p);
 
+int     record_digest_input(struct buf *b, const char *key, size_t klen,
+			    const char *val, size_t vlen);
 uint64_t record_digest(uint64_t h, const char *key, size_t klen,
 		       const char *val, size_t vlen);
 
