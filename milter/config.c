@@ -5,12 +5,14 @@
  * parser and where the value goes, so a new key is one line here.  Values
  * are checked as they are read (bounds, keywords, socket syntax).
  */
+#include <arpa/inet.h>
 #include <ctype.h>
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <syslog.h>
+#include <netinet/in.h>
 
 #include "milter/config.h"
 
@@ -140,11 +142,92 @@ static int parse_interval(const struct key *k, const char *val, struct config *c
     return 0;
 }
 
-/* parse_socket - a libmilter socket: unix:/path, local:/path, inet:, inet6: */
+/* all_of - whether s is non-empty and made of the bytes in set */
+static int all_of(const char *s, size_t n, const char *set)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++)
+	if (s[i] == 0 || strchr(set, s[i]) == 0)
+	    return 0;
+    return n > 0;
+}
+
+/* port_ok - a port number 1..65535 or a service name */
+static int port_ok(const char *p, size_t n)
+{
+    unsigned long v;
+
+    if (all_of(p, n, "0123456789"))
+	return n <= 5 && (v = strtoul(p, 0, 10)) >= 1 && v <= 65535;
+    return all_of(p, n,
+		  "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-");
+}
+
+/* host_ok - an address of the family, or a host name */
+static int host_ok(const char *host, int family)
+{
+    unsigned char addr[sizeof(struct in6_addr)];
+
+    if (inet_pton(family, host, addr) == 1)
+	return 1;
+    return all_of(host, strlen(host), "abcdefghijklmnopqrstuvwxyz"
+		  "ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789-.")
+	&& strspn(host, "0123456789.") != strlen(host);
+}
+
+/* postfix_hint - "did you mean" for Postfix's inet:HOST:PORT spelling
+ * (and inet:[IPV6]:PORT) */
+static void postfix_hint(const char *kind, const char *rest, char *hint, size_t len)
+{
+    const char *colon = strrchr(rest, ':');
+    int     n, bracket;
+
+    *hint = 0;
+    if (colon == 0 || colon == rest || !port_ok(colon + 1, strlen(colon + 1)))
+	return;
+    n = (int) (colon - rest);
+    bracket = n > 2 && rest[0] == '[' && rest[n - 1] == ']';
+    snprintf(hint, len, " (Postfix writes inet:HOST:PORT; libmilter wants"
+	     " %s:PORT@HOST: %s:%s@%.*s)", kind, bracket ? "inet6" : kind,
+	     colon + 1, bracket ? n - 2 : n, rest + bracket);
+}
+
+/* inet_ok - PORT@HOST of an inet: or inet6: socket; why when not */
+static int inet_ok(const char *kind, const char *rest, int family,
+		   char *why, size_t whylen)
+{
+    const char *at = strchr(rest, '@');
+    char    hint[300];
+
+    if (at == 0) {
+	postfix_hint(kind, rest, hint, sizeof(hint));
+	snprintf(why, whylen, "expected %s:PORT@HOST%s", kind, *hint ? hint :
+		 " (name the address to listen on: 127.0.0.1 for this host only)");
+	return 0;
+    }
+    if (!port_ok(rest, at - rest)) {
+	postfix_hint(kind, rest, hint, sizeof(hint));
+	snprintf(why, whylen, "\"%.*s\" is not a port%s", (int) (at - rest), rest, hint);
+	return 0;
+    }
+    if (!host_ok(at + 1, family)) {
+	snprintf(why, whylen, "\"%s\" is not an %s address or host name", at + 1,
+		 family == AF_INET ? "IPv4" : "IPv6");
+	return 0;
+    }
+    return 1;
+}
+
+/* parse_socket - libmilter's unix:/PATH (local:, or a bare /PATH),
+ * inet:PORT@HOST or inet6:PORT@HOST, checked here: libmilter takes
+ * Postfix's inet:HOST:PORT without a word and listens somewhere else */
 static int parse_socket(const struct key *k, const char *val, struct config *cf,
 			char *why, size_t whylen)
 {
     const char *path = 0;
+    char    reason[400];
+    int     ok;
 
     if (strncmp(val, "unix:", 5) == 0)
 	path = val + 5;
@@ -152,17 +235,18 @@ static int parse_socket(const struct key *k, const char *val, struct config *cf,
 	path = val + 6;
     else if (*val == '/')
 	path = val;
-    if (path && *path != '/') {
-	snprintf(why, whylen, "%s: \"%s\": the path must be absolute", k->name, val);
-	return -1;
-    }
-    if (path == 0 && strncmp(val, "inet:", 5) != 0 && strncmp(val, "inet6:", 6) != 0) {
-	snprintf(why, whylen, "%s: \"%s\": expected unix:/PATH, inet:PORT@HOST"
-		 " or inet6:PORT@HOST", k->name, val);
-	return -1;
-    }
-    if (path == 0 && strchr(val, ':')[1] == 0) {
-	snprintf(why, whylen, "%s: \"%s\": no port", k->name, val);
+    if (path)
+	ok = *path == '/' || (snprintf(reason, sizeof(reason),
+				       "the path must be absolute"), 0);
+    else if (strncmp(val, "inet:", 5) == 0)
+	ok = inet_ok("inet", val + 5, AF_INET, reason, sizeof(reason));
+    else if (strncmp(val, "inet6:", 6) == 0)
+	ok = inet_ok("inet6", val + 6, AF_INET6, reason, sizeof(reason));
+    else
+	ok = (snprintf(reason, sizeof(reason), "expected unix:/PATH, inet:PORT@HOST"
+		       " or inet6:PORT@HOST"), 0);
+    if (!ok) {
+	snprintf(why, whylen, "%s: \"%s\": %s", k->name, val, reason);
 	return -1;
     }
     return parse_string(k, val, cf, why, whylen);
@@ -256,15 +340,29 @@ static int parse_line(char *line, struct config *cf, unsigned *seen,
     return k->parse(k, val, cf, why, whylen);
 }
 
-/* config_load - read a config file over the defaults already in cf */
+/* add_error - one more "FILE:LINE: text" line in err */
+static void add_error(char *err, size_t errlen, const char *path, unsigned line,
+		      const char *why)
+{
+    size_t  used = strlen(err);
+
+    if (used + 1 >= errlen)
+	return;
+    snprintf(err + used, errlen - used, "%s%s:%u: %s", used ? "\n" : "", path,
+	     line, why);
+}
+
+/* config_load - read a config file over the defaults already in cf; every
+ * error, one "FILE:LINE: text" line each */
 int config_load(const char *path, struct config *cf, char *err, size_t errlen)
 {
     char    line[CONFIG_LINE_MAX];
     char    why[512];
     unsigned lineno = 0, seen = 0;
     FILE   *fp;
-    int     ret = -1;
+    int     ret = 0;
 
+    *err = 0;
     if ((fp = fopen(path, "r")) == 0) {
 	snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	return -1;
@@ -272,21 +370,20 @@ int config_load(const char *path, struct config *cf, char *err, size_t errlen)
     while (fgets(line, sizeof(line), fp) != 0) {
 	lineno++;
 	if (strchr(line, '\n') == 0 && !feof(fp)) {
-	    snprintf(err, errlen, "%s:%u: line longer than %d bytes",
-		     path, lineno, CONFIG_LINE_MAX - 2);
-	    goto out;
-	}
-	if (parse_line(line, cf, &seen, why, sizeof(why)) < 0) {
-	    snprintf(err, errlen, "%s:%u: %s", path, lineno, why);
-	    goto out;
+	    snprintf(why, sizeof(why), "line longer than %d bytes", CONFIG_LINE_MAX - 2);
+	    add_error(err, errlen, path, lineno, why);
+	    ret = -1;
+	    while (fgets(line, sizeof(line), fp) != 0 && strchr(line, '\n') == 0)
+		/* the rest of the long line */ ;
+	} else if (parse_line(line, cf, &seen, why, sizeof(why)) < 0) {
+	    add_error(err, errlen, path, lineno, why);
+	    ret = -1;
 	}
     }
     if (ferror(fp)) {
 	snprintf(err, errlen, "%s: %s", path, strerror(errno));
-	goto out;
+	ret = -1;
     }
-    ret = 0;
-out:
     fclose(fp);
     return ret;
 }

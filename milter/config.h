@@ -5,8 +5,8 @@
  *
  * config_defaults() fills a struct config with the documented defaults;
  * config_load() reads "key = value" lines over them ('#' starts a comment,
- * blank lines are ignored) and returns 0, or -1 with "FILE:LINE: text" in
- * err.  Every key may appear once; an unknown key is an error.  The struct
+ * blank lines are ignored) and returns 0, or -1 with every error found in
+ * err, one "FILE:LINE: text" line each (separated by newlines).  Every key may appear once; an unknown key is an error.  The struct
  * owns its strings (fixed arrays): nothing to free.
  */
 #include <stddef.h>

@@ -14,6 +14,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -193,11 +194,71 @@ int daemon_check(const struct config *cf)
 
     if (path && check_dir(path) < 0)
 	return -1;
-    if (*cf->user && getpwnam(cf->user) == 0) {
+    /* as root, daemon_check_access() becomes the user and says so */
+    if (geteuid() != 0 && *cf->user && getpwnam(cf->user) == 0) {
 	log_msg(LOG_ERR, "fatal: user %s: no such user", cf->user);
 	return -1;
     }
     return 0;
+}
+
+/* parent_dir - the directory part of a path, into buf */
+static const char *parent_dir(const char *path, char *buf, size_t len)
+{
+    snprintf(buf, len, "%s", path);
+    return dirname(buf);
+}
+
+/* checks_as_user - what the running milter will do as its user, each
+ * failure logged; how many failed (a pid file it cannot remove is only
+ * a warning) */
+static int checks_as_user(const struct config *cf)
+{
+    char    buf[CONFIG_STR_MAX];
+    const char *who = *cf->user ? cf->user : "the current user";
+    const char *dir;
+    int     fd, failed = 0;
+
+    if ((fd = open(cf->map, O_RDONLY | O_CLOEXEC)) < 0) {
+	log_msg(LOG_ERR, "fatal: map %s: cannot be read as %s: %s", cf->map, who,
+		strerror(errno));
+	failed++;
+    } else
+	close(fd);
+    dir = parent_dir(cf->map, buf, sizeof(buf));
+    if (access(dir, R_OK | X_OK) < 0) {
+	log_msg(LOG_ERR, "fatal: map directory %s: cannot be read as %s (every"
+		" reload needs it): %s", dir, who, strerror(errno));
+	failed++;
+    }
+    dir = parent_dir(cf->pid_file, buf, sizeof(buf));
+    if (*cf->pid_file && access(dir, W_OK | X_OK) < 0)
+	log_msg(LOG_WARNING, "warning: pid_file directory %s: not writable as %s:"
+		" the pid file will be left behind at stop: %s", dir, who,
+		strerror(errno));
+    return failed;
+}
+
+/* daemon_check_access - the map, its directory and the pid file's
+ * directory, checked as the run-time user in a child that becomes it */
+int daemon_check_access(const struct config *cf)
+{
+    pid_t   pid;
+    int     status;
+
+    if (geteuid() != 0 || *cf->user == 0)
+	return checks_as_user(cf) ? -1 : 0;
+    fflush(stderr);
+    if ((pid = fork()) < 0) {
+	log_msg(LOG_ERR, "fatal: fork: %s", strerror(errno));
+	return -1;
+    }
+    if (pid == 0)
+	_exit(daemon_drop(cf->user) < 0 ? 1 : checks_as_user(cf) != 0);
+    while (waitpid(pid, &status, 0) < 0)
+	if (errno != EINTR)
+	    return -1;
+    return WIFEXITED(status) && WEXITSTATUS(status) == 0 ? 0 : -1;
 }
 
 /* daemon_drop - become the run-time user for good */

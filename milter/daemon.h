@@ -10,7 +10,10 @@
  * the configured mode and, for a unix socket as root, owner "user" and
  * group "postfix" when that group exists.  daemon_drop() gives up root:
  * supplementary groups, gid, uid, each checked.  daemon_check() checks,
- * for -t, that the socket's directory and the user exist.  Every function
+ * for -t, that the socket's directory and the user exist;
+ * daemon_check_access(), for -t and every start, that the run-time user
+ * (in a child that becomes it) can read the map and its directory, with a
+ * warning when it cannot write the pid file's directory.  Every function
  * returns 0, or -1 after logging why.
  */
 #include "milter/config.h"
@@ -21,6 +24,7 @@ int     daemon_pid_file(const char *path);
 void    daemon_pid_remove(const char *path);
 int     daemon_socket(const struct config *cf);
 int     daemon_check(const struct config *cf);
+int     daemon_check_access(const struct config *cf);
 int     daemon_drop(const char *user);
 
 #endif

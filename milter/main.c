@@ -7,11 +7,14 @@
  * log, write the pid file and create the socket as root, drop groups, gid
  * and uid, start the control thread, serve (smfi_main).
  * libmilter stops on SIGHUP and SIGTERM (at once: see stop.c).  -t stops
- * after the map: exit 0 when config and map are fine and the socket
- * directory and user exist.  Exit 1 on any startup error, 2 on usage.
+ * after the map: exit 0 when config and map are fine, the socket
+ * directory and user exist, and the user can read the map and its
+ * directory (checked at every start too: reloads run as that user; a pid
+ * file directory it cannot write is a warning).  Exit 1 on any startup error, 2 on usage.
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include <libmilter/mfapi.h>
@@ -83,11 +86,15 @@ static void parse_options(int argc, char **argv, struct options *opt)
 /* load - configuration and map, before anything else; -1 = refuse */
 static int load(const struct options *opt, struct config *cf)
 {
-    char    err[2048];
+    char    err[8192], *line, *next;
 
     config_defaults(cf);
     if (config_load(opt->config, cf, err, sizeof(err)) < 0) {
-	log_msg(LOG_ERR, "%s", err);		/* FILE:LINE: text */
+	for (line = err; line; line = next) {	/* FILE:LINE: text, each */
+	    if ((next = strchr(line, '\n')) != 0)
+		*next++ = 0;
+	    log_msg(LOG_ERR, "%s", line);
+	}
 	return -1;
     }
     log_set_level(cf->log_level);
@@ -136,8 +143,13 @@ int main(int argc, char **argv)
 	return 1;
     if (opt.test_only) {
 	rc = daemon_check(&cf) < 0;
+	rc |= daemon_check_access(&cf) < 0;
 	gen_shutdown();
 	return rc;
+    }
+    if (daemon_check_access(&cf) < 0) {
+	gen_shutdown();
+	return 1;
     }
     if (start(&opt, &cf) < 0)
 	goto out;

@@ -70,10 +70,11 @@ milter_wait_log '^stopping deptmilter' 5
 ok $? "SIGTERM stops it, logged"
 
 # Without -f: the starting command waits for the daemon to be ready.
-milter_conf "$TEST_TMP" "unix:$sock" pid_file="$TEST_TMP/deptmilter.pid"
+mkdir -p "$TEST_TMP/run" && chown nobody "$TEST_TMP/run"	# as tmpfiles.d does
+milter_conf "$TEST_TMP" "unix:$sock" pid_file="$TEST_TMP/run/deptmilter.pid"
 out=$(timeout 10 "$MILTER_BIN" -c "$MILTER_CONF" 2>&1); rc=$?
 is "$rc/$out" "0/" "daemon: the starting command exits 0, silently"
-read -r dpid <"$TEST_TMP/deptmilter.pid"
+read -r dpid <"$TEST_TMP/run/deptmilter.pid"
 cleanup_add "kill $dpid"
 [ -n "$dpid" ] && [ "$(readlink "/proc/$dpid/exe")" = "$(readlink -f "$MILTER_BIN")" ]
 ok $? "daemon: pid file names the running deptmilter"
