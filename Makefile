@@ -195,7 +195,7 @@ DOC_FILES = README INSTALL postfix/main.cf.snippet
 
 # mandoc: check-man; debhelper: package-test (dpkg-dev comes with build-essential);
 # indent: check-format
-DEB_PKGS += mandoc debhelper indent
+DEB_PKGS += mandoc debhelper indent lintian
 
 install: all
 	install -d $(DESTDIR)$(SBINDIR) $(DESTDIR)$(MANDIR)/man5 $(DESTDIR)$(MANDIR)/man8 \

@@ -27,7 +27,7 @@ if dpkg-query -W -f='${Status}' deptmilter 2>/dev/null | grep -q 'installed\|con
 fi
 [ -e /etc/deptmilter ] && bail_out "/etc/deptmilter exists (make install?); this test would install over it: remove it first"
 
-plan 29
+plan 31
 
 tmpdir_make
 UNIT=/lib/systemd/system/deptmilter.service
@@ -80,9 +80,14 @@ is "$(dpkg-deb -c "$deb" | awk '$1 !~ /^d/ { sub(/^\./, "", $6); print $6 }' | L
     "$expected_files" "the .deb holds exactly the expected files"
 
 if command -v lintian >/dev/null; then
-    is "$(lintian "$deb" 2>&1 | grep -E '^[EW]: ')" "" "lintian: no error or warning"
+    lint=$(lintian "$deb" 2>&1)
+    is "$(echo "$lint" | grep -E '^[EW]: ')" "" "lintian: no error or warning"
+    is "$(echo "$lint" | grep -iE 'copyright|licen[cs]e')" "" \
+        "lintian: nothing about the copyright file or the licence"
+    grep -q '^License: BSD-2-Clause' "$src/debian/copyright"
+    ok $? "debian/copyright names the licence (BSD-2-Clause, DEP-5)"
 else
-    skip "lintian is not installed (apt-get install lintian)"
+    skip "lintian is not installed (apt-get install lintian)" 3
 fi
 
 # --- install ---------------------------------------------------------------
