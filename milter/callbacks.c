@@ -347,7 +347,6 @@ static sfsistat rcpt_rewrite(SMFICTX *ctx, struct conn *conn, char **argv,
 	log_msg(LOG_ERR, "error: rewrite without a target, rule=%s", d->rule);
 	return SMFIS_TEMPFAIL;
     }
-    stats_count(d->dept, STATS_REWRITE);
     if (rcpt_params(argv, params, sizeof(params)) < 0
 	|| msg_remember(conn->msg, argv[0], params, d) < 0) {
 	log_msg(LOG_ERR, "error: out of memory or address too long at RCPT");
@@ -490,8 +489,10 @@ static sfsistat cb_eom(SMFICTX *ctx)
 	    goto out;
 	}
     }
-    for (i = 0; i < msg->nrw; i++)
+    for (i = 0; i < msg->nrw; i++) {		/* counted once accepted */
+	stats_count(msg->rw[i].dept, STATS_REWRITE);
 	log_rewrite(ctx, msg->rw + i);
+    }
 out:
     msg_free(conn);
     return status;

@@ -74,6 +74,7 @@ int msg_remember(struct msg *msg, const char *arg, const char *params,
     memcpy(rw->targets, d->targets, d->len);
     rw->ntargets = d->ntargets;
     memcpy(rw->rule, d->rule, sizeof(rw->rule));
+    rw->dept = d->dept;
     msg->nrw++;
     return 0;
 }

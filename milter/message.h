@@ -26,6 +26,7 @@ struct rewrite {
     char   *targets;			/* NUL-separated, as from decide() */
     size_t  ntargets;
     char    rule[RULE_MAX];
+    const struct map_dept *dept;	/* in the message's generation */
 };
 
 struct msg {
