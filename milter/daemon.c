@@ -13,7 +13,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
+#include <sys/socket.h>
 #include <sys/stat.h>
+#include <sys/un.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -72,35 +75,56 @@ void daemon_ready(void)
     ready_fd = -1;
 }
 
-/* daemon_pid_file - write our pid, replacing an old file */
+static int pid_fd = -1;			/* the pid file, locked while we run */
+
+/* running_pid - the pid written in a pid file another process holds */
+static long running_pid(int fd)
+{
+    char    buf[32];
+    ssize_t n = pread(fd, buf, sizeof(buf) - 1, 0);
+
+    buf[n > 0 ? n : 0] = 0;
+    return strtol(buf, 0, 10);
+}
+
+/* daemon_pid_file - lock the pid file and write our pid in it; a file
+ * locked by a running deptmilter means an accidental second start: say
+ * so and change nothing */
 int daemon_pid_file(const char *path)
 {
-    FILE   *fp;
-    int     ret = -1;
+    char    line[32];
+    int     fd, n;
 
     if (*path == 0)
 	return 0;
-    if ((fp = fopen(path, "w")) == 0) {
+    if ((fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0644)) < 0) {
 	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
 	return -1;
     }
-    if (fprintf(fp, "%ld\n", (long) getpid()) < 0 || fflush(fp) != 0) {
-	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
-	goto out;
+    if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+	if (errno == EWOULDBLOCK)
+	    log_msg(LOG_ERR, "fatal: already running (pid %ld): %s is locked;"
+		    " nothing changed", running_pid(fd), path);
+	else
+	    log_msg(LOG_ERR, "fatal: pid_file %s: lock: %s", path, strerror(errno));
+	close(fd);
+	return -1;
     }
-    ret = 0;
-out:
-    if (fclose(fp) != 0 && ret == 0) {
+    n = snprintf(line, sizeof(line), "%ld\n", (long) getpid());
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, line, n, 0) != n) {
 	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
-	ret = -1;
+	close(fd);
+	return -1;
     }
-    return ret;
+    pid_fd = fd;				/* held, and locked, until exit */
+    return 0;
 }
 
-/* daemon_pid_remove - remove the pid file if we still may */
+/* daemon_pid_remove - remove the pid file, if it is ours (another
+ * deptmilter's, found locked, stays) */
 void daemon_pid_remove(const char *path)
 {
-    if (*path)
+    if (*path && pid_fd >= 0)
 	(void) unlink(path);
 }
 
@@ -163,6 +187,24 @@ static int socket_owner(const char *path, const struct config *cf)
     return 0;
 }
 
+/* answering - whether something accepts connections on a unix socket
+ * (libmilter would remove it and listen in its place) */
+static int answering(const char *path)
+{
+    struct sockaddr_un sun;
+    int     fd, ret;
+
+    if (strlen(path) >= sizeof(sun.sun_path)
+	|| (fd = socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0)) < 0)
+	return 0;
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    strcpy(sun.sun_path, path);
+    ret = connect(fd, (struct sockaddr *) &sun, sizeof(sun)) == 0;
+    close(fd);
+    return ret;
+}
+
 /* daemon_socket - create the listening socket with its owner and mode */
 int daemon_socket(const struct config *cf)
 {
@@ -172,6 +214,11 @@ int daemon_socket(const struct config *cf)
 
     if (path && check_dir(path) < 0)
 	return -1;
+    if (path && answering(path)) {
+	log_msg(LOG_ERR, "fatal: already running: something answers on %s;"
+		" nothing changed", path);
+	return -1;
+    }
     if (smfi_setconn((char *) cf->socket) != MI_SUCCESS) {
 	log_msg(LOG_ERR, "fatal: socket %s: not accepted by libmilter", cf->socket);
 	return -1;
