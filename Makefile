@@ -17,7 +17,17 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
-MILTER_LIBS = $(shell pkg-config --libs milter 2>/dev/null || echo -lmilter)
+
+# libmilter, linked in from its static archive with its own calls of
+# accept(), read() and sigwait(), and only those, bound to deptmilter's
+# milter_accept(), milter_read() (milter/tcp.c: TCP_NODELAY, TCP_QUICKACK)
+# and milter_sigwait() (milter/stop.c: a stop at once).  No function of the
+# C library is defined by deptmilter.  The build fails when libmilter
+# calls something the binding does not cover, or when a binding found
+# nothing to bind.
+MILTER_A = $(shell pkg-config --variable=libdir milter 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)/libmilter.a
+MILTER_BOUND = milter/libmilter-bound.o
+MILTER_BIND = accept=milter_accept read=milter_read sigwait=milter_sigwait
 
 LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
 	   rewrite/address.o rewrite/record.o rewrite/regex.o rewrite/map.o \
@@ -49,8 +59,17 @@ libdept.a: $(LIB_OBJS)
 deptmap: $(DEPTMAP_OBJS) libdept.a
 	$(CC) $(LDFLAGS) -o $@ $(DEPTMAP_OBJS) libdept.a $(PKG_LIBS)
 
-deptmilter: $(MILTER_OBJS) libdept.a
-	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJS) libdept.a $(PKG_LIBS) $(MILTER_LIBS) -lpthread
+deptmilter: $(MILTER_OBJS) $(MILTER_BOUND) libdept.a
+	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJS) $(MILTER_BOUND) libdept.a $(PKG_LIBS) -lpthread
+
+$(MILTER_BOUND): $(MILTER_A)
+	ld -r --whole-archive $(MILTER_A) -o $@.tmp
+	objcopy $(MILTER_BIND:%=--redefine-sym %) $@.tmp $@
+	@rm -f $@.tmp; \
+	if nm $@ | grep -E ' U (accept|accept4|read|__read_chk|sigwait|sigtimedwait)$$'; then \
+	    echo "$@: libmilter calls the above unbound"; rm -f $@; exit 1; fi; \
+	for b in $(MILTER_BIND); do nm $@ | grep -q " U $${b#*=}$$" || \
+	    { echo "$@: nothing in libmilter calls $${b%%=*}"; rm -f $@; exit 1; }; done
 
 # Header dependencies come from the compiler: -MMD writes foo.d beside
 # foo.o (or foo.bin) naming every header of the project it includes, -MP
@@ -122,10 +141,10 @@ valgrind: $(UNIT_TESTS)
 TSAN_BIN = tests/tmp/deptmilter-tsan
 TSAN_DIR = tests/tmp/tsan
 TSAN_TESTS = tests/fault-reload-under-load.t tests/milter-reload.t
-$(TSAN_BIN): $(MILTER_OBJS:.o=.c) $(LIB_OBJS:.o=.c) milter/*.h rewrite/*.h maps/*.h
+$(TSAN_BIN): $(MILTER_OBJS:.o=.c) $(MILTER_BOUND) $(LIB_OBJS:.o=.c) milter/*.h rewrite/*.h maps/*.h
 	@mkdir -p tests/tmp
 	clang -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=thread $(PKG_CFLAGS) -o $@ \
-	    $(MILTER_OBJS:.o=.c) $(LIB_OBJS:.o=.c) $(PKG_LIBS) $(MILTER_LIBS) -lpthread
+	    $(MILTER_OBJS:.o=.c) $(MILTER_BOUND) $(LIB_OBJS:.o=.c) $(PKG_LIBS) -lpthread
 tsan-check: $(TSAN_BIN) deptmap
 	@rm -rf $(TSAN_DIR) && mkdir -p $(TSAN_DIR) && chmod 1777 $(TSAN_DIR)
 	TSAN_OPTIONS="log_path=$(CURDIR)/$(TSAN_DIR)/report suppressions=$(CURDIR)/tests/tsan.supp" \
@@ -169,7 +188,7 @@ demo: deps all
 	@bash examples/demo.sh
 
 clean:
-	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) libdept.a deptmap deptmilter \
+	rm -f $(LIB_OBJS) $(DEPTMAP_OBJS) $(MILTER_OBJS) $(MILTER_BOUND) libdept.a deptmap deptmilter \
 	      tests/unit/*.bin tests/fuzz/*.bin
 	rm -f $(DEPS) maps/*.d rewrite/*.d milter/*.d tests/unit/*.d
 	rm -rf tests/tmp

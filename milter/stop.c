@@ -8,8 +8,9 @@
  * connection is after up to 5 seconds.  A restart of deptmilter left
  * Postfix that long without its filter.
  *
- * This file therefore defines sigwait(), which libmilter's call binds to
- * (as tcp.c does for accept and read).  It waits with sigtimedwait(2);
+ * libmilter's call of sigwait() is therefore bound, at link time and in
+ * libmilter's own objects only (see the Makefile and tcp.c), to
+ * milter_sigwait() here.  It waits with sigtimedwait(2);
  * when a stop signal arrives, it starts a thread that interrupts the
  * listener's poll() every 20 ms with a signal whose handler does nothing,
  * and returns the signal to libmilter.  poll() is never restarted after a
@@ -82,8 +83,8 @@ void stop_done(void)
     atomic_store(&stop_finished, 1);
 }
 
-/* sigwait - libmilter's wait for a stop signal; wakes its listener */
-int sigwait(const sigset_t *set, int *sig)
+/* milter_sigwait - libmilter's sigwait(): wakes its listener at a stop */
+int milter_sigwait(const sigset_t *set, int *sig)
 {
     pthread_attr_t attr;
     pthread_t waker;

@@ -14,6 +14,6 @@
 int     stop_prepare(void);
 void    stop_wake(pthread_t thread);
 void    stop_done(void);
-int     sigwait(const sigset_t *set, int *sig);
+int     milter_sigwait(const sigset_t *set, int *sig);
 
 #endif

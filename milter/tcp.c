@@ -11,19 +11,21 @@
  * read (the kernel clears it by itself).
  *
  * libmilter accepts and reads its connections itself and gives the filter
- * no way to set socket options.  This file therefore defines accept() and
- * read(): the dynamic linker binds libmilter's calls to them, and they
- * call the C library's accept4() and the read system call underneath.
- * Unix-domain sockets and every other descriptor are left as they are (a
- * descriptor number reused after a close may be asked for TCP_QUICKACK
- * once; the kernel refuses it on anything but a TCP socket).
+ * no way to set socket options.  The Makefile therefore links libmilter's
+ * own objects (libmilter.a) with their calls of accept() and read() bound
+ * to milter_accept() and milter_read() here, which call the C library's
+ * accept() and read() and tune the socket; nothing else in the process is
+ * redirected, and the build fails if libmilter calls anything the binding
+ * does not cover (accept4, __read_chk).  Unix-domain sockets and every
+ * other descriptor are left as they are (a descriptor number reused after
+ * a close is asked for TCP_QUICKACK after every read until accept() sees
+ * it again; the kernel refuses it on anything but a TCP socket).
  */
 #include <errno.h>
 #include <netinet/in.h>
 #include <netinet/tcp.h>
 #include <stdatomic.h>
 #include <sys/socket.h>
-#include <sys/syscall.h>
 #include <unistd.h>
 
 #include "milter/tcp.h"
@@ -50,20 +52,20 @@ static void tcp_tune(int fd)
     atomic_store(&tcp_fds[fd], 1);
 }
 
-/* accept - the C library's accept, then tuned for the milter dialogue */
-int accept(int fd, struct sockaddr *addr, socklen_t *len)
+/* milter_accept - libmilter's accept(): the C library's, then tuned */
+int milter_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-    int     s = accept4(fd, addr, len, 0);
+    int     s = accept(fd, addr, len);
 
     if (s >= 0)
 	tcp_tune(s);
     return s;
 }
 
-/* read - the read system call; ACK at once on milter TCP connections */
-ssize_t read(int fd, void *buf, size_t count)
+/* milter_read - libmilter's read(): ACK at once on milter TCP connections */
+ssize_t milter_read(int fd, void *buf, size_t count)
 {
-    ssize_t n = syscall(SYS_read, fd, buf, count);
+    ssize_t n = read(fd, buf, count);
     int     on = 1, saved = errno;
 
     if (n > 0 && fd >= 0 && fd < TCP_FD_MAX && atomic_load(&tcp_fds[fd]))

@@ -3,13 +3,14 @@
 /*
  * tcp - no Nagle and no delayed ACKs on milter connections over TCP
  *
- * Nothing to call: tcp.c defines accept() and read(), which libmilter's
- * calls bind to, and tunes the TCP connections they see.  See tcp.c.
+ * Nothing of ours calls these: libmilter's own calls of accept() and
+ * read() are bound to them at link time (see the Makefile), and they tune
+ * the TCP connections libmilter accepts.  See tcp.c.
  */
 #include <sys/socket.h>
 #include <sys/types.h>
 
-int     accept(int fd, struct sockaddr *addr, socklen_t *len);
-ssize_t read(int fd, void *buf, size_t count);
+int     milter_accept(int fd, struct sockaddr *addr, socklen_t *len);
+ssize_t milter_read(int fd, void *buf, size_t count);
 
 #endif
