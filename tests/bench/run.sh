@@ -115,15 +115,24 @@ drain() {
     echo "bench: queue of $1 did not drain" >&2
 }
 
-# run_source NAME - seconds smtp-source needs for MSGS messages
+# cpu_ticks PID - the user and system CPU time a process used, in ticks
+# (/proc/PID/stat fields 14 and 15; the name in field 2 has no blank)
+cpu_ticks() {
+    awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
+}
+
+# run_source NAME - seconds smtp-source needs for MSGS messages; the
+# milter's own CPU ticks for them go to $W/e2e.cpu
 run_source() {
-    local port conf t0 t1
-    eval "port=\$PORT_$1 conf=\$CONF_$1"
+    local port conf t0 t1 mpid c0=0
+    eval "port=\$PORT_$1 conf=\$CONF_$1 mpid=\${MPID_$1:-}"
+    [ -n "$mpid" ] && c0=$(cpu_ticks "$mpid")
     t0=$(now)
     smtp-source -s "$SESSIONS" -m "$MSGS" -f bench@example.net \
         -t alice@sales.example.com "127.0.0.1:$port" 2>>"$W/source-$1.err"
     t1=$(now)
     drain "$conf"
+    [ -n "$mpid" ] && echo "$1 $(($(cpu_ticks "$mpid") - c0))" >>"$W/e2e.cpu"
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
 
@@ -138,6 +147,7 @@ e2e_setup() {
         -lpthread || die "cannot build null_milter"
     (umask 0; exec "$W/null_milter" "unix:$W/null.sock") &
     cleanup_add "kill $! 2>/dev/null"
+    MPID_null=$!
     printf 'deptmilter_socket = unix:%s\ndeptmilter_domains = %s\n' \
         "$W/null.sock" "$W/domains" >"$W/site-null.cf"
     printf 'deptmilter_socket = unix:%s\ndeptmilter_domains = %s\n' \
@@ -162,6 +172,7 @@ e2e() {
     e2e_setup
     for name in none unix inet virtual null; do run_source "$name" >/dev/null; done	# warm up
     : >"$W/e2e.times"
+    : >"$W/e2e.cpu"
     for i in $(seq "$PAIRS"); do
         for name in none unix inet virtual null; do
             t=$(run_source "$name")
@@ -204,8 +215,29 @@ e2e_rows() {
     read -r r lo hi <<<"$(e2e_ratio unix null)"
     row "e2e: deptmilter (unix) against that filter" "-" "-" "$r" "$lo..$hi" \
         "what deptmilter adds" "-"
+    e2e_cpu_rows
     for name in none unix inet virtual null; do
         [ -s "$W/source-$name.err" ] && { echo "smtp-source errors ($name):"; head -3 "$W/source-$name.err"; }
+    done
+}
+
+# e2e_cpu_rows - each milter process's own CPU time per message, from
+# /proc (wall-clock ratios swing with the other load of a shared machine;
+# the CPU a process spends per message does not)
+e2e_cpu_rows() {
+    local tck name us null
+    tck=$(getconf CLK_TCK)
+    for name in null unix inet; do
+        us=$(awk -v n="$name" -v t="$tck" -v m="$MSGS" -v p="$PAIRS" \
+            '$1 == n { s += $2 } END { printf "%.0f", s * 1e6 / t / (m * p) }' "$W/e2e.cpu")
+        eval "cpu_$name=$us"
+    done
+    null=$cpu_null
+    for name in unix inet; do
+        eval "us=\$cpu_$name"
+        row "e2e: deptmilter ($name) own CPU per message, against the null filter's" \
+            "${null} us" "${us} us" "$(awk -v a="$us" -v b="$null" 'BEGIN { if (b > 0) printf "%.3f", a / b; else print 0 }')" \
+            "-" "-" "-"
     done
 }
 
