@@ -149,13 +149,9 @@ int addr_local_needs_quotes(const char *local)
 
     if (*local == 0 || *local == '.')
 	return 1;
-    for (p = local; *p; p++) {
-	if (*p == '.') {
-	    if (p[1] == '.' || p[1] == 0)
-		return 1;
-	} else if (!atext(*p))
+    for (p = local; *p; p++)
+	if (!atext(*p) && (*p != '.' || p[1] == '.' || p[1] == 0))
 	    return 1;
-    }
     return 0;
 }
 
