@@ -56,11 +56,12 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
     size_t  i;
     struct rule_entry *e;
 
-    for (i = 1; i < d->nentries && entry_cmp(d->entries + i - 1, d->entries + i) < 0;
+    for (i = 1; i < d->nentries && strcmp(d->entries[i - 1].key, d->entries[i].key) < 0;
 	 i++)
 	/* a roster is often sorted already: no sort, no copy of the array */ ;
-    if (i < d->nentries)
-	qsort(d->entries, d->nentries, sizeof(*d->entries), entry_cmp);
+    if (i == d->nentries)			/* and strictly: no duplicates */
+	return;
+    qsort(d->entries, d->nentries, sizeof(*d->entries), entry_cmp);
     for (i = 1; i < d->nentries; i++) {
 	e = d->entries + i;
 	if (strcmp(e[-1].key, e->key) == 0)

@@ -87,30 +87,27 @@ static char *unquote(struct rules *r, const char *word)
     return out;
 }
 
-/* name_ok - whether a local part may be a member or alias name */
-static int name_ok(const char *name, char *why, size_t whylen)
+/* name_ok - whether a local part may be a member or alias name; utf8
+ * says whether it still needs its UTF-8 check (a roster's name comes from
+ * a line already checked, and unquoting takes only ASCII from it) */
+static int name_ok(const char *name, int utf8, char *why, size_t whylen)
 {
     const unsigned char *p;
+    int     control = 0;
 
-    if (*name == 0) {
+    for (p = (const unsigned char *) name; *p; p++)
+	control |= *p < 0x20 || *p == 0x7f;
+    if (*name == 0)
 	snprintf(why, whylen, "empty name");
-	return 0;
-    }
-    if (strlen(name) > ADDR_LOCAL_MAX) {
+    else if ((size_t) (p - (const unsigned char *) name) > ADDR_LOCAL_MAX)
 	snprintf(why, whylen, "name longer than %d bytes", ADDR_LOCAL_MAX);
-	return 0;
-    }
-    if (!text_utf8_valid(name, strlen(name))) {
+    else if (utf8 && !text_utf8_valid(name, (const char *) p - name))
 	snprintf(why, whylen, "name is not valid UTF-8");
-	return 0;
-    }
-    for (p = (const unsigned char *) name; *p; p++) {
-	if (*p < 0x20 || *p == 0x7f) {
-	    snprintf(why, whylen, "name contains a control character");
-	    return 0;
-	}
-    }
-    return 1;
+    else if (control)
+	snprintf(why, whylen, "name contains a control character");
+    else
+	return 1;
+    return 0;
 }
 
 /* add_entry - a new, zeroed entry; NULL (noted) when memory ran out */
@@ -198,7 +195,7 @@ static int word_target(struct rules *r, const struct rule_src *src, long line,
     }
     if ((t->local = unquote(r, w)) == 0)
 	return -1;
-    if (!name_ok(t->local, why, sizeof(why))) {
+    if (!name_ok(t->local, 1, why, sizeof(why))) {
 	errs_add(&r->errs, src->shown, line, "invalid %s \"%s\": %s", what, w, why);
 	return -1;
     }
@@ -360,7 +357,7 @@ static int member_target(struct parse *p, const struct rule_src *src, long line,
     t->local = t->domain = 0;
     if (!literal || strchr(w, '@'))
 	return word_target(p->r, src, line, "member", w, t);
-    if (!name_ok(w, why, sizeof(why))) {
+    if (!name_ok(w, 0, why, sizeof(why))) {
 	errs_add(&p->r->errs, src->shown, line, "invalid member \"%s\": %s", w, why);
 	return -1;
     }
@@ -501,7 +498,7 @@ static void kw_alias(struct parse *p, char *rest)
     }
     key = unquote(p->r, name);
     targets = parse_targets(p, v, n);
-    if (key && !name_ok(key, why, sizeof(why)))
+    if (key && !name_ok(key, 1, why, sizeof(why)))
 	perr(p, "invalid alias name \"%s\": %s", name, why);
     else if (key && targets && (e = add_entry(p->r, p->dept)) != 0) {
 	e->key = key, key = 0;

@@ -2,6 +2,7 @@
  * writer - a map's records into a CDB file, one at a time (see writer.h)
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <string.h>
 #include <unistd.h>
 #include "maps/writer.h"
@@ -36,6 +37,18 @@ static int key_after(const struct buf *last, const char *key, size_t klen)
     return c < 0 || (c == 0 && last->len < klen);
 }
 
+/* writeback - start the disk on what is written so far; a hint only:
+ * a write error is the final fsync's to report */
+static void writeback(struct writer *w)
+{
+    unsigned pos = w->cm.cdb_dpos;
+
+    if (pos - w->started < WRITER_WRITEBACK)
+	return;
+    (void) sync_file_range(w->fd, w->started, pos - w->started, SYNC_FILE_RANGE_WRITE);
+    w->started = pos;
+}
+
 /* writer_add - one more record, after the one before in key order */
 int writer_add(struct writer *w, const char *key, size_t klen,
 	       const char *val, size_t vlen)
@@ -52,6 +65,7 @@ int writer_add(struct writer *w, const char *key, size_t klen,
 	return -1;
     }
     w->n++;
+    writeback(w);
     return 0;
 }
 

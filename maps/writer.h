@@ -20,12 +20,17 @@
  * finds it.  So each record is made once, in order, and nothing is held
  * but tinycdb's 8 bytes a record for its hash tables.  The digest is
  * computed on a thread of its own (maps/digest) while records are written.
+ * Every WRITER_WRITEBACK bytes the disk is asked to start writing what is
+ * written (sync_file_range, a hint), so that the fsync that makes the map
+ * durable has little left to wait for.
  */
 #include <stddef.h>
 #include <stdint.h>
 #include <cdb.h>
 #include "maps/digest.h"
 #include "rewrite/buf.h"
+
+#define WRITER_WRITEBACK (8u << 20)
 
 struct writer {
     struct cdb_make cm;
@@ -36,6 +41,7 @@ struct writer {
     struct digest digest;		/* of the records, on its own thread */
     struct buf last;			/* the key before, for the order check */
     int     error;			/* errno of the first failure, or 0 */
+    unsigned started;			/* bytes handed to writeback */
 };
 
 int     writer_start(struct writer *w, int fd, size_t ndepts, size_t nrecords);

@@ -133,9 +133,13 @@ size_t addr_split_ext(const char *local, const char *delimiters)
 /* atext - whether c may stand unquoted in a dot-atom */
 static int atext(unsigned char c)
 {
-    return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z')
-	|| (c >= '0' && c <= '9') || c >= 0x80
-	|| (c != 0 && strchr("!#$%&'*+-/=?^_`{|}~", c) != 0);
+    /* one bit per ASCII character: letters, digits and !#$%&'*+-/=?^_`{|}~ */
+    static const uint64_t mask[2] = {
+	UINT64_C(0xa3ffacfa00000000),
+	UINT64_C(0x7fffffffc7fffffe),
+    };
+
+    return c >= 0x80 || (mask[c >> 6] >> (c & 63)) & 1;
 }
 
 /* addr_local_needs_quotes - whether a local part is not a dot-atom */
@@ -145,13 +149,9 @@ int addr_local_needs_quotes(const char *local)
 
     if (*local == 0 || *local == '.')
 	return 1;
-    for (p = local; *p; p++) {
-	if (*p == '.') {
-	    if (p[1] == '.' || p[1] == 0)
-		return 1;
-	} else if (!atext(*p))
+    for (p = local; *p; p++)
+	if (!atext(*p) && (*p != '.' || p[1] == '.' || p[1] == 0))
 	    return 1;
-    }
     return 0;
 }
 

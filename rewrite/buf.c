@@ -26,10 +26,19 @@ int grow(void **v, size_t *cap, size_t need, size_t size)
     return 0;
 }
 
+/* buf_room - room for n more bytes and the NUL; -1 no memory */
+int buf_room(struct buf *b, size_t n)
+{
+    if (n < b->cap - b->len)			/* the common case: no call */
+	return 0;
+    return b->len + n + 1 < b->len
+	|| grow((void **) &b->s, &b->cap, b->len + n + 1, 1) < 0 ? -1 : 0;
+}
+
 /* buf_add - append n bytes; -1 no memory (the string is unchanged) */
 int buf_add(struct buf *b, const char *p, size_t n)
 {
-    if (b->len + n + 1 < b->len || grow((void **) &b->s, &b->cap, b->len + n + 1, 1) < 0)
+    if (buf_room(b, n) < 0)
 	return -1;
     memcpy(b->s + b->len, p, n);
     b->len += n;

@@ -7,7 +7,8 @@
  * capacity (*cap); it returns 0, or -1 when memory ran out (the array is
  * then as it was).  struct buf is a string that grows by grow(): always
  * terminated once something was added; the caller owns s and frees it
- * with buf_free() (or takes it and sets s to NULL).
+ * with buf_free() (or takes it and sets s to NULL).  buf_room() makes
+ * room for n more bytes and the NUL, for a caller that writes s itself.
  *
  * struct arena hands out memory freed all at once (see below).
  * fnv1a() is FNV-1a 64 over more bytes (start with FNV1A_INIT): the map's
@@ -26,6 +27,7 @@ struct buf {
 };
 
 int     grow(void **v, size_t *cap, size_t need, size_t size);
+int     buf_room(struct buf *b, size_t n);
 int     buf_add(struct buf *b, const char *p, size_t n);
 int     buf_adds(struct buf *b, const char *s);
 int     buf_addf(struct buf *b, const char *fmt, ...)

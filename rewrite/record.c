@@ -76,23 +76,49 @@ int record_dept_value(struct buf *v, const struct record_dept *d)
 		    d->dsn, d->redirect, d->nmatches, d->text);
 }
 
+/* put - n bytes at *p, which moves past them */
+static void put(char **p, const char *s, size_t n)
+{
+    memcpy(*p, s, n);
+    *p += n;
+}
+
 /* record_add_rule - "rule=FILE:LINE", the first field of addr: values */
 int record_add_rule(struct buf *v, const char *file, long line)
 {
-    char    num[24], *p = num + sizeof(num);
-    unsigned long n = line < 0 ? 0 : (unsigned long) line;
+    char    num[24], *n = num + sizeof(num), *p;
+    unsigned long k = line < 0 ? 0 : (unsigned long) line;
+    size_t  flen = strlen(file), nlen;
 
     do						/* no printf: once per member */
-	*--p = '0' + n % 10;
-    while ((n /= 10) != 0);
-    return buf_add(v, "rule=", 5) < 0 || buf_adds(v, file) < 0
-	|| buf_add(v, ":", 1) < 0 || buf_add(v, p, num + sizeof(num) - p) < 0 ? -1 : 0;
+	*--n = '0' + k % 10;
+    while ((k /= 10) != 0);
+    nlen = num + sizeof(num) - n;
+    if (flen > SIZE_MAX / 2 || buf_room(v, 5 + flen + 1 + nlen) < 0)
+	return -1;
+    p = v->s + v->len;
+    put(&p, "rule=", 5);
+    put(&p, file, flen);
+    put(&p, ":", 1);
+    put(&p, n, nlen);
+    *p = 0;
+    v->len = p - v->s;
+    return 0;
 }
 
 /* record_add_target - one more "to=" field */
 int record_add_target(struct buf *v, const char *target)
 {
-    return buf_add(v, "\tto=", 4) < 0 || buf_adds(v, target) < 0 ? -1 : 0;
+    size_t  tlen = strlen(target);
+    char   *p;
+
+    if (tlen > SIZE_MAX / 2 || buf_room(v, 4 + tlen) < 0)
+	return -1;
+    p = v->s + v->len;
+    put(&p, "\tto=", 4);
+    put(&p, target, tlen + 1);
+    v->len += 4 + tlen;
+    return 0;
 }
 
 /* record_match_value - a match rule's value; the pattern is last, so
@@ -311,8 +337,18 @@ int record_has_target(const char *val, size_t vlen, const char *t)
 int record_digest_input(struct buf *b, const char *key, size_t klen,
 			const char *val, size_t vlen)
 {
-    return buf_add(b, key, klen) < 0 || buf_add(b, "\n", 1) < 0
-	|| buf_add(b, val, vlen) < 0 || buf_add(b, "\n", 1) < 0 ? -1 : 0;
+    char   *p;
+
+    if (klen > SIZE_MAX / 4 || vlen > SIZE_MAX / 4 || buf_room(b, klen + vlen + 2) < 0)
+	return -1;
+    p = b->s + b->len;
+    put(&p, key, klen);
+    put(&p, "\n", 1);
+    put(&p, val, vlen);
+    put(&p, "\n", 1);
+    *p = 0;
+    b->len = p - b->s;
+    return 0;
 }
 
 /* record_digest - FNV-1a 64 over one more record's digest input */
