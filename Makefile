@@ -3,6 +3,7 @@
 # make all | check | demo | bench | install | uninstall | clean | deps
 # PREFIX (default /usr/local) and DESTDIR are honoured.  SANITIZE=1 builds
 # with AddressSanitizer and UndefinedBehaviorSanitizer.
+# SPDX-License-Identifier: BSD-2-Clause
 
 PREFIX	?= /usr/local
 DESTDIR	?=

@@ -7,6 +7,7 @@
 # sends a few messages with swaks; shows the SMTP replies, the envelope
 # recipients that reached the sink and deptmilter's log lines; then stops
 # everything and removes the folder.  KEEP_TMP=1 keeps it.
+# SPDX-License-Identifier: BSD-2-Clause
 
 top=$(cd "$(dirname "$0")/.." && pwd)
 . "$top/tests/lib/tap.sh"

@@ -1,5 +1,6 @@
 /*
  * atomic - a file that replaces another whole or not at all (see atomic.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

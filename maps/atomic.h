@@ -13,6 +13,7 @@
  *
  * Both return 0, or -1 with errno set and one "OUT: text" line in errs.
  * The struct owns its strings and fd; call atomic_free() after either.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "maps/errors.h"
 

@@ -1,5 +1,6 @@
 /*
  * compile - rules into a CDB file (see compile.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <stdio.h>

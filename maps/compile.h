@@ -25,6 +25,7 @@
  * errs) says what, with the system's reason or the map reader's message.
  * Memory that ran out is noted in r->errs (or errs) with errs_nomem(), for
  * the program to report its own way.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include "maps/rules.h"

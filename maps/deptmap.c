@@ -9,6 +9,7 @@
  *
  * Exit status: 0 fine, 1 rules or input error, 2 usage, 3 system error.
  * Errors a user must fix are printed as "FILE:LINE: text" on stderr.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <stdio.h>

@@ -4,6 +4,7 @@
  * The compiler fills chunk[filled % DIGEST_SLOTS] while the thread hashes
  * chunk[hashed % DIGEST_SLOTS]; filled - hashed is never more than
  * DIGEST_SLOTS, so the two never touch the same chunk.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <string.h>

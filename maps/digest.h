@@ -12,6 +12,7 @@
  * record by record.  Without a thread (pthread_create failed) the caller's
  * thread hashes, with the same result.  digest_add() returns 0, or -1 when
  * memory ran out (errno); digest_end() must follow digest_start() always.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
 #include <stddef.h>

@@ -1,5 +1,6 @@
 /*
  * errors - the errors a user must fix (see errors.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
 #include <stdio.h>

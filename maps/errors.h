@@ -9,6 +9,7 @@
  * errs_nomem() notes that memory ran out, which is not the user's to fix:
  * the library carries on as far as it safely can and the program reports
  * it (deptmap: one line, exit 3).  A line that cannot be kept notes it too.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 

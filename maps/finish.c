@@ -5,6 +5,7 @@
  * (canonical domain, delimiters, case), folds keys where case does not
  * matter, sorts the entries and reports duplicate names with both places.
  * rules_free() releases a struct rules.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /*
  * lines - the lines of a rules file or a members-file (see lines.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <stdlib.h>

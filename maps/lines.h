@@ -10,6 +10,7 @@
  * the end of the file or at a read error (lines_error() tells which).
  * The line lives in the struct until the next call; lines_end() frees it.
  * Memory that runs out ends the file early and is noted with errs_nomem().
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include "maps/errors.h"

@@ -1,6 +1,7 @@
 /*
  * records - the records of a map, made from checked rules in key order
  * (see records.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <stdio.h>

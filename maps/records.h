@@ -25,6 +25,7 @@
  * errno set (or fn's -1).  The plan owns its memory; records_free()
  * releases it, after records_plan() whatever it returned.  res owns its
  * values, sorted with resolution_cmp(); resolution_free() releases them.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include "maps/rules.h"

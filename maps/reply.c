@@ -1,5 +1,6 @@
 /*
  * reply - an SMTP reply that Postfix will take from a milter (see reply.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <string.h>

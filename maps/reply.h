@@ -10,6 +10,7 @@
  * of the form C.S.D, the text printable ASCII without CR or LF, and the
  * whole reply, with "%" doubled as smfi_setreply wants it, at most 980
  * characters.  It returns 0, or -1 with a reason in why.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 

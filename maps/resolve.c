@@ -1,5 +1,6 @@
 /*
  * resolve - aliases that point at department addresses (see resolve.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <stdio.h>

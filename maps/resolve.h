@@ -13,6 +13,7 @@
  * rule, in file order (COMPILE_RULES).  COMPILE_SYSTEM says in err what
  * failed: the system, or the map reader on the first-pass map.  The
  * caller frees res with resolution_free(), whatever the result.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include "maps/compile.h"

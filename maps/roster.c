@@ -1,5 +1,6 @@
 /*
  * roster - a members-file (see roster.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

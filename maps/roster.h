@@ -14,6 +14,7 @@
  * A file that cannot be read is reported to errs at the members-file line
  * of the rules (from, line); bad lines at the roster's own FILE:LINE.
  * The roster knows nothing of departments: the rules parser adds members.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "maps/errors.h"
 #include "maps/lines.h"

@@ -5,6 +5,7 @@
  * delimiter and case-sensitive set the defaults; after it every keyword
  * belongs to the department above.  A "#" at the start of a word begins a
  * comment.  The checks that need the whole file run in rules_finish().
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <stdio.h>

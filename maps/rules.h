@@ -13,6 +13,7 @@
  * releases it; its strings live in one arena (rules_keep() adds one),
  * freed at once.  Targets are kept without their syntax (struct
  * rule_target), so that a name read from a roster needs no quoting.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <stdio.h>

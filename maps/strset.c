@@ -1,5 +1,6 @@
 /*
  * strset - a set of strings, each with a number (see strset.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

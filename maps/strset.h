@@ -8,6 +8,7 @@
  * key, or -1 when the key is not there.  A zeroed struct is an empty set;
  * strset_free() releases the set and its copies.  Nothing here prints or
  * exits: running out of memory is a result.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 

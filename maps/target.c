@@ -1,5 +1,6 @@
 /*
  * target - a target as written in the rules, as the map keeps it (see target.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

@@ -12,6 +12,7 @@
  *
  * target_dept_cmp() orders departments by domain; target_form() needs
  * r->depts in that order.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include "maps/rules.h"

@@ -1,5 +1,6 @@
 /*
  * writer - a map's records into a CDB file, one at a time (see writer.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -23,6 +23,7 @@
  * Every WRITER_WRITEBACK bytes the disk is asked to start writing what is
  * written (sync_file_range, a hint), so that the fsync that makes the map
  * durable has little left to wait for.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -22,6 +22,7 @@
  * Never SMFIS_ACCEPT (no end of message would follow) or SMFIS_DISCARD.
  * With dry_run everything is decided and logged ("would ...") and nothing
  * is changed.  Every string from the network is escaped before logging.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <arpa/inet.h>
 #include <netinet/in.h>

@@ -7,6 +7,7 @@
  * (smfi_register) and keeps a pointer to the configuration, which must
  * stay valid and unchanged while smfi_main() runs.  Returns libmilter's
  * MI_SUCCESS or MI_FAILURE.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "milter/config.h"
 

@@ -4,6 +4,7 @@
  * See config.h.  The parser is driven by one table: each key names its
  * parser and where the value goes, so a new key is one line here.  Values
  * are checked as they are read (bounds, keywords, socket syntax).
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <arpa/inet.h>
 #include <ctype.h>

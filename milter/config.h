@@ -8,6 +8,7 @@
  * blank lines are ignored) and returns 0, or -1 with every error found in
  * err, one "FILE:LINE: text" line each (separated by newlines).  Every key may appear once; an unknown key is an error.  The struct
  * owns its strings (fixed arrays): nothing to free.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <sys/types.h>

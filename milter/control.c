@@ -6,6 +6,7 @@
  * signalfd, changes in the map's directory on an inotify descriptor, so
  * one poll() waits for all three and for the clock.  Times come from
  * CLOCK_MONOTONIC so that a clock step does not bunch stats lines.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <poll.h>

@@ -13,6 +13,7 @@
  * or the directory replaced); it reloads on SIGUSR1, logs the counters on
  * SIGUSR2 and every stats_interval seconds (0: never).  control_stop()
  * ends and joins it.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 
 int     control_block(void);

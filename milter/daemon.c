@@ -4,6 +4,7 @@
  * See daemon.h.  libmilter creates the socket in smfi_opensocket() and
  * removes a stale unix socket first; its mode comes from the umask, and is
  * set again with chmod() once the owner is right.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -15,6 +15,7 @@
  * (in a child that becomes it) can read the map and its directory, with a
  * warning when it cannot write the pid file's directory.  Every function
  * returns 0, or -1 after logging why.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "milter/config.h"
 

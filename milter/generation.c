@@ -10,6 +10,7 @@
  * the file itself: a map file truncated or rewritten in place ("cp new.cdb
  * departments.cdb") would otherwise change under the lookups, which then
  * read zeros (a member rejected) or die of SIGBUS.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

@@ -18,6 +18,7 @@
  * or size) or when force is set (SIGUSR1); a map that fails to load leaves the
  * current generation in service and is logged.  gen_check() is called from
  * one thread only.  The on_load hook hears every map put in service.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include "rewrite/map.h"

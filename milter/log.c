@@ -4,6 +4,7 @@
  * See log.h.  Lines go to syslog(3) and, with -f, to stderr as well; each
  * line is formatted once so that both sinks carry the same text.  The
  * level filter is set once at startup, before threads exist.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
 #include <stdio.h>

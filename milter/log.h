@@ -16,6 +16,7 @@
  * text_escape() into a caller-owned buffer and returns it, with "..."
  * appended when the text had to be cut; log_esc_n() does the same for
  * len bytes that need not be terminated.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <syslog.h>

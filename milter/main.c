@@ -11,6 +11,7 @@
  * directory and user exist, and the user can read the map and its
  * directory (checked at every start too: reloads run as that user; a pid
  * file directory it cannot write is a warning).  Exit 1 on any startup error, 2 on usage.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -3,6 +3,7 @@
  *
  * See message.h.  Arrays grow by doubling (grow()); every string is a copy owned by
  * the struct msg and freed in msg_free().
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <string.h>

@@ -12,6 +12,7 @@
  * addresses already in the envelope (so that each target is added once).
  *
  * The strings given to msg_* are copied; the caller keeps its own.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include "rewrite/decide.h"

@@ -4,6 +4,7 @@
  * See stats.h.  A sorted array of entries, searched with bsearch, grown
  * with grow(); one mutex guards it all.  An entry that cannot be added
  * (out of memory) loses its count, never the decision.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
 #include <stdlib.h>

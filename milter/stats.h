@@ -11,6 +11,7 @@
  * department (NULL: outside every department); stats_log()
  * writes one "stats:" line per department, sorted by domain.  All three
  * may run on any thread (one mutex).
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "rewrite/map.h"
 

@@ -17,6 +17,7 @@
  * handler, so the listener lets go of its mutex and sees the flag; other
  * calls are restarted (SA_RESTART).  The thread stops when smfi_main()
  * has returned (stop_done) or after 2 seconds.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <stdatomic.h>

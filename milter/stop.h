@@ -7,6 +7,7 @@
  * other threads exist; stop_done() after smfi_main() has returned.
  * stop_wake() interrupts a poll() of another thread of ours (the control
  * thread) so that it sees its quit flag.  See stop.c.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
 #include <signal.h>

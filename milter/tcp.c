@@ -20,6 +20,7 @@
  * other descriptor are left as they are (a descriptor number reused after
  * a close is asked for TCP_QUICKACK after every read until accept() sees
  * it again; the kernel refuses it on anything but a TCP socket).
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <netinet/in.h>

@@ -6,6 +6,7 @@
  * Nothing of ours calls these: libmilter's own calls of accept() and
  * read() are bound to them at link time (see the Makefile), and they tune
  * the TCP connections libmilter accepts.  See tcp.c.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <sys/socket.h>
 #include <sys/types.h>

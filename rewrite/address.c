@@ -1,6 +1,7 @@
 /*
  * address - the RCPT TO argument as Postfix hands it to a milter
  * (see address.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <string.h>

@@ -14,6 +14,7 @@
  * addr_format() quotes a local part again where RFC 5321 needs it;
  * addr_fold() case-folds a local part as Postfix folds table keys;
  * addr_key() is the one spelling of a local part as a map key.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <string.h>

@@ -1,5 +1,6 @@
 /*
  * buf - growing arrays and strings (see buf.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
 #include <stddef.h>

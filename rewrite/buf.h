@@ -16,6 +16,7 @@
  *
  * None of them prints nor exits: each program decides what running out of
  * memory means (deptmap: one line and exit 3; deptmilter: a tempfail).
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -1,5 +1,6 @@
 /*
  * decide - the decision for one recipient address (see decide.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdarg.h>
 #include <stdio.h>

@@ -13,6 +13,7 @@
  * Targets are external-form addresses without brackets, de-duplicated, in
  * order; decision_target() walks them.  An optional trace callback hears
  * every lookup tried (deptmap query --explain).
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include "rewrite/map.h"

@@ -1,5 +1,6 @@
 /*
  * domain - one spelling for a domain name (see domain.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <string.h>
 #include <stdlib.h>

@@ -9,6 +9,7 @@
  * name is not a valid domain; buf is always terminated.
  * domain_normalise_n() takes a name that need not be terminated.
  * domain_to_unicode() gives the U-label form for display, or a copy.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 

@@ -5,6 +5,7 @@
  * file size.  struct cdb keeps the last lookup's result in itself, so each
  * lookup works on a copy of it: the map stays read-only and threads may
  * share it.  PCRE2 code is shared; match data is per thread.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <fcntl.h>

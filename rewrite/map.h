@@ -17,6 +17,7 @@
  * map_record_next() walks every record (pos 0 to start), checking each
  * length against the data's end: tinycdb's cdb_seqnext() wraps around on
  * a hostile length and never ends.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <cdb.h>

@@ -1,5 +1,6 @@
 /*
  * quoted - the one scanner of double quotes and backslashes (see quoted.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <string.h>
 #include "rewrite/quoted.h"

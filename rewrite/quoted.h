@@ -15,6 +15,7 @@
  *
  * "Bare" means outside quotes and not escaped: only bare bytes separate
  * words, start comments or split an address.  Nothing here allocates.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <sys/types.h>

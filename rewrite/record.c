@@ -1,5 +1,6 @@
 /*
  * record - the map file format (see record.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <inttypes.h>

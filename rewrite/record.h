@@ -24,6 +24,7 @@
  * check every length: a map file is untrusted input.  Key functions write
  * a terminated key into buf and return its length, or -1 when it does not
  * fit; value functions return 0, or -1 when memory ran out.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 #include <stdint.h>

@@ -6,6 +6,7 @@
  * (minimum length, first code unit or bitmap, required code unit), or the
  * literal prefix, which PCRE2 checks while matching; a subject they rule
  * out would not match, so skipping it changes no decision, only its cost.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <string.h>

@@ -21,6 +21,7 @@
  * usual "^team01\." .. "^team49\.") are told apart only by it.
  * regex_cannot_match() says from these, without running PCRE2, that a
  * subject cannot match; it never says so of a subject that matches.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 

@@ -1,5 +1,6 @@
 /*
  * text - encodings for text that leaves the program (see text.h)
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <string.h>
 #include "rewrite/text.h"

@@ -15,6 +15,7 @@
  * Each writes a terminated string into buf and returns 0, or -1 when buf was
  * too small (buf then holds a terminated prefix).
  * text_lower_ascii() is the one loop that lowers ASCII letters.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
 

@@ -2,6 +2,7 @@
 # make bench-smoke inside make check: the benchmark's own code, run on small
 # inputs, so that it never rots.  It proves that every row was measured,
 # not how fast anything is (timed tests on shared machines prove nothing).
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -5,6 +5,7 @@
 #
 # Exit status (DESIGN.md "Commands"): 0 fine, 1 rules or input error,
 # 2 usage, 3 system error.
+# SPDX-License-Identifier: BSD-2-Clause
 
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD

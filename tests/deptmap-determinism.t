@@ -19,6 +19,7 @@
 # (records are sorted by key, departments by domain, so the order of lines
 # does not leak into the map).  Reordering inside one line (the names of a
 # members line) keeps all line numbers and gives the same bytes.
+# SPDX-License-Identifier: BSD-2-Clause
 
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD

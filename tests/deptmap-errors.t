@@ -17,6 +17,7 @@
 # Where the program is known wrong, NAME.err holds the right answer (written
 # by hand) and the case is listed in TODO_MSG (only the message is wrong) or
 # TODO_ALL (the error is missed: the rules compile).
+# SPDX-License-Identifier: BSD-2-Clause
 
 cd "$(dirname "$0")/.." || exit 1
 

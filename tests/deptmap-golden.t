@@ -16,6 +16,7 @@
 # Regenerate one (after checking the output by hand!):
 #   ./deptmap compile -o /tmp/x.cdb tests/golden/NAME.rules &&
 #   ./deptmap dump /tmp/x.cdb > tests/golden/NAME.ref
+# SPDX-License-Identifier: BSD-2-Clause
 
 cd "$(dirname "$0")/.." || exit 1
 

@@ -7,6 +7,7 @@
 # space is limited with ulimit -v at 41 steps from a little above what
 # the program needs to load to a little below what the compile needs, so
 # that the failure lands at many different allocations.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

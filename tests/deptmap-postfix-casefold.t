@@ -9,6 +9,7 @@
 # table (cdb:, postmap); each address is looked up with `postmap -q` under
 # a private main.cf and with `deptmap query`: both find the member (and the
 # same target) or neither does.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

@@ -15,6 +15,7 @@
 # people of departments without `members *` have `unknown pass` here.
 #
 # DEPTMAP=path overrides ./deptmap; KEEP_TMP=1 keeps the work directory.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 root=$(cd "$here/.." && pwd)

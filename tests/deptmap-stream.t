@@ -14,6 +14,7 @@
 #
 # Last, a department of more match rules than a map may hold: refused at
 # the rule one too many, before anything is written.
+# SPDX-License-Identifier: BSD-2-Clause
 
 cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD

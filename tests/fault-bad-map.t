@@ -10,6 +10,7 @@
 # The maps hold a 20,000-name roster, so that the file spans many pages:
 # a map read through mmap of the file itself would die of SIGBUS when the
 # file is truncated in place (deptmilter maps a private copy).
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -4,6 +4,7 @@
 # (ulimit -f, with SIGXFSZ fatal and with it ignored), and the compiler is
 # SIGKILLed while it writes the new map (slowed down by strace, caught with
 # over 1 MB written to its unnamed temporary file, seen in /proc/PID/fd).
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -6,6 +6,7 @@
 # told 4xx (and nothing of it reached the sink).
 #
 # LOAD_MESSAGES (default 3000) and LOAD_SESSIONS (default 20) size the run.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

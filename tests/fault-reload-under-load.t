@@ -9,6 +9,7 @@
 # same rule set (one message never sees a mixture of the two).
 #
 # LOAD_MESSAGES (default 10000) and LOAD_SESSIONS (default 20) size the run.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

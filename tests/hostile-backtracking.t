@@ -7,6 +7,7 @@
 # (under a second each here, not minutes), gets on_error (451 4.3.0 with
 # on_error = tempfail), and the log names the rule.  tests/milter-onerror.t
 # covers on_error = accept and the exact lines for a short local part.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -11,6 +11,7 @@
 # is not after the current one: a walk of the records never ends.  deptmap
 # dump therefore walks with map_record_next() (rewrite/map.c), which checks
 # each length against the end of the data.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -6,6 +6,7 @@
 # deptmilter answers each (continue or a reply), never dies, keeps its
 # memory bounded over 20,000 hostile recipients (VmRSS from /proc), and
 # writes log lines that are valid UTF-8 with no control characters.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

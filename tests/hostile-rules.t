@@ -7,6 +7,7 @@
 # at the end; 100,000 errors), members-files that are unreadable (run as
 # nobody), a FIFO, /dev/zero, a symlink loop, a rules "file" that is a
 # directory or missing, an output directory that is missing.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

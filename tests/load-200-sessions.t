@@ -5,6 +5,7 @@
 # deptmilter logs no error.  0 failures attributable to deptmilter.
 #
 # LOAD_MESSAGES (default 5000) and LOAD_SESSIONS (default 200) size it.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -7,6 +7,7 @@
 # map and its directory are checked as the configured user, by -t and at
 # every start (reloads run as that user); a pid file directory that user
 # cannot write is a warning.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

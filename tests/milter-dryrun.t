@@ -2,6 +2,7 @@
 # dry_run = yes: deptmilter decides and logs "would reject" / "would
 # rewrite" and changes nothing: unknown recipients are accepted, members
 # are delivered to the address the sender wrote.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

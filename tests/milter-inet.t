@@ -2,6 +2,7 @@
 # deptmilter over TCP (socket = inet:PORT@127.0.0.1, Postfix
 # deptmilter_socket = inet:127.0.0.1:PORT): rewrite and reject work the
 # same as over a unix socket.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

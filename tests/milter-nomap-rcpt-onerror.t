@@ -14,6 +14,7 @@
 # gen_shutdown() (it is held where it next calls stats_free()) the worker
 # goes on.  The client sends MAIL FROM (no reply agreed, as Postfix does)
 # and RCPT in one write, so the RCPT is waiting when the worker goes on.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

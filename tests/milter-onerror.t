@@ -2,6 +2,7 @@
 # on_error: when decide() reports a map error (here: a match rule hits the
 # PCRE2 match limit), RCPT gets 451 4.3.0 with on_error = tempfail, and
 # passes untouched with on_error = accept; both are logged.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

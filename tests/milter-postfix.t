@@ -2,6 +2,7 @@
 # deptmilter behind a real Postfix, attached with postfix/main.cf.snippet
 # verbatim (only its two placeholders are set, in a file appended after
 # it): what the sink receives and what deptmilter logs, message by message.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -5,6 +5,7 @@
 # protocol) where miltertest cannot go: arguments with NUL or of 64 KB,
 # 1,000 recipients, and the parameters of added recipients (miltertest's
 # eom_check does not see SMFIR_ADDRCPT_PAR).
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -3,6 +3,7 @@
 # a restart; a corrupt map dropped in is logged and the old one keeps
 # serving; SIGUSR1 reloads on demand; a map deleted while running leaves the
 # old one in service.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

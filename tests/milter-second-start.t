@@ -4,6 +4,7 @@
 # answering, the same inode) and its pid file, with or without a pid file
 # configured.  libmilter alone removes the socket it finds and listens in
 # its place, leaving the first process running unreachable.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

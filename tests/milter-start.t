@@ -3,6 +3,7 @@
 # a missing or corrupt map refuses to start (exit 1, clear message), the
 # socket gets its owner and mode, and SIGTERM stops it; without -f it
 # detaches, writes its pid file, and a failed start still exits 1.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -2,6 +2,7 @@
 # The stats count a rewrite when the message is accepted, at its end, not
 # at RCPT: a session that gives up after RCPT (QUIT, or RSET and a new
 # MAIL) rewrote nothing and is not counted; a message that is queued is.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

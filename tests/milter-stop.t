@@ -4,6 +4,7 @@
 # socket runs out, so a restart left Postfix that long without its filter);
 # no new connection is taken after the signal, and a session open at the
 # signal is closed at once rather than left hanging.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

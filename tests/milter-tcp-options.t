@@ -4,6 +4,7 @@
 # binding libmilter's own calls at link time: deptmilter defines no
 # function of the C library (nm -D shows no accept, read or sigwait
 # defined, and libmilter is not a shared library it loads).
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

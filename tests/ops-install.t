@@ -3,6 +3,7 @@
 # modes under PREFIX, the unit's paths following SBINDIR, the example
 # configuration never replacing a file that is there, and uninstall
 # leaving only the configuration the administrator changed.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)

@@ -11,6 +11,7 @@
 # MX is set up in the main shell, its variables saved in arrays indexed by
 # its number (mx_save), put back before its helpers are called (mx_use),
 # and given exit hooks of its own that do the same.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -12,6 +12,7 @@
 # daemon's socket.  Then it purges the package and checks that nothing is
 # left.  It refuses to run where deptmilter is installed or
 # /etc/deptmilter exists: it must not touch a real installation.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/.." && pwd)

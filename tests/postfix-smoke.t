@@ -3,6 +3,7 @@
 # private Postfix instance start, two messages sent with swaks reach the sink
 # with the right envelope recipients, EXTRA main.cf files override, and
 # everything stops again.
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -5,6 +5,7 @@
 # supplementary groups are nobody's group only; the socket has the
 # configured mode, belongs to nobody and group postfix.  Both in the
 # foreground (-f) and as a daemon (pid file, detached).
+# SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"

@@ -12,6 +12,7 @@
  * decide() does beyond the lookups themselves.  Rates are per address.
  * Under callgrind, collect only run_decide or run_bare with
  * --toggle-collect.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <fcntl.h>
 #include <stdio.h>

@@ -7,6 +7,7 @@
  * MAIL and RCPT; no reply to connect and MAIL) and lets every recipient
  * through unchanged, so that the benchmark can tell what the milter
  * protocol and libmilter cost from what deptmilter itself adds.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <string.h>
 #include <libmilter/mfapi.h>

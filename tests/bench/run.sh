@@ -10,6 +10,7 @@
 # is there).  Nothing here is typed in by hand: every number is measured.
 # BENCH_OUT=DIR puts BENCHMARKS.md and the chart elsewhere (smoke: a
 # temporary folder).
+# SPDX-License-Identifier: BSD-2-Clause
 
 top=$(cd "$(dirname "$0")/../.." && pwd)
 . "$top/tests/lib/tap.sh"

@@ -4,6 +4,7 @@
  * Any bytes must parse or be refused without a fault; a parsed address
  * formatted again must parse to the same local part and domain; the log
  * escape and xtext of any input must be terminated and free of controls.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
  * A map file may be corrupt, truncated or hostile: opening it must fail
  * cleanly or give a map on which decisions and a walk of every record are
  * safe.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <stdio.h>

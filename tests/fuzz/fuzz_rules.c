@@ -4,6 +4,7 @@
  * Any bytes as a rules file: parse; when they are accepted, compile them,
  * open the result as a map and decide for a few addresses.  Errors are
  * fine; faults, leaks and undefined behaviour are not.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdint.h>
 #include <stdio.h>

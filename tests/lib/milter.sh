@@ -39,6 +39,7 @@
 #       and Postfix attached to it; bails out when either does not start.
 #   smtp_send FROM RCPT[,RCPT...] [SWAKS-ARGS...]
 #       swaks to the private Postfix; prints the whole dialogue.
+# SPDX-License-Identifier: BSD-2-Clause
 
 MILTER_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MILTER_BIN=${MILTER_BIN:-$MILTER_TOP/deptmilter}

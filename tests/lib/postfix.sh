@@ -89,6 +89,7 @@
 #     just did; the queue_directory/quick-start flag file skips the repeat.
 #   - Without a syslog socket, a failed start is silent; maillog_file (with
 #     maillog_file_prefixes covering DIR/pf, postlogd in master.cf) fixes it.
+# SPDX-License-Identifier: BSD-2-Clause
 
 pf_require() {
     [ "$(id -u)" = 0 ] || return 1

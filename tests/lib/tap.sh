@@ -44,6 +44,7 @@
 # The exit code is 0 when every test passed and the plan matched, else the
 # number of failures (max 254), or 255 for a plan mismatch. Cleanup runs on
 # normal exit, on a failing command mid-way, and on INT/TERM/HUP.
+# SPDX-License-Identifier: BSD-2-Clause
 
 _TAP_N=0
 _TAP_FAILED=0

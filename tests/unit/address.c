@@ -1,5 +1,6 @@
 /*
  * address.c - unit tests of rewrite/address and rewrite/domain
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "tests/unit/tap.h"
 #include "rewrite/address.h"

@@ -2,6 +2,7 @@
  * decide.c - unit tests of the decision for one address (DESIGN.md's
  * semantics): lookup order, extensions, case, aliases and chains,
  * "members *", every unknown policy, match captures, IDN in both forms.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <fcntl.h>
 #include <stdlib.h>

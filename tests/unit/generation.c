@@ -6,6 +6,7 @@
  * service, and readers on four threads while the map is replaced 30
  * times.  Run under valgrind (make valgrind) and ThreadSanitizer-free
  * code paths: a reference miscounted shows as a leak or a use after free.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
 #include <stdlib.h>

@@ -4,6 +4,7 @@
  * (each pattern is run on every subject here to check that), and it
  * should skip the subjects that PCRE2's answers or the literal prefix
  * rule out.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "tests/unit/tap.h"
 #define PCRE2_CODE_UNIT_WIDTH 8

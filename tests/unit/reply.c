@@ -1,5 +1,6 @@
 /*
  * reply.c - unit tests of the reply check: what Postfix takes from a milter
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "tests/unit/tap.h"
 #include "maps/reply.h"

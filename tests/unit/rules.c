@@ -3,6 +3,7 @@
  * finish): what a rules file becomes in struct rules, before any map is
  * written: settings inherited, keys folded, targets without their syntax,
  * replies, match rules, rosters read literally, errors at FILE:LINE.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
 #include <unistd.h>

@@ -5,6 +5,7 @@
  * is_str(got, want, name) also shows both strings when they differ;
  * done() prints the plan and returns the exit status for main;
  * tap_tmpdir() and tap_rmdir() make and remove a test's directory.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #ifndef DEPT_TAP_H
 #define DEPT_TAP_H

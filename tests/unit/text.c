@@ -1,5 +1,6 @@
 /*
  * text.c - unit tests of log escaping, xtext and percent doubling
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "tests/unit/tap.h"
 #include "rewrite/text.h"

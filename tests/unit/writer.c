@@ -5,6 +5,7 @@
  * record first; keys out of order, given twice or fewer than announced
  * are refused with EINVAL; the digest computed on its own thread is the
  * one record_digest() gives.
+ * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <stdlib.h>
