@@ -57,6 +57,8 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
     size_t  i;
     struct rule_entry *e;
 
+    if (d->nentries < 2)
+	return;
     for (i = 1; i < d->nentries && strcmp(d->entries[i - 1].key, d->entries[i].key) < 0;
 	 i++)
 	/* a roster is often sorted already: no sort, no copy of the array */ ;
