@@ -222,7 +222,8 @@ static int inet_ok(const char *kind, const char *rest, int family,
 
 /* parse_socket - libmilter's unix:/PATH (local:, or a bare /PATH),
  * inet:PORT@HOST or inet6:PORT@HOST, checked here: libmilter takes
- * Postfix's inet:HOST:PORT without a word and listens somewhere else */
+ * Postfix's inet:HOST:PORT without a word and listens somewhere else;
+ * the socketmap's socket is spelled the same way, or empty (off) */
 static int parse_socket(const struct key *k, const char *val, struct config *cf,
 			char *why, size_t whylen)
 {
@@ -230,6 +231,8 @@ static int parse_socket(const struct key *k, const char *val, struct config *cf,
     char    reason[400];
     int     ok;
 
+    if (*val == 0 && k->empty_ok)		/* socketmap: off */
+	return parse_string(k, val, cf, why, whylen);
     if (strncmp(val, "unix:", 5) == 0)
 	path = val + 5;
     else if (strncmp(val, "local:", 6) == 0)
@@ -266,6 +269,7 @@ static const struct key keys[] = {
     {"log_level", parse_word, OFF(log_level), 0, level_names},
     {"pid_file", parse_string, OFF(pid_file), 1, 0},
     {"stats_interval", parse_interval, OFF(stats_interval), 0, 0},
+    {"socketmap", parse_socket, OFF(socketmap), 1, 0},
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))

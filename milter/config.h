@@ -32,6 +32,7 @@ struct config {
     int     log_level;			/* LOG_ERR .. LOG_DEBUG */
     char    pid_file[CONFIG_STR_MAX];	/* "" = none */
     unsigned stats_interval;		/* seconds, 0 = off */
+    char    socketmap[CONFIG_STR_MAX];	/* "" = off; syntax of socket */
 };
 
 void    config_defaults(struct config *cf);

@@ -159,8 +159,9 @@ static int check_dir(const char *path)
     return 0;
 }
 
-/* socket_owner - hand a unix socket to the run-time user, group postfix */
-static int socket_owner(const char *path, const struct config *cf)
+/* daemon_socket_owner - hand a unix socket to the run-time user, group
+ * postfix, with the configured mode */
+int daemon_socket_owner(const char *path, const struct config *cf)
 {
     struct passwd *pw;
     struct group *gr;
@@ -232,7 +233,26 @@ int daemon_socket(const struct config *cf)
 		" permission?)", cf->socket);
 	return -1;
     }
-    return path ? socket_owner(path, cf) : 0;
+    return path ? daemon_socket_owner(path, cf) : 0;
+}
+
+/* daemon_unix_free - a path to listen on ourselves: its directory exists,
+ * nothing answers there, and a stale socket is gone */
+int daemon_unix_free(const char *path)
+{
+    if (check_dir(path) < 0)
+	return -1;
+    if (answering(path)) {
+	log_msg(LOG_ERR, "fatal: already running: something answers on %s;"
+		" nothing changed", path);
+	return -1;
+    }
+    if (unlink(path) < 0 && errno != ENOENT) {
+	log_msg(LOG_ERR, "fatal: cannot remove the stale socket %s: %s", path,
+		strerror(errno));
+	return -1;
+    }
+    return 0;
 }
 
 /* daemon_check - for -t: what daemon_socket and daemon_drop will need */

@@ -13,7 +13,11 @@
  * for -t, that the socket's directory and the user exist;
  * daemon_check_access(), for -t and every start, that the run-time user
  * (in a child that becomes it) can read the map and its directory, with a
- * warning when it cannot write the pid file's directory.  Every function
+ * warning when it cannot write the pid file's directory.
+ * daemon_unix_free() makes a path ready for a unix socket of our own (the
+ * socketmap's): its directory must exist, nothing may answer there, a
+ * stale socket is removed; daemon_socket_owner() gives such a socket the
+ * owner and mode of the milter's.  Every function
  * returns 0, or -1 after logging why.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -24,6 +28,8 @@ void    daemon_ready(void);
 int     daemon_pid_file(const char *path);
 void    daemon_pid_remove(const char *path);
 int     daemon_socket(const struct config *cf);
+int     daemon_unix_free(const char *path);
+int     daemon_socket_owner(const char *path, const struct config *cf);
 int     daemon_check(const struct config *cf);
 int     daemon_check_access(const struct config *cf);
 int     daemon_drop(const char *user);

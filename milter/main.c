@@ -4,8 +4,9 @@
  * Startup order: block the signals (a stop signal that arrives while
  * starting is taken when serving begins), parse the configuration, load
  * the map (either failing stops here, exit 1), detach unless -f, open the
- * log, write the pid file and create the socket as root, drop groups, gid
- * and uid, start the control thread, serve (smfi_main).
+ * log, write the pid file and create the sockets (milter, socketmap) as
+ * root, drop groups, gid and uid, start the control and socketmap
+ * threads, serve (smfi_main).
  * libmilter stops on SIGHUP and SIGTERM (at once: see stop.c).  -t stops
  * after the map: exit 0 when config and map are fine, the socket
  * directory and user exist, and the user can read the map and its
@@ -26,6 +27,7 @@
 #include "milter/daemon.h"
 #include "milter/generation.h"
 #include "milter/log.h"
+#include "milter/socketmap.h"
 #include "milter/stats.h"
 #include "milter/stop.h"
 
@@ -123,9 +125,10 @@ static int start(const struct options *opt, const struct config *cf)
 	log_msg(LOG_ERR, "fatal: smfi_register failed");
 	return -1;
     }
-    if (daemon_socket(cf) < 0 || daemon_drop(cf->user) < 0)
+    if (daemon_socket(cf) < 0 || socketmap_open(cf) < 0 || daemon_drop(cf->user) < 0)
 	return -1;
-    if (stop_prepare() < 0 || control_start(cf->stats_interval, cf->map) < 0)
+    if (stop_prepare() < 0 || control_start(cf->stats_interval, cf->map) < 0
+	|| socketmap_start() < 0)
 	return -1;
     return 0;
 }
@@ -162,6 +165,7 @@ int main(int argc, char **argv)
     stop_done();
     log_msg(LOG_INFO, "stopping deptmilter");
 out:
+    socketmap_stop();
     control_stop();
     gen_shutdown();
     stats_free();

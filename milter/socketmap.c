@@ -1,0 +1,567 @@
+/*
+ * socketmap - Postfix's socketmap protocol, served by one thread
+ *
+ * See socketmap.h.  Level-triggered epoll; each event gets one read()
+ * (so that one busy client does not starve the others), whose requests
+ * are answered into one buffer of the thread and sent at once; only what
+ * the socket does not take is copied into the connection's own output
+ * buffer, and EPOLLOUT asked for until it is gone.  The thread is woken
+ * for the stop by an eventfd, which cannot be missed as a signal
+ * arriving just before epoll_wait() can.  When accept() runs out of
+ * descriptors the listener rests for a second instead of waking the loop
+ * again and again; connections beyond half the descriptor limit (raised
+ * to its hard value, at most 65536) are accepted and closed at once, so
+ * the milter keeps descriptors for its own connections.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <sys/resource.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/un.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "milter/daemon.h"
+#include "milter/log.h"
+#include "milter/netstring.h"
+#include "milter/socketmap.h"
+#include "milter/tables.h"
+
+#define SM_IN_MAX	(TABLES_REQUEST_MAX + 16)	/* "LEN:" request "," */
+#define SM_READ_SIZE	65536
+#define SM_EVENTS	64
+#define SM_ACCEPTS	64			/* accepts per wake-up */
+#define SM_FD_MAX	65536			/* descriptor limit raised to */
+#define SM_REST_SEC	1			/* the listener after EMFILE */
+#define SM_WARN_SEC	60			/* between "too many" warnings */
+
+struct sm_conn {
+    int     fd;
+    char   *in;				/* an incomplete request, or NULL */
+    size_t  inlen;
+    struct buf out;			/* replies not yet taken */
+    size_t  outoff;
+    int     want_out;			/* EPOLLOUT asked for */
+    struct sm_conn *prev, *next;
+    char    client[64];			/* "cleanup[1234]" or an address */
+};
+
+static const struct config *sm_cf;
+static int sm_lfd = -1, sm_epfd = -1, sm_wakefd = -1;
+static int sm_inet;			/* TCP: TCP_NODELAY */
+static char sm_path[CONFIG_STR_MAX];	/* a unix socket we made */
+static struct stat sm_path_st;		/* it, to remove only it at the end */
+static pthread_t sm_thread;
+static int sm_running;
+static atomic_int sm_quit;
+static struct sm_conn *sm_conns;	/* every open connection */
+static unsigned long sm_nconns, sm_max_conns;
+static time_t sm_rest_until;		/* listener resting until, or 0 */
+static time_t sm_warned;
+static struct tables sm_tables;
+static struct buf sm_reply, sm_wbuf;	/* one reply; replies of one read */
+static char sm_rbuf[SM_READ_SIZE];
+static char sm_listen_tag, sm_wake_tag;	/* epoll data of those two */
+
+/* now_sec - seconds on the monotonic clock */
+static time_t now_sec(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec;
+}
+
+/* raise_fd_limit - the soft descriptor limit up to the hard one */
+static void raise_fd_limit(void)
+{
+    struct rlimit rl;
+
+    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	return;
+    if (rl.rlim_cur < SM_FD_MAX && rl.rlim_cur < rl.rlim_max) {
+	rl.rlim_cur = rl.rlim_max < SM_FD_MAX ? rl.rlim_max : SM_FD_MAX;
+	(void) setrlimit(RLIMIT_NOFILE, &rl);
+	(void) getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    sm_max_conns = rl.rlim_cur / 2 > 16 ? rl.rlim_cur / 2 : 16;
+}
+
+/* listen_unix - a unix socket with the milter socket's owner and mode */
+static int listen_unix(const char *path, const struct config *cf)
+{
+    struct sockaddr_un sun;
+    mode_t  old;
+    int     fd, rc;
+
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+	log_msg(LOG_ERR, "fatal: socketmap %s: path too long", path);
+	return -1;
+    }
+    if (daemon_unix_free(path) < 0)
+	return -1;
+    if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
+	goto fail;
+    memset(&sun, 0, sizeof(sun));
+    sun.sun_family = AF_UNIX;
+    strcpy(sun.sun_path, path);
+    old = umask(~cf->socket_mode & 0777);
+    rc = bind(fd, (struct sockaddr *) &sun, sizeof(sun));
+    umask(old);
+    if (rc < 0 || listen(fd, SOMAXCONN) < 0)
+	goto fail;
+    if (stat(path, &sm_path_st) == 0)
+	snprintf(sm_path, sizeof(sm_path), "%s", path);
+    if (daemon_socket_owner(path, cf) < 0) {
+	close(fd);
+	return -1;
+    }
+    return fd;
+fail:
+    log_msg(LOG_ERR, "fatal: socketmap %s: %s", path, strerror(errno));
+    if (fd >= 0)
+	close(fd);
+    return -1;
+}
+
+/* listen_inet - inet:PORT@HOST or inet6:PORT@HOST (config.c checked it) */
+static int listen_inet(const char *spec)
+{
+    const char *rest = strchr(spec, ':') + 1, *at = strchr(rest, '@');
+    struct addrinfo hints, *res = 0;
+    char    port[32];
+    int     fd = -1, on = 1, err;
+
+    memset(&hints, 0, sizeof(hints));
+    hints.ai_family = strncmp(spec, "inet6:", 6) == 0 ? AF_INET6 : AF_INET;
+    hints.ai_socktype = SOCK_STREAM;
+    hints.ai_flags = AI_PASSIVE;
+    snprintf(port, sizeof(port), "%.*s", (int) (at - rest), rest);
+    if ((err = getaddrinfo(at + 1, port, &hints, &res)) != 0) {
+	log_msg(LOG_ERR, "fatal: socketmap %s: %s", spec, gai_strerror(err));
+	return -1;
+    }
+    if ((fd = socket(res->ai_family, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0
+	|| setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &on, sizeof(on)) < 0
+	|| bind(fd, res->ai_addr, res->ai_addrlen) < 0 || listen(fd, SOMAXCONN) < 0) {
+	log_msg(LOG_ERR, "fatal: socketmap %s: %s", spec, strerror(errno));
+	if (fd >= 0)
+	    close(fd);
+	fd = -1;
+    }
+    freeaddrinfo(res);
+    sm_inet = 1;
+    return fd;
+}
+
+/* epoll_set - add or change the events of a descriptor */
+static int epoll_set(int op, int fd, unsigned events, void *ptr)
+{
+    struct epoll_event ev;
+
+    memset(&ev, 0, sizeof(ev));
+    ev.events = events;
+    ev.data.ptr = ptr;
+    return epoll_ctl(sm_epfd, op, fd, &ev);
+}
+
+/* socketmap_open - the listening socket, epoll and the wake-up eventfd */
+int socketmap_open(const struct config *cf)
+{
+    const char *path = 0;
+
+    sm_cf = cf;
+    if (*cf->socketmap == 0)
+	return 0;
+    if (strncmp(cf->socketmap, "unix:", 5) == 0
+	|| strncmp(cf->socketmap, "local:", 6) == 0)
+	path = strchr(cf->socketmap, ':') + 1;
+    else if (*cf->socketmap == '/')
+	path = cf->socketmap;
+    raise_fd_limit();
+    sm_lfd = path ? listen_unix(path, cf) : listen_inet(cf->socketmap);
+    if (sm_lfd < 0)
+	return -1;
+    if ((sm_epfd = epoll_create1(EPOLL_CLOEXEC)) < 0
+	|| (sm_wakefd = eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC)) < 0
+	|| epoll_set(EPOLL_CTL_ADD, sm_lfd, EPOLLIN, &sm_listen_tag) < 0
+	|| epoll_set(EPOLL_CTL_ADD, sm_wakefd, EPOLLIN, &sm_wake_tag) < 0) {
+	log_msg(LOG_ERR, "fatal: socketmap: epoll: %s", strerror(errno));
+	return -1;
+    }
+    log_msg(LOG_INFO, "socketmap: listening on %s (tables virtual, access, domains;"
+	    " at most %lu connections)", cf->socketmap, sm_max_conns);
+    return 0;
+}
+
+/* conn_close - forget one connection */
+static void conn_close(struct sm_conn *c)
+{
+    if (c->prev)
+	c->prev->next = c->next;
+    else
+	sm_conns = c->next;
+    if (c->next)
+	c->next->prev = c->prev;
+    close(c->fd);				/* leaves the epoll set too */
+    free(c->in);
+    buf_free(&c->out);
+    free(c);
+    sm_nconns--;
+}
+
+/* client_name - "comm[pid]" of a unix peer, the address of a TCP one */
+static void client_name(int fd, char *buf, size_t len)
+{
+    struct ucred cred;
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(cred);
+    char    path[64], comm[32] = "", host[INET6_ADDRSTRLEN];
+    FILE   *fp;
+
+    snprintf(buf, len, "unknown");
+    if (!sm_inet && getsockopt(fd, SOL_SOCKET, SO_PEERCRED, &cred, &sl) == 0) {
+	snprintf(path, sizeof(path), "/proc/%ld/comm", (long) cred.pid);
+	if ((fp = fopen(path, "r")) != 0) {
+	    if (fgets(comm, sizeof(comm), fp) == 0)
+		comm[0] = 0;
+	    fclose(fp);
+	}
+	comm[strcspn(comm, "\n")] = 0;
+	snprintf(buf, len, "%s[%ld]", *comm ? comm : "unknown", (long) cred.pid);
+	return;
+    }
+    sl = sizeof(ss);
+    if (getpeername(fd, (struct sockaddr *) &ss, &sl) == 0
+	&& getnameinfo((struct sockaddr *) &ss, sl, host, sizeof(host), 0, 0,
+		       NI_NUMERICHOST) == 0)
+	snprintf(buf, len, "%s", host);
+}
+
+/* too_many - warn, at most once a minute, about refused connections */
+static void too_many(const char *why)
+{
+    if (sm_warned && now_sec() - sm_warned < SM_WARN_SEC)
+	return;
+    sm_warned = now_sec();
+    log_msg(LOG_WARNING, "socketmap: warning: %s (%lu connections open)", why,
+	    sm_nconns);
+}
+
+/* conn_new - a new connection, watched for input */
+static void conn_new(int fd)
+{
+    struct sm_conn *c;
+    int     on = 1;
+
+    if (sm_nconns >= sm_max_conns) {
+	close(fd);
+	too_many("connection closed at once: the connection limit is reached");
+	return;
+    }
+    if ((c = calloc(1, sizeof(*c))) == 0) {
+	close(fd);
+	log_msg(LOG_ERR, "socketmap: error: out of memory for a connection");
+	return;
+    }
+    c->fd = fd;
+    client_name(fd, c->client, sizeof(c->client));
+    if (sm_inet)
+	(void) setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &on, sizeof(on));
+    if (epoll_set(EPOLL_CTL_ADD, fd, EPOLLIN | EPOLLRDHUP, c) < 0) {
+	log_msg(LOG_ERR, "socketmap: error: epoll_ctl: %s", strerror(errno));
+	close(fd);
+	free(c);
+	return;
+    }
+    if ((c->next = sm_conns) != 0)
+	sm_conns->prev = c;
+    sm_conns = c;
+    sm_nconns++;
+}
+
+/* accept_some - take the connections waiting, a batch at a time */
+static void accept_some(void)
+{
+    int     i, fd;
+
+    for (i = 0; i < SM_ACCEPTS; i++) {
+	if ((fd = accept4(sm_lfd, 0, 0, SOCK_NONBLOCK | SOCK_CLOEXEC)) >= 0) {
+	    conn_new(fd);
+	    continue;
+	}
+	if (errno == EINTR || errno == ECONNABORTED)
+	    continue;
+	if (errno == EMFILE || errno == ENFILE || errno == ENOBUFS || errno == ENOMEM) {
+	    too_many("out of descriptors: not accepting for a second");
+	    (void) epoll_ctl(sm_epfd, EPOLL_CTL_DEL, sm_lfd, 0);
+	    sm_rest_until = now_sec() + SM_REST_SEC;
+	} else if (errno != EAGAIN)
+	    log_msg(LOG_WARNING, "socketmap: warning: accept: %s", strerror(errno));
+	return;
+    }
+}
+
+/* hostile - log why a connection is closed: what it sent, escaped */
+static void hostile(const struct sm_conn *c, const char *why, const char *p, size_t n)
+{
+    char    esc[LOG_ESC_MAX];
+
+    log_msg(LOG_WARNING, "socketmap: warning: client=%s: %s: \"%s\"; connection"
+	    " closed", c->client, why, log_esc_n(p, n < 64 ? n : 64, esc, 256));
+}
+
+/* serve_all - answer the complete requests at the start of p; how many
+ * bytes they took, or -1 to close the connection (logged) */
+static ssize_t serve_all(struct sm_conn *c, const char *p, size_t n)
+{
+    struct buf *out = c->out.len ? &c->out : &sm_wbuf;
+    enum netstring_status st;
+    const char *req;
+    size_t  used = 0, rlen, u;
+
+    for (;;) {
+	st = netstring_parse(p + used, n - used, TABLES_REQUEST_MAX, &req, &rlen, &u);
+	if (st == NETSTRING_MORE)
+	    return (ssize_t) used;
+	if (st != NETSTRING_OK) {
+	    hostile(c, netstring_status_name(st), p + used, n - used);
+	    return -1;
+	}
+	if (tables_answer(&sm_tables, req, rlen, c->client, &sm_reply) < 0) {
+	    log_msg(LOG_ERR, "socketmap: error: out of memory: answered TEMP");
+	    sm_reply.len = 0;
+	    if (buf_adds(&sm_reply, "TEMP out of memory") < 0)
+		return -1;
+	}
+	if (netstring_add(out, sm_reply.s, sm_reply.len) < 0)
+	    return -1;
+	if (out->len - (out == &c->out ? c->outoff : 0) > SOCKETMAP_OUT_MAX) {
+	    hostile(c, "replies not read", "", 0);
+	    return -1;
+	}
+	used += u;
+    }
+}
+
+/* feed - bytes read from a connection, with what was left of the last */
+static int feed(struct sm_conn *c, const char *data, size_t n)
+{
+    ssize_t used;
+    size_t  take;
+
+    while (n > 0) {
+	if (c->inlen == 0) {			/* the common case: no copy */
+	    if ((used = serve_all(c, data, n)) < 0)
+		return -1;
+	    data += used, n -= (size_t) used;
+	    if (n == 0)
+		break;
+	    if (c->in == 0 && (c->in = malloc(SM_IN_MAX)) == 0)
+		return -1;
+	    memcpy(c->in, data, n);		/* < SM_IN_MAX: a correct beginning */
+	    c->inlen = n;
+	    break;
+	}
+	take = n < SM_IN_MAX - c->inlen ? n : SM_IN_MAX - c->inlen;
+	memcpy(c->in + c->inlen, data, take);
+	c->inlen += take, data += take, n -= take;
+	if ((used = serve_all(c, c->in, c->inlen)) < 0)
+	    return -1;
+	memmove(c->in, c->in + used, c->inlen - (size_t) used);
+	c->inlen -= (size_t) used;
+    }
+    if (c->inlen == 0) {
+	free(c->in);
+	c->in = 0;
+    }
+    return 0;
+}
+
+/* want_out - ask for EPOLLOUT, or stop asking */
+static int want_out(struct sm_conn *c, int on)
+{
+    if (c->want_out == on)
+	return 0;
+    c->want_out = on;
+    return epoll_set(EPOLL_CTL_MOD, c->fd, EPOLLIN | EPOLLRDHUP | (on ? EPOLLOUT : 0),
+		     c);
+}
+
+/* send_some - send what the socket takes; how much, or -1 */
+static ssize_t send_some(int fd, const char *p, size_t n)
+{
+    ssize_t w;
+    size_t  done = 0;
+
+    while (done < n) {
+	if ((w = send(fd, p + done, n - done, MSG_NOSIGNAL | MSG_DONTWAIT)) < 0) {
+	    if (errno == EINTR)
+		continue;
+	    if (errno == EAGAIN || errno == EWOULDBLOCK)
+		break;
+	    return -1;
+	}
+	done += (size_t) w;
+    }
+    return (ssize_t) done;
+}
+
+/* conn_flush - send the connection's own output buffer */
+static int conn_flush(struct sm_conn *c)
+{
+    ssize_t w;
+
+    if ((w = send_some(c->fd, c->out.s + c->outoff, c->out.len - c->outoff)) < 0)
+	return -1;
+    c->outoff += (size_t) w;
+    if (c->outoff < c->out.len)
+	return want_out(c, 1);
+    buf_free(&c->out);
+    c->outoff = 0;
+    return want_out(c, 0);
+}
+
+/* conn_send - the replies of one read: straight out, the rest kept */
+static int conn_send(struct sm_conn *c)
+{
+    ssize_t w;
+
+    if (c->out.len)				/* replies went to c->out */
+	return conn_flush(c);
+    if (sm_wbuf.len == 0)
+	return 0;
+    w = send_some(c->fd, sm_wbuf.s, sm_wbuf.len);
+    if (w >= 0 && (size_t) w < sm_wbuf.len
+	&& buf_add(&c->out, sm_wbuf.s + w, sm_wbuf.len - (size_t) w) < 0)
+	w = -1;
+    sm_wbuf.len = 0;
+    if (w < 0)
+	return -1;
+    return c->out.len ? want_out(c, 1) : 0;
+}
+
+/* conn_input - one read from a connection and its answers; -1 close */
+static int conn_input(struct sm_conn *c)
+{
+    ssize_t n = read(c->fd, sm_rbuf, sizeof(sm_rbuf));
+    int     ret;
+
+    if (n < 0)
+	return errno == EAGAIN || errno == EINTR ? 0 : -1;
+    if (n == 0)
+	return -1;				/* the client is done */
+    ret = feed(c, sm_rbuf, (size_t) n);
+    if (ret < 0) {
+	sm_wbuf.len = 0;
+	return -1;
+    }
+    return conn_send(c);
+}
+
+/* conn_event - what epoll says about one connection */
+static void conn_event(struct sm_conn *c, unsigned events)
+{
+    if ((events & EPOLLOUT) && conn_flush(c) < 0) {
+	conn_close(c);
+	return;
+    }
+    if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) && conn_input(c) < 0)
+	conn_close(c);
+}
+
+/* listener_rested - take the listener back after its rest */
+static void listener_rested(void)
+{
+    if (sm_rest_until == 0 || now_sec() < sm_rest_until)
+	return;
+    sm_rest_until = 0;
+    if (epoll_set(EPOLL_CTL_ADD, sm_lfd, EPOLLIN, &sm_listen_tag) < 0)
+	log_msg(LOG_ERR, "socketmap: error: epoll_ctl: %s", strerror(errno));
+}
+
+/* sm_main - the thread: wait for any connection, answer, until the stop */
+static void *sm_main(void *arg)
+{
+    struct epoll_event ev[SM_EVENTS];
+    int     n, i;
+
+    (void) arg;
+    while (!atomic_load(&sm_quit)) {
+	n = epoll_wait(sm_epfd, ev, SM_EVENTS, sm_rest_until ? 1000 : -1);
+	if (n < 0 && errno != EINTR) {
+	    log_msg(LOG_ERR, "socketmap: error: epoll_wait: %s; not serving",
+		    strerror(errno));
+	    break;
+	}
+	for (i = 0; i < n; i++) {
+	    if (ev[i].data.ptr == &sm_listen_tag)
+		accept_some();
+	    else if (ev[i].data.ptr != &sm_wake_tag)
+		conn_event(ev[i].data.ptr, ev[i].events);
+	}
+	listener_rested();
+    }
+    return 0;
+}
+
+/* socketmap_start - serve in a thread of our own */
+int socketmap_start(void)
+{
+    int     err;
+
+    if (sm_lfd < 0)
+	return 0;
+    tables_init(&sm_tables, sm_cf);
+    atomic_store(&sm_quit, 0);
+    if ((err = pthread_create(&sm_thread, 0, sm_main, 0)) != 0) {
+	log_msg(LOG_ERR, "fatal: pthread_create: %s", strerror(err));
+	tables_free(&sm_tables);
+	return -1;
+    }
+    sm_running = 1;
+    return 0;
+}
+
+/* socketmap_stop - end the thread, close every connection and the socket */
+void socketmap_stop(void)
+{
+    uint64_t one = 1;
+    struct stat st;
+
+    if (sm_running) {
+	atomic_store(&sm_quit, 1);
+	if (write(sm_wakefd, &one, sizeof(one)) != (ssize_t) sizeof(one))
+	    log_msg(LOG_WARNING, "socketmap: warning: cannot wake the thread");
+	pthread_join(sm_thread, 0);
+	sm_running = 0;
+	tables_free(&sm_tables);
+    }
+    while (sm_conns)
+	conn_close(sm_conns);
+    if (sm_lfd >= 0)
+	close(sm_lfd);
+    if (sm_epfd >= 0)
+	close(sm_epfd);
+    if (sm_wakefd >= 0)
+	close(sm_wakefd);
+    sm_lfd = sm_epfd = sm_wakefd = -1;
+    if (*sm_path && stat(sm_path, &st) == 0 && st.st_ino == sm_path_st.st_ino
+	&& st.st_dev == sm_path_st.st_dev)
+	(void) unlink(sm_path);			/* may fail as the user: harmless */
+    *sm_path = 0;
+    buf_free(&sm_reply);
+    buf_free(&sm_wbuf);
+}

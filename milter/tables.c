@@ -1,0 +1,306 @@
+/*
+ * tables - the answers of deptmilter's socketmap tables
+ *
+ * See tables.h.  Log lines, at info unless said (debug: what Postfix asks
+ * most and decides nothing; "would " before the action with dry_run):
+ *
+ *   socketmap: rewrite: to=<a@dept> -> <x@y>, <z@y> rule=F:L table=virtual client=cleanup[123]
+ *   socketmap: reject: 550 5.1.1 text; to=<a@dept> rule=F:L table=access client=smtpd[124]
+ *   socketmap: tempfail: 451 4.2.1 text; to=<a@dept> rule=F:L table=access client=...
+ *   socketmap: pass: to=<a@dept> rule=F:L table=virtual client=...   (debug outside)
+ *   socketmap: notfound: to=<a@dept> decision=REJECT rule=F:L table=virtual client=...  (debug)
+ *
+ * There is no queue id to log: Postfix does not send it, and smtpd asks
+ * before there is one while cleanup asks after; "NOQUEUE" would be wrong
+ * for the second, so the line says "socketmap:" in its place.
+ * SPDX-License-Identifier: BSD-2-Clause
+ */
+#include <stdio.h>
+#include <string.h>
+
+#include "rewrite/address.h"
+#include "rewrite/domain.h"
+#include "milter/generation.h"
+#include "milter/log.h"
+#include "milter/stats.h"
+#include "milter/tables.h"
+
+#define TARGETS_LOG_MAX	4096			/* "<a@x>, <b@y>" in a log line */
+#define MAP_ERROR_TEXT	"Department map unavailable, try again later"
+#define BASE_MAX	(ADDR_LOCAL_MAX * 2 + ADDR_DOMAIN_MAX + 8)
+
+/* One table: its name and its answer for one key on one map. */
+struct table {
+    const char *name;
+    /* *INDENT-OFF* (indent reads "struct tables * t" here) */
+    int     (*answer) (struct tables *t, const struct map *map, const char *key,
+		       const char *client, struct buf *r);
+    /* *INDENT-ON* */
+};
+
+/* tables_init - two empty decisions */
+void tables_init(struct tables *t, const struct config *cf)
+{
+    t->cf = cf;
+    decision_init(&t->d);
+    decision_init(&t->base);
+}
+
+/* tables_free - release the decisions' buffers */
+void tables_free(struct tables *t)
+{
+    decision_free(&t->d);
+    decision_free(&t->base);
+}
+
+/* reply - "STATUS value" as the whole reply */
+static int reply(struct buf *r, const char *status, const char *value)
+{
+    r->len = 0;
+    if (buf_adds(r, status) < 0 || buf_add(r, " ", 1) < 0 || buf_adds(r, value) < 0)
+	return -1;
+    return 0;
+}
+
+/* would - the "would " of dry_run */
+static const char *would(const struct tables *t)
+{
+    return t->cf->dry_run ? "would " : "";
+}
+
+/* map_trouble - a map error, or no map in service: on_error decides */
+static int map_trouble(struct tables *t, const char *table, const char *key,
+		       const char *client, const char *why, struct buf *r)
+{
+    char    to[LOG_ESC_MAX];
+
+    log_esc(key, to, sizeof(to));
+    if (t->cf->on_error == ON_ERROR_ACCEPT) {
+	stats_count(t->d.dept, STATS_PASS);
+	log_msg(LOG_WARNING, "socketmap: warning: %s for to=<%s>; answered NOTFOUND"
+		" (on_error = accept) table=%s client=%s", why, to, table, client);
+	return reply(r, "NOTFOUND", "");
+    }
+    stats_count(t->d.dept, STATS_TEMPFAIL);
+    log_msg(LOG_ERR, "socketmap: error: %s for to=<%s>; %s (on_error = tempfail)"
+	    " table=%s client=%s", why, to, t->cf->dry_run ? "would answer TEMP"
+	    : "answered TEMP", table, client);
+    return t->cf->dry_run ? reply(r, "NOTFOUND", "") : reply(r, "TEMP", MAP_ERROR_TEXT);
+}
+
+/* base_action - decide() for key without its extension, as Postfix asks
+ * it after a NOTFOUND; DECIDE_PASS when key has no extension */
+static enum decision_action base_action(struct tables *t, const struct map *map,
+					const char *key)
+{
+    struct addr a;
+    char    base[BASE_MAX];
+    size_t  n;
+
+    if (t->d.dept == 0 || addr_parse(key, &a) != ADDR_OK)
+	return DECIDE_PASS;
+    if ((n = addr_split_ext(a.local, t->d.dept->rec.delimiters)) >= a.local_len)
+	return DECIDE_PASS;
+    a.local[n] = 0;
+    if (addr_format(base, sizeof(base), a.local, a.domain) < 0
+	|| (decide(map, base, &t->base, 0, 0) < 0 && t->base.action != DECIDE_TEMPFAIL))
+	return DECIDE_PASS;
+    return t->base.map_error ? DECIDE_PASS : t->base.action;
+}
+
+/* log_other - a department address a table does not act on, or one
+ * outside: at debug, but a department's pass at info once (virtual: the
+ * table every message meets) */
+static void log_other(const struct tables *t, const char *table, const char *key,
+		      const char *client, const char *answer)
+{
+    const struct decision *d = &t->d;
+    char    to[LOG_ESC_MAX];
+    int     level = d->dept && d->action == DECIDE_PASS
+	&& strcmp(table, "virtual") == 0 ? LOG_INFO : LOG_DEBUG;
+
+    log_esc(key, to, sizeof(to));
+    if (d->action == DECIDE_PASS)
+	log_msg(level, "socketmap: pass: to=<%s> rule=%s table=%s client=%s%s", to,
+		d->rule, table, client, answer);
+    else
+	log_msg(level, "socketmap: notfound: to=<%s> decision=%s rule=%s table=%s"
+		" client=%s%s", to, decision_action_name(d->action), d->rule,
+		table, client, answer);
+}
+
+/* targets_value - "a@x,b@y" for Postfix, "<a@x>, <b@y>" for the log */
+static int targets_value(const struct decision *d, struct buf *r, char *list, size_t len)
+{
+    const char *t;
+    char    esc[LOG_ESC_MAX];
+    size_t  used = 0;
+    int     n;
+
+    r->len = 0;
+    list[0] = 0;
+    if (buf_adds(r, "OK ") < 0)
+	return -1;
+    for (t = decision_target(d, 0); t; t = decision_target(d, t)) {
+	if ((r->len > 3 && buf_add(r, ",", 1) < 0) || buf_adds(r, t) < 0)
+	    return -1;
+	n = snprintf(list + used, len - used, "%s<%s>", used ? ", " : "",
+		     log_esc(t, esc, sizeof(esc)));
+	if (n < 0 || (size_t) n >= len - used) {
+	    if (used + 4 <= len)
+		memcpy(list + used, "...", 4);
+	    used = len - 1;
+	} else
+	    used += (size_t) n;
+    }
+    return 0;
+}
+
+/* answer_virtual - virtual_alias_maps: the targets of a rewritten address */
+static int answer_virtual(struct tables *t, const struct map *map, const char *key,
+			  const char *client, struct buf *r)
+{
+    struct decision *d = &t->d;
+    char    list[TARGETS_LOG_MAX], to[LOG_ESC_MAX];
+
+    if (decide(map, key, d, 0, 0) < 0 && d->action != DECIDE_TEMPFAIL)
+	return -1;
+    if (d->action == DECIDE_TEMPFAIL && d->map_error)
+	return map_trouble(t, "virtual", key, client, "map error", r);
+    if (d->action == DECIDE_REWRITE) {
+	if (targets_value(d, r, list, sizeof(list)) < 0)
+	    return -1;
+	if (r->len > TABLES_REPLY_MAX) {
+	    log_msg(LOG_ERR, "socketmap: error: to=<%s> has targets longer than %d"
+		    " bytes, Postfix's socketmap_max_reply_size: answered TEMP"
+		    " rule=%s", log_esc(key, to, sizeof(to)), TABLES_REPLY_MAX, d->rule);
+	    return reply(r, "TEMP", "reply too long");
+	}
+	stats_count(d->dept, STATS_REWRITE);
+	log_msg(LOG_INFO, "socketmap: %srewrite: to=<%s> -> %s rule=%s table=virtual"
+		" client=%s", would(t), log_esc(key, to, sizeof(to)), list, d->rule,
+		client);
+	return t->cf->dry_run ? reply(r, "NOTFOUND", "") : 0;
+    }
+    if (d->action == DECIDE_PASS && d->dept)
+	stats_count(d->dept, STATS_PASS);
+    if (!t->cf->dry_run && base_action(t, map, key) == DECIDE_REWRITE) {
+	log_other(t, "virtual", key, client, " answer=itself");
+	return reply(r, "OK", key);		/* itself: Postfix stops here */
+    }
+    log_other(t, "virtual", key, client, "");
+    return reply(r, "NOTFOUND", "");
+}
+
+/* refused - a decision that refuses the address at RCPT */
+static int refused(enum decision_action action)
+{
+    return action == DECIDE_REJECT || action == DECIDE_TEMPFAIL;
+}
+
+/* answer_access - check_recipient_access: a department's refusal */
+static int answer_access(struct tables *t, const struct map *map, const char *key,
+			 const char *client, struct buf *r)
+{
+    struct decision *d = &t->d;
+    char    to[LOG_ESC_MAX], txt[LOG_ESC_MAX];
+    int     reject;
+
+    if (decide(map, key, d, 0, 0) < 0 && d->action != DECIDE_TEMPFAIL)
+	return -1;
+    if (d->action == DECIDE_TEMPFAIL && d->map_error)
+	return map_trouble(t, "access", key, client, "map error", r);
+    if (refused(d->action)) {
+	reject = d->action == DECIDE_REJECT;
+	stats_count(d->dept, reject ? STATS_REJECT : STATS_TEMPFAIL);
+	log_msg(LOG_INFO, "socketmap: %s%s: %s %s %s; to=<%s> rule=%s table=access"
+		" client=%s", would(t), reject ? "reject" : "tempfail", d->code,
+		d->dsn, log_esc(d->text, txt, sizeof(txt)),
+		log_esc(key, to, sizeof(to)), d->rule, client);
+	if (t->cf->dry_run)
+	    return reply(r, "NOTFOUND", "");
+	r->len = 0;
+	return buf_addf(r, "OK %s %s %s", d->code, d->dsn, d->text) < 0 ? -1 : 0;
+    }
+    if (!t->cf->dry_run && refused(base_action(t, map, key))) {
+	log_other(t, "access", key, client, " answer=DUNNO");
+	return reply(r, "OK", "DUNNO");		/* no shorter key */
+    }
+    log_other(t, "access", key, client, "");
+    return reply(r, "NOTFOUND", "");
+}
+
+/* answer_domains - relay_domains: whether key is a department domain */
+static int answer_domains(struct tables *t, const struct map *map, const char *key,
+			  const char *client, struct buf *r)
+{
+    const struct map_dept *dept = 0;
+    char    dom[ADDR_DOMAIN_MAX + 1], esc[LOG_ESC_MAX];
+
+    if (domain_normalise(key, dom, sizeof(dom)) == 0)
+	dept = map_department(map, dom);
+    log_msg(LOG_DEBUG, "socketmap: domain=%s %s%s table=domains client=%s",
+	    log_esc(key, esc, sizeof(esc)), dept ? "found" : "not found",
+	    dept && t->cf->dry_run ? " (dry_run: answered NOTFOUND)" : "", client);
+    if (dept == 0 || t->cf->dry_run)
+	return reply(r, "NOTFOUND", "");
+    return reply(r, "OK", dept->domain);
+}
+
+static const struct table tables[] = {
+    {"virtual", answer_virtual},
+    {"access", answer_access},
+    {"domains", answer_domains},
+};
+
+#define NTABLES	(sizeof(tables) / sizeof(tables[0]))
+
+/* find_table - the table of a request's name, or NULL */
+static const struct table *find_table(const char *name, size_t len)
+{
+    size_t  i;
+
+    for (i = 0; i < NTABLES; i++)
+	if (strlen(tables[i].name) == len && memcmp(tables[i].name, name, len) == 0)
+	    return tables + i;
+    return 0;
+}
+
+/* tables_answer - one request, "NAME KEY", into reply */
+int tables_answer(struct tables *t, const char *req, size_t len, const char *client,
+		  struct buf *r)
+{
+    const char *sp = memchr(req, ' ', len);
+    const struct table *tab;
+    char    key[TABLES_KEY_MAX + 1], esc[LOG_ESC_MAX];
+    size_t  klen;
+    struct gen *gen;
+    int     ret;
+
+    if (sp == 0 || (tab = find_table(req, (size_t) (sp - req))) == 0) {
+	log_msg(LOG_WARNING, "socketmap: warning: not a table of deptmilter"
+		" (virtual, access, domains): \"%s\" client=%s",
+		log_esc_n(req, sp ? (size_t) (sp - req) : len, esc, sizeof(esc)),
+		client);
+	return reply(r, "PERM",
+		     "unknown table; deptmilter has virtual, access, domains");
+    }
+    klen = len - (size_t) (sp - req) - 1;
+    if (klen > TABLES_KEY_MAX || memchr(sp + 1, 0, klen) || memchr(sp + 1, '\r', klen)
+	|| memchr(sp + 1, '\n', klen)) {
+	log_msg(LOG_WARNING, "socketmap: warning: key with NUL, CR or LF, or longer"
+		" than %d bytes: \"%s\" answered NOTFOUND table=%s client=%s",
+		TABLES_KEY_MAX, log_esc_n(sp + 1, klen, esc, sizeof(esc)), tab->name,
+		client);
+	return reply(r, "NOTFOUND", "");
+    }
+    memcpy(key, sp + 1, klen);
+    key[klen] = 0;
+    if ((gen = gen_acquire()) == 0) {
+	t->d.dept = 0;				/* no department known */
+	return map_trouble(t, tab->name, key, client, "no map in service", r);
+    }
+    ret = tab->answer(t, gen->map, key, client, r);
+    gen_release(gen);
+    return ret;
+}
