@@ -4,7 +4,8 @@
  * rules_finish() settles what each department inherits from the defaults
  * (canonical domain, delimiters, case), folds keys where case does not
  * matter, sorts the entries and reports duplicate names with both places.
- * rules_free() releases a struct rules.
+ * rules_keep() copies a string into the rules' arena, and rules_free()
+ * releases a struct rules and its arena.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stdlib.h>
@@ -21,6 +22,17 @@ static int entry_cmp(const void *a, const void *b)
     if (c)
 	return c;
     return x->seq < y->seq ? -1 : x->seq > y->seq;
+}
+
+/* rules_keep - a copy of s in the rules' arena; NULL (noted) when memory
+ * ran out */
+char   *rules_keep(struct rules *r, const char *s)
+{
+    char   *copy = arena_strndup(&r->mem, s, strlen(s));
+
+    if (copy == 0)
+	errs_nomem(&r->errs);
+    return copy;
 }
 
 /* inherit_copy - *slot, when unset, becomes a copy of value */

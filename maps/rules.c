@@ -34,17 +34,6 @@ struct parse {
     char   *dir;			/* the rules file's directory */
 };
 
-/* rules_keep - a copy of s in the rules' arena; NULL (noted) when memory
- * ran out */
-char   *rules_keep(struct rules *r, const char *s)
-{
-    char   *copy = arena_strndup(&r->mem, s, strlen(s));
-
-    if (copy == 0)
-	errs_nomem(&r->errs);
-    return copy;
-}
-
 /* room - n zeroed bytes in the rules' arena; NULL (noted) */
 static void *room(struct rules *r, size_t n)
 {
