@@ -43,10 +43,6 @@
 #define NOQUEUE		"NOQUEUE"
 #define PARAMS_MAX	8192			/* ORCPT= and NOTIFY= of one recipient */
 #define ORCPT_MAX	500			/* RFC 3461: longer client ORCPTs are ignored */
-#define TARGETS_LOG_MAX	4096			/* "<a@x>, <b@y>" in a rewrite line */
-#define MAP_ERROR_CODE	"451"			/* a tempfail without a reply of its own */
-#define MAP_ERROR_DSN	"4.3.0"
-#define MAP_ERROR_TEXT	"Department map unavailable, try again later"
 
 static const struct config *cb_cf;
 
@@ -273,9 +269,9 @@ static sfsistat rcpt_reject(SMFICTX *ctx, struct conn *conn, const char *arg,
 static sfsistat rcpt_tempfail(SMFICTX *ctx, struct conn *conn, const char *arg,
 			      const struct decision *d)
 {
-    const char *code = d->code && *d->code ? d->code : MAP_ERROR_CODE;
-    const char *dsn = d->dsn && *d->dsn ? d->dsn : MAP_ERROR_DSN;
-    const char *text = d->text && *d->text ? d->text : MAP_ERROR_TEXT;
+    const char *code = d->code && *d->code ? d->code : NOMAP_CODE;
+    const char *dsn = d->dsn && *d->dsn ? d->dsn : NOMAP_DSN;
+    const char *text = d->text && *d->text ? d->text : NOMAP_TEXT;
     char    qid[64], to[LOG_ESC_MAX];
 
     if (d->map_error && cb_cf->on_error == ON_ERROR_ACCEPT) {
@@ -309,10 +305,10 @@ static sfsistat rcpt_no_map(SMFICTX *ctx, const char *arg)
     stats_count(0, STATS_TEMPFAIL);
     log_msg(LOG_ERR, "%s: error: no map in service for to=<%s>; %s %s %s"
 	    " (on_error = tempfail)", q, to, cb_cf->dry_run ?
-	    "would tempfail with" : "tempfailed with", MAP_ERROR_CODE, MAP_ERROR_DSN);
+	    "would tempfail with" : "tempfailed with", NOMAP_CODE, NOMAP_DSN);
     if (cb_cf->dry_run)
 	return SMFIS_CONTINUE;
-    set_reply(ctx, MAP_ERROR_CODE, MAP_ERROR_DSN, MAP_ERROR_TEXT);
+    set_reply(ctx, NOMAP_CODE, NOMAP_DSN, NOMAP_TEXT);
     return SMFIS_TEMPFAIL;
 }
 
@@ -454,24 +450,12 @@ static int apply_rewrite(SMFICTX *ctx, struct msg *msg, size_t i)
 /* log_rewrite - "rewrite:" line (or "would rewrite:") for one recipient */
 static void log_rewrite(SMFICTX *ctx, const struct rewrite *rw)
 {
-    char    qid[64], to[LOG_ESC_MAX], esc[LOG_ESC_MAX], list[TARGETS_LOG_MAX];
-    const char *t = rw->targets;
-    size_t  k, used = 0;
-    int     n;
+    char    qid[64], to[LOG_ESC_MAX], list[LOG_TARGETS_MAX];
 
-    list[0] = 0;
-    for (k = 0; k < rw->ntargets; k++, t += strlen(t) + 1) {
-	n = snprintf(list + used, sizeof(list) - used, "%s<%s>",
-		     k ? ", " : "", log_esc(t, esc, sizeof(esc)));
-	if (n < 0 || (size_t) n >= sizeof(list) - used) {
-	    memcpy(list + sizeof(list) - 4, "...", 4);
-	    break;
-	}
-	used += (size_t) n;
-    }
     log_msg(LOG_INFO, "%s: %srewrite: to=<%s> -> %s rule=%s",
 	    queue_id(ctx, qid, sizeof(qid)), cb_cf->dry_run ? "would " : "",
-	    esc_addr(rw->arg, to, sizeof(to)), list, rw->rule);
+	    esc_addr(rw->arg, to, sizeof(to)),
+	    log_targets(rw->targets, rw->ntargets, list, sizeof(list)), rw->rule);
 }
 
 /* cb_eom - apply every remembered rewrite, then log them */

@@ -23,6 +23,13 @@
 #include <stddef.h>
 #include "rewrite/map.h"
 
+/* The tempfail when no map can answer (none in service, or it failed),
+ * where the decision has no reply of its own: the milter's RCPT and the
+ * socketmap's TEMP say the same. */
+#define NOMAP_CODE	"451"
+#define NOMAP_DSN	"4.3.0"
+#define NOMAP_TEXT	"Department map unavailable, try again later"
+
 struct gen {
     struct map *map;
     unsigned long generation;

@@ -87,6 +87,29 @@ const char *log_esc(const char *in, char *buf, size_t len)
     return log_esc_n(in, in ? strlen(in) : 0, buf, len);
 }
 
+/* log_targets - n NUL-separated addresses as "<a@x>, <b@y>" */
+const char *log_targets(const char *targets, size_t n, char *buf, size_t len)
+{
+    char    esc[LOG_ESC_MAX];
+    const char *t = targets;
+    size_t  k, used = 0;
+    int     w;
+
+    if (len < 4)
+	return len ? (buf[0] = 0, buf) : buf;
+    buf[0] = 0;
+    for (k = 0; k < n; k++, t += strlen(t) + 1) {
+	w = snprintf(buf + used, len - used, "%s<%s>", k ? ", " : "",
+		     log_esc(t, esc, sizeof(esc)));
+	if (w < 0 || (size_t) w >= len - used) {
+	    memcpy(buf + len - 4, "...", 4);
+	    break;
+	}
+	used += (size_t) w;
+    }
+    return buf;
+}
+
 /* log_close - stop syslog */
 void log_close(void)
 {

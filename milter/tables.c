@@ -25,8 +25,6 @@
 #include "milter/stats.h"
 #include "milter/tables.h"
 
-#define TARGETS_LOG_MAX	4096			/* "<a@x>, <b@y>" in a log line */
-#define MAP_ERROR_TEXT	"Department map unavailable, try again later"
 #define BASE_MAX	(ADDR_LOCAL_MAX * 2 + ADDR_DOMAIN_MAX + 8)
 
 /* One table: its name and its answer for one key on one map. */
@@ -85,7 +83,7 @@ static int map_trouble(struct tables *t, const char *table, const char *key,
     log_msg(LOG_ERR, "socketmap: error: %s for to=<%s>; %s (on_error = tempfail)"
 	    " table=%s client=%s", why, to, t->cf->dry_run ? "would answer TEMP"
 	    : "answered TEMP", table, client);
-    return t->cf->dry_run ? reply(r, "NOTFOUND", "") : reply(r, "TEMP", MAP_ERROR_TEXT);
+    return t->cf->dry_run ? reply(r, "NOTFOUND", "") : reply(r, "TEMP", NOMAP_TEXT);
 }
 
 /* base_action - decide() for key without its extension, as Postfix asks
@@ -129,30 +127,17 @@ static void log_other(const struct tables *t, const char *table, const char *key
 		table, client, answer);
 }
 
-/* targets_value - "a@x,b@y" for Postfix, "<a@x>, <b@y>" for the log */
-static int targets_value(const struct decision *d, struct buf *r, char *list, size_t len)
+/* targets_value - "OK a@x,b@y", Postfix's answer for the targets */
+static int targets_value(const struct decision *d, struct buf *r)
 {
     const char *t;
-    char    esc[LOG_ESC_MAX];
-    size_t  used = 0;
-    int     n;
 
     r->len = 0;
-    list[0] = 0;
     if (buf_adds(r, "OK ") < 0)
 	return -1;
-    for (t = decision_target(d, 0); t; t = decision_target(d, t)) {
+    for (t = decision_target(d, 0); t; t = decision_target(d, t))
 	if ((r->len > 3 && buf_add(r, ",", 1) < 0) || buf_adds(r, t) < 0)
 	    return -1;
-	n = snprintf(list + used, len - used, "%s<%s>", used ? ", " : "",
-		     log_esc(t, esc, sizeof(esc)));
-	if (n < 0 || (size_t) n >= len - used) {
-	    if (used + 4 <= len)
-		memcpy(list + used, "...", 4);
-	    used = len - 1;
-	} else
-	    used += (size_t) n;
-    }
     return 0;
 }
 
@@ -161,14 +146,14 @@ static int answer_virtual(struct tables *t, const struct map *map, const char *k
 			  const char *client, struct buf *r)
 {
     struct decision *d = &t->d;
-    char    list[TARGETS_LOG_MAX], to[LOG_ESC_MAX];
+    char    list[LOG_TARGETS_MAX], to[LOG_ESC_MAX];
 
     if (decide(map, key, d, 0, 0) < 0 && d->action != DECIDE_TEMPFAIL)
 	return -1;
     if (d->action == DECIDE_TEMPFAIL && d->map_error)
 	return map_trouble(t, "virtual", key, client, "map error", r);
     if (d->action == DECIDE_REWRITE) {
-	if (targets_value(d, r, list, sizeof(list)) < 0)
+	if (targets_value(d, r) < 0)
 	    return -1;
 	if (r->len > TABLES_REPLY_MAX) {
 	    log_msg(LOG_ERR, "socketmap: error: to=<%s> has targets longer than %d"
@@ -178,7 +163,8 @@ static int answer_virtual(struct tables *t, const struct map *map, const char *k
 	}
 	stats_count(d->dept, STATS_REWRITE);
 	log_msg(LOG_INFO, "socketmap: %srewrite: to=<%s> -> %s rule=%s table=virtual"
-		" client=%s", would(t), log_esc(key, to, sizeof(to)), list, d->rule,
+		" client=%s", would(t), log_esc(key, to, sizeof(to)),
+		log_targets(d->targets, d->ntargets, list, sizeof(list)), d->rule,
 		client);
 	return t->cf->dry_run ? reply(r, "NOTFOUND", "") : 0;
     }
