@@ -220,6 +220,17 @@ static int inet_ok(const char *kind, const char *rest, int family,
     return 1;
 }
 
+/* config_socket_path - the file of a unix:/PATH (local:, bare /PATH)
+ * socket, or NULL for inet: and inet6: */
+const char *config_socket_path(const char *spec)
+{
+    if (strncmp(spec, "unix:", 5) == 0)
+	return spec + 5;
+    if (strncmp(spec, "local:", 6) == 0)
+	return spec + 6;
+    return *spec == '/' ? spec : 0;
+}
+
 /* parse_socket - libmilter's unix:/PATH (local:, or a bare /PATH),
  * inet:PORT@HOST or inet6:PORT@HOST, checked here: libmilter takes
  * Postfix's inet:HOST:PORT without a word and listens somewhere else;
@@ -233,13 +244,7 @@ static int parse_socket(const struct key *k, const char *val, struct config *cf,
 
     if (*val == 0 && k->empty_ok)		/* socketmap: off */
 	return parse_string(k, val, cf, why, whylen);
-    if (strncmp(val, "unix:", 5) == 0)
-	path = val + 5;
-    else if (strncmp(val, "local:", 6) == 0)
-	path = val + 6;
-    else if (*val == '/')
-	path = val;
-    if (path)
+    if ((path = config_socket_path(val)) != 0)
 	ok = *path == '/' || (snprintf(reason, sizeof(reason),
 				       "the path must be absolute"), 0);
     else if (strncmp(val, "inet:", 5) == 0)

@@ -4,10 +4,12 @@
  * config - deptmilter.conf
  *
  * config_defaults() fills a struct config with the documented defaults;
- * config_load() reads "key = value" lines over them ('#' starts a comment,
- * blank lines are ignored) and returns 0, or -1 with every error found in
- * err, one "FILE:LINE: text" line each (separated by newlines).  Every key may appear once; an unknown key is an error.  The struct
- * owns its strings (fixed arrays): nothing to free.
+ * config_load() reads "key = value" lines over them ('#' starts a
+ * comment, blank lines are ignored) and returns 0, or -1 with every error
+ * found in err, one "FILE:LINE: text" line each (separated by newlines).
+ * Every key may appear once; an unknown key is an error.  The struct owns
+ * its strings (fixed arrays): nothing to free.  config_socket_path() gives
+ * the file of a unix socket spec, NULL for inet: and inet6:.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -36,6 +38,7 @@ struct config {
 };
 
 void    config_defaults(struct config *cf);
+const char *config_socket_path(const char *spec);
 int     config_load(const char *path, struct config *cf, char *err, size_t errlen);
 
 #endif

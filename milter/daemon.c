@@ -129,18 +129,6 @@ void daemon_pid_remove(const char *path)
 	(void) unlink(path);
 }
 
-/* unix_path - the file name of a unix socket spec, or NULL for inet */
-static const char *unix_path(const char *spec)
-{
-    if (strncmp(spec, "unix:", 5) == 0)
-	return spec + 5;
-    if (strncmp(spec, "local:", 6) == 0)
-	return spec + 6;
-    if (*spec == '/')
-	return spec;
-    return 0;
-}
-
 /* check_dir - the socket's directory must exist: say so clearly */
 static int check_dir(const char *path)
 {
@@ -210,7 +198,7 @@ static int answering(const char *path)
 /* daemon_socket - create the listening socket with its owner and mode */
 int daemon_socket(const struct config *cf)
 {
-    const char *path = unix_path(cf->socket);
+    const char *path = config_socket_path(cf->socket);
     mode_t  old;
     int     rc;
 
@@ -258,7 +246,7 @@ int daemon_unix_free(const char *path)
 /* daemon_check - for -t: what daemon_socket and daemon_drop will need */
 int daemon_check(const struct config *cf)
 {
-    const char *path = unix_path(cf->socket);
+    const char *path = config_socket_path(cf->socket);
 
     if (path && check_dir(path) < 0)
 	return -1;

@@ -180,16 +180,12 @@ static int epoll_set(int op, int fd, unsigned events, void *ptr)
 /* socketmap_open - the listening socket, epoll and the wake-up eventfd */
 int socketmap_open(const struct config *cf)
 {
-    const char *path = 0;
+    const char *path;
 
     sm_cf = cf;
     if (*cf->socketmap == 0)
 	return 0;
-    if (strncmp(cf->socketmap, "unix:", 5) == 0
-	|| strncmp(cf->socketmap, "local:", 6) == 0)
-	path = strchr(cf->socketmap, ':') + 1;
-    else if (*cf->socketmap == '/')
-	path = cf->socketmap;
+    path = config_socket_path(cf->socketmap);
     raise_fd_limit();
     sm_lfd = path ? listen_unix(path, cf) : listen_inet(cf->socketmap);
     if (sm_lfd < 0)
