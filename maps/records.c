@@ -264,8 +264,6 @@ static int addr_value(struct records *rs, const struct rule_dept *d,
 static void dept_record(const struct rules *r, const struct rule_dept *d,
 			struct record_dept *rd)
 {
-    int     dummy = 0;
-
     memset(rd, 0, sizeof(*rd));
     snprintf(rd->canonical, sizeof(rd->canonical), "%s", d->canonical);
     snprintf(rd->delimiters, sizeof(rd->delimiters), "%s", d->delimiters);
@@ -280,7 +278,7 @@ static void dept_record(const struct rules *r, const struct rule_dept *d,
     snprintf(rd->dsn, sizeof(rd->dsn), "%s", d->dsn);
     snprintf(rd->text, sizeof(rd->text), "%s", d->text ? d->text : "");
     if (d->redirect.local && target_form(r, d, &d->redirect, rd->redirect,
-					 sizeof(rd->redirect), &dummy) < 0)
+					 sizeof(rd->redirect), 0) < 0)
 	rd->redirect[0] = 0;
     rd->nmatches = d->nmatches;
 }

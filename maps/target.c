@@ -32,6 +32,7 @@ int target_form(const struct rules *r, const struct rule_dept *d,
 {
     const char *domain = t->domain ? t->domain : d->canonical;
 
-    *chains |= is_department(r, domain);
+    if (chains)
+	*chains |= is_department(r, domain);
     return addr_format(out, len, t->local, domain);
 }

@@ -6,9 +6,10 @@
  * target_form() writes a target (a local part, with a domain or without)
  * as one address in external form into out: without a domain it is in the
  * department's canonical domain.  It returns 0, or -1 when the address
- * does not fit in len bytes.  When a written address is in one of the
- * departments it sets *chains: that target must be followed further
- * (resolve.h).
+ * does not fit in len bytes.  When the address is in one of the
+ * departments (written so, or through a canonical domain that is one) it
+ * sets *chains, unless chains is NULL: that target must be followed
+ * further (resolve.h).
  *
  * target_dept_cmp() orders departments by domain; target_form() needs
  * r->depts in that order.
