@@ -16,6 +16,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <stdarg.h>
+#include <sys/stat.h>
 #include <unistd.h>
 #include <cdb.h>
 #include "maps/compile.h"
@@ -23,6 +24,7 @@
 #include "rewrite/buf.h"
 #include "rewrite/decide.h"
 #include "rewrite/domain.h"
+#include "rewrite/sources.h"
 #include "rewrite/text.h"
 
 #define EXIT_RULES	1
@@ -204,12 +206,37 @@ static int query_stdin(const struct map *map, int verbose)
     return ret;
 }
 
+/* warn_stale - a source changed since the map was made */
+static void warn_stale(void *ctx, const char *source)
+{
+    char    esc[1024];
+
+    (void) text_escape(source, esc, sizeof(esc));
+    fprintf(stderr, "deptmap: warning: %s is older than source file %s;"
+	    " run deptmap compile\n", (const char *) ctx, esc);
+}
+
+/* open_map - the map of deptmap query -m, with Postfix's warning when a
+ * source is newer; 0, or an exit status */
+static int open_map(const char *path, struct map **mapp)
+{
+    struct stat st;
+    char    err[256];
+
+    if (map_open(path, mapp, err, sizeof(err)) < 0) {
+	fprintf(stderr, "deptmap: %s: %s\n", path, err);
+	return EXIT_SYSTEM;
+    }
+    if (fstat((*mapp)->fd, &st) == 0)
+	(void) sources_stale(*mapp, path, &st.st_mtim, warn_stale, (void *) path);
+    return 0;
+}
+
 /* cmd_query - deptmap query [-m MAP | -r RULES] [--explain] ADDRESS... | - */
 static int cmd_query(int argc, char **argv)
 {
     const char *mapfile = DEFAULT_MAP, *rules = 0;
     struct map *map;
-    char    err[256];
     int     i, verbose = 0, ret = 0;
 
     for (i = 1; i < argc && argv[i][0] == '-' && argv[i][1]; i++) {
@@ -227,10 +254,8 @@ static int cmd_query(int argc, char **argv)
     if (rules) {
 	if ((ret = compile_temp(rules, &map)) != 0)
 	    return ret;
-    } else if (map_open(mapfile, &map, err, sizeof(err)) < 0) {
-	fprintf(stderr, "deptmap: %s: %s\n", mapfile, err);
-	return EXIT_SYSTEM;
-    }
+    } else if ((ret = open_map(mapfile, &map)) != 0)
+	return ret;
     if (argc - i == 1 && strcmp(argv[i], "-") == 0)
 	ret = query_stdin(map, verbose);
     for (; ret == 0 && i < argc && strcmp(argv[i], "-") != 0; i++)

@@ -12,6 +12,7 @@
 #include "maps/writer.h"
 #include "rewrite/address.h"
 #include "rewrite/record.h"
+#include "rewrite/sources.h"
 
 enum block_kind {
     BLOCK_ADDR,				/* a department's members and aliases */
@@ -177,6 +178,7 @@ int records_plan(struct records *rs, struct rules *r)
 
     memset(rs, 0, sizeof(*rs));
     rs->r = r;
+    rs->n = r->nsrcs > 0;			/* the sources record */
     if (r->ndepts > 1)
 	qsort(r->depts, r->ndepts, sizeof(*r->depts), target_dept_cmp);
     for (i = 0; i < r->ndepts; i++)
@@ -371,6 +373,40 @@ static int walk_match(struct walk *w, const struct record_block *b)
     return ret;
 }
 
+/* seen_source - was the i-th source's name recorded before it? */
+static int seen_source(const struct rules *r, size_t i)
+{
+    size_t  j;
+
+    for (j = 0; j < i; j++)
+	if (strcmp(r->srcs[j]->recorded, r->srcs[i]->recorded) == 0)
+	    return 1;
+    return 0;
+}
+
+/* walk_sources - the sources record: each source's name and digest */
+static int walk_sources(struct walk *w)
+{
+    const struct rules *r = w->rs->r;
+    uint64_t digest;
+    size_t  i;
+    int     klen = (int) strlen(RECORD_KEY_SOURCES);
+
+    w->val.len = 0;
+    for (i = 0; i < r->nsrcs; i++) {
+	if (seen_source(r, i))
+	    continue;
+	if (sources_file_digest(r->srcs[i]->shown, &digest) < 0)
+	    return -1;
+	if (record_add_source(&w->val, r->srcs[i]->recorded, digest) < 0) {
+	    errno = ENOMEM;
+	    return -1;
+	}
+    }
+    memcpy(w->key, RECORD_KEY_SOURCES, (size_t) klen + 1);
+    return emit(w, klen, w->val.s ? w->val.s : "", w->val.len);
+}
+
 /* records_walk - every record but meta, made in key order, to fn */
 int records_walk(struct records *rs, const struct resolution *res,
 		 records_fn fn, void *ctx)
@@ -388,6 +424,8 @@ int records_walk(struct records *rs, const struct resolution *res,
     w->rs = rs, w->res = res, w->fn = fn, w->ctx = ctx;
     for (i = 0; i < rs->nblocks && ret == 0; i++)
 	ret = walkers[rs->blocks[i].kind] (w, rs->blocks + i);
+    if (ret == 0 && rs->r->nsrcs > 0)
+	ret = walk_sources(w);
     buf_free(&w->val);
     free(w);
     return ret;

@@ -25,6 +25,7 @@
 
 #include "milter/generation.h"
 #include "milter/log.h"
+#include "rewrite/sources.h"
 
 struct file_id {
     int     exists;
@@ -138,6 +139,7 @@ static struct gen *gen_load(char *err, size_t errlen)
 	return 0;
     }
     gen_tried = id;				/* what was really loaded */
+    gen->mtime = id.mtim;
     gen->refs = 1;				/* the current pointer's */
     gen->generation = ++gen_last;
     return gen;
@@ -150,11 +152,34 @@ static void gen_free(struct gen *gen)
     free(gen);
 }
 
-/* gen_log_loaded - the line that says which map is in service */
+/* warn_stale - one source changed since the map was made */
+static void warn_stale(void *ctx, const char *source)
+{
+    char    esc[LOG_ESC_MAX];
+
+    (void) ctx;
+    log_msg(LOG_WARNING, "map: warning: %s is older than source file %s;"
+	    " run deptmap compile", gen_path, log_esc(source, esc, sizeof(esc)));
+}
+
+/* gen_log_loaded - the line that says which map is in service, and
+ * the sources changed since it was made */
 static void gen_log_loaded(const struct gen *gen)
 {
     log_msg(LOG_INFO, "map: loaded %s generation=%lu records=%lu digest=%s",
 	    gen_path, gen->generation, gen->map->records, gen->map->digest);
+    (void) sources_stale(gen->map, gen_path, &gen->mtime, warn_stale, 0);
+}
+
+/* gen_warn_sources - only the warnings of gen_log_loaded (deptmilter -t) */
+void gen_warn_sources(void)
+{
+    struct gen *gen;
+
+    if ((gen = gen_acquire()) == 0)
+	return;
+    (void) sources_stale(gen->map, gen_path, &gen->mtime, warn_stale, 0);
+    gen_release(gen);
 }
 
 /* gen_install - make gen current and drop the old one's own reference;

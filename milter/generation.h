@@ -34,6 +34,7 @@ struct gen {
     struct map *map;
     unsigned long generation;
     unsigned long refs;			/* under the generation lock */
+    struct timespec mtime;		/* of the map file it was read from */
 };
 
 /* *INDENT-OFF* (indent reads "const struct map * map" here) */
@@ -42,6 +43,7 @@ typedef void (*gen_load_fn) (const struct map *map);
 
 int     gen_init(const char *path, gen_load_fn on_load, char *err, size_t errlen);
 void    gen_announce(void);
+void    gen_warn_sources(void);
 struct gen *gen_acquire(void);
 void    gen_release(struct gen *gen);
 void    gen_check(int force);

@@ -146,6 +146,7 @@ int main(int argc, char **argv)
     if (load(&opt, &cf) < 0)
 	return 1;
     if (opt.test_only) {
+	gen_warn_sources();
 	rc = daemon_check(&cf) < 0;
 	rc |= daemon_check_access(&cf) < 0;
 	gen_shutdown();

@@ -53,9 +53,9 @@ static pcre2_match_data *thread_match_data(void)
     return md;
 }
 
-/* find - look a key up; 1 found (val, vlen set), 0 not, -1 broken file */
-static int find(const struct map *map, const char *key, size_t klen,
-		const char **val, size_t *vlen)
+/* map_find - look a key up; 1 found (val, vlen set), 0 not, -1 broken file */
+int map_find(const struct map *map, const char *key, size_t klen,
+	     const char **val, size_t *vlen)
 {
     struct cdb c = map->cdb;
     int     r = cdb_find(&c, key, klen);
@@ -109,7 +109,7 @@ static int load_match(struct map *map, struct map_dept *d, size_t n)
     int     klen;
 
     if ((klen = record_key_match(key, sizeof(key), d->domain, n)) < 0
-	|| find(map, key, klen, &val, &vlen) != 1
+	|| map_find(map, key, klen, &val, &vlen) != 1
 	|| record_match_parse(val, vlen, &rm) < 0)
 	return -1;
     memcpy(m->rule, rm.rule, sizeof(m->rule));
@@ -132,7 +132,7 @@ static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
     int     klen;
 
     klen = record_key_index(key, sizeof(key), n);
-    if (find(map, key, klen, &val, &vlen) != 1
+    if (map_find(map, key, klen, &val, &vlen) != 1
 	|| record_index_parse(val, vlen, d->domain, sizeof(d->domain)) < 0) {
 	snprintf(err, errlen, "record %s missing or bad", key);
 	return -1;
@@ -140,7 +140,7 @@ static int load_dept(struct map *map, size_t n, char *err, size_t errlen)
     d->domain_len = vlen;
     d->index = n;
     if ((klen = record_key_dept(key, sizeof(key), d->domain)) < 0
-	|| find(map, key, klen, &val, &vlen) != 1
+	|| map_find(map, key, klen, &val, &vlen) != 1
 	|| record_dept_parse(val, vlen, &d->rec) < 0) {
 	snprintf(err, errlen, "record %s missing or bad", key);
 	return -1;
@@ -172,7 +172,7 @@ static int load_meta(struct map *map, char *err, size_t errlen)
     size_t  vlen;
     int     r = RECORD_META_NONE;
 
-    if (find(map, RECORD_KEY_META, strlen(RECORD_KEY_META), &val, &vlen) == 1)
+    if (map_find(map, RECORD_KEY_META, strlen(RECORD_KEY_META), &val, &vlen) == 1)
 	r = record_meta_parse(val, vlen, &m);
     if (r == RECORD_META_NONE)
 	snprintf(err, errlen, "not a deptmap file (no meta record)");
@@ -340,7 +340,7 @@ int map_entry(const struct map *map, const struct map_dept *dept,
     if ((n = record_key_addr(key, sizeof(key), dept->domain, dept->domain_len,
 			     local, len)) < 0)
 	return 0;
-    if ((r = find(map, key, n, &val, &vlen)) == 1)
+    if ((r = map_find(map, key, n, &val, &vlen)) == 1)
 	record_addr_parse(val, vlen, entry);
     return r;
 }

@@ -14,6 +14,7 @@
  * looks up an exact local part and gives its rule and targets (walk them
  * with record_target_next()); map_match() runs one match rule and gives
  * the capture offsets ($0 .. $npairs-1, -1 for unset) in ovec.
+ * map_find() looks one record up by its key (record.h spells them).
  * map_record_next() walks every record (pos 0 to start), checking each
  * length against the data's end: tinycdb's cdb_seqnext() wraps around on
  * a hostile length and never ends.
@@ -57,6 +58,8 @@ const struct map_dept *map_department(const struct map *map, const char *domain)
 int     map_entry(const struct map *map, const struct map_dept *dept,
 		  const char *local, size_t len, struct record_addr *entry);
 int     map_open_fd(int fd, struct map **mapp, char *err, size_t errlen);
+int     map_find(const struct map *map, const char *key, size_t klen,
+		 const char **val, size_t *vlen);
 
 /* One record, for a walk over all of them (deptmap dump). */
 struct map_record {

@@ -2,6 +2,7 @@
  * record - the map file format (see record.h)
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <ctype.h>
 #include <errno.h>
 #include <inttypes.h>
 #include <limits.h>
@@ -305,6 +306,38 @@ int record_match_parse(const char *val, size_t vlen, struct record_match *m)
     m->caseless = flags[0] == 'i';
     m->val = val;
     m->vlen = vlen;
+    return 0;
+}
+
+/* record_add_source - one more "source=HEX:NAME" field; a name that
+ * cannot be a field (tab, CR, LF) is left out */
+int record_add_source(struct buf *v, const char *name, uint64_t digest)
+{
+    if (strpbrk(name, "\t\r\n") != 0)
+	return 0;
+    return buf_addf(v, "%ssource=%016" PRIx64 ":%s", v->len ? "\t" : "", digest, name);
+}
+
+/* record_source_next - the next well-formed "source=" field at *pos; 0 at
+ * the end */
+int record_source_next(const char *val, size_t vlen, size_t *pos,
+		       const char **name, size_t *nlen, uint64_t *digest)
+{
+    const char *n, *f;
+    size_t  len, flen, i;
+
+    while (next_field(val, vlen, pos, &n, &len, &f, &flen)) {
+	if (len != 6 || memcmp(n, "source", 6) != 0 || flen < 18 || f[16] != ':')
+	    continue;
+	for (*digest = 0, i = 0; i < 16 && isxdigit((unsigned char) f[i]); i++)
+	    *digest = *digest << 4 | (uint64_t) (isdigit((unsigned char) f[i])
+						 ? f[i] - '0'
+						 : (f[i] | 0x20) - 'a' + 10);
+	if (i < 16)
+	    continue;
+	*name = f + 17, *nlen = flen - 17;
+	return 1;
+    }
     return 0;
 }
 

@@ -12,6 +12,10 @@
  *                         unknown-rule= code= dsn= redirect= matches= text=
  *   addr:DOMAIN:LOCAL     rule=FILE:LINE to=ADDRESS ...
  *   match:DOMAIN:NNNNNN   rule= flags= to= ... pattern=REGEX (last)
+ *   sources               source=HEX:NAME ... (the rules file, then every
+ *                         roster: FNV-1a 64 of its bytes, and its name as
+ *                         rule= fields give it; for the warning that the
+ *                         map is older than its sources)
  *
  * Values are "name=value" fields separated by one tab; no value holds a
  * tab, CR or LF.  The digest is FNV-1a 64 over "KEY\nVALUE\n" of every
@@ -32,6 +36,7 @@
 
 #define RECORD_FORMAT	"deptmap-1"
 #define RECORD_KEY_META	"meta"
+#define RECORD_KEY_SOURCES "sources"
 
 #define RULE_MAX	256			/* "file:line" of a rule */
 #define REPLY_MAX	980			/* longest reply Postfix takes from a milter */
@@ -115,6 +120,9 @@ int     record_addr_parse(const char *val, size_t vlen, struct record_addr *a);
 int     record_match_parse(const char *val, size_t vlen, struct record_match *m);
 int     record_target_next(const char *val, size_t vlen, size_t *pos,
 			   const char **t, size_t *tlen);
+int     record_add_source(struct buf *v, const char *name, uint64_t digest);
+int     record_source_next(const char *val, size_t vlen, size_t *pos,
+			   const char **name, size_t *nlen, uint64_t *digest);
 int     record_has_target(const char *val, size_t vlen, const char *t);
 
 const char *record_policy_name(enum unknown_policy p);
