@@ -39,7 +39,6 @@
 #include "milter/socketmap.h"
 #include "milter/tables.h"
 
-#define SM_IN_MAX	(TABLES_REQUEST_MAX + 16)	/* "LEN:" request "," */
 #define SM_READ_SIZE	65536
 #define SM_EVENTS	64
 #define SM_ACCEPTS	64			/* accepts per wake-up */
@@ -49,8 +48,7 @@
 
 struct sm_conn {
     int     fd;
-    char   *in;				/* an incomplete request, or NULL */
-    size_t  inlen;
+    struct netstring_in in;		/* an incomplete request */
     struct buf out;			/* replies not yet taken */
     size_t  outoff;
     int     want_out;			/* EPOLLOUT asked for */
@@ -212,7 +210,7 @@ static void conn_close(struct sm_conn *c)
     if (c->next)
 	c->next->prev = c->prev;
     close(c->fd);				/* leaves the epoll set too */
-    free(c->in);
+    netstring_in_free(&c->in);
     buf_free(&c->out);
     free(c);
     sm_nconns--;
@@ -319,71 +317,50 @@ static void hostile(const struct sm_conn *c, const char *why, const char *p, siz
 	    " closed", c->client, why, log_esc_n(p, n < 64 ? n : 64, esc, 256));
 }
 
-/* serve_all - answer the complete requests at the start of p; how many
- * bytes they took, or -1 to close the connection (logged) */
-static ssize_t serve_all(struct sm_conn *c, const char *p, size_t n)
+/* serve - answer one request into out; -1 to close the connection */
+static int serve(struct sm_conn *c, struct buf *out, const char *req, size_t rlen)
+{
+    if (tables_answer(&sm_tables, req, rlen, c->client, &sm_reply) < 0) {
+	log_msg(LOG_ERR, "socketmap: error: out of memory: answered TEMP");
+	sm_reply.len = 0;
+	if (buf_adds(&sm_reply, "TEMP out of memory") < 0)
+	    return -1;
+    }
+    if (netstring_add(out, sm_reply.s, sm_reply.len) < 0)
+	return -1;
+    if (out->len - (out == &c->out ? c->outoff : 0) > SOCKETMAP_OUT_MAX) {
+	hostile(c, "replies not read", "", 0);
+	return -1;
+    }
+    return 0;
+}
+
+/* feed - bytes read from a connection: answer every request they
+ * complete; -1 to close the connection (logged) */
+static int feed(struct sm_conn *c, const char *data, size_t n)
 {
     struct buf *out = c->out.len ? &c->out : &sm_wbuf;
     enum netstring_status st;
     const char *req;
-    size_t  used = 0, rlen, u;
+    size_t  rlen;
 
     for (;;) {
-	st = netstring_parse(p + used, n - used, TABLES_REQUEST_MAX, &req, &rlen, &u);
+	st = netstring_next(&c->in, &data, &n, TABLES_REQUEST_MAX, TABLES_REQUEST_MAX,
+			    &req, &rlen);
 	if (st == NETSTRING_MORE)
-	    return (ssize_t) used;
+	    return 0;
+	if (st == NETSTRING_NOMEM) {
+	    log_msg(LOG_ERR, "socketmap: error: client=%s: out of memory for a"
+		    " request; connection closed", c->client);
+	    return -1;
+	}
 	if (st != NETSTRING_OK) {
-	    hostile(c, netstring_status_name(st), p + used, n - used);
+	    hostile(c, netstring_status_name(st), req, rlen);
 	    return -1;
 	}
-	if (tables_answer(&sm_tables, req, rlen, c->client, &sm_reply) < 0) {
-	    log_msg(LOG_ERR, "socketmap: error: out of memory: answered TEMP");
-	    sm_reply.len = 0;
-	    if (buf_adds(&sm_reply, "TEMP out of memory") < 0)
-		return -1;
-	}
-	if (netstring_add(out, sm_reply.s, sm_reply.len) < 0)
+	if (serve(c, out, req, rlen) < 0)
 	    return -1;
-	if (out->len - (out == &c->out ? c->outoff : 0) > SOCKETMAP_OUT_MAX) {
-	    hostile(c, "replies not read", "", 0);
-	    return -1;
-	}
-	used += u;
     }
-}
-
-/* feed - bytes read from a connection, with what was left of the last */
-static int feed(struct sm_conn *c, const char *data, size_t n)
-{
-    ssize_t used;
-    size_t  take;
-
-    while (n > 0) {
-	if (c->inlen == 0) {			/* the common case: no copy */
-	    if ((used = serve_all(c, data, n)) < 0)
-		return -1;
-	    data += used, n -= (size_t) used;
-	    if (n == 0)
-		break;
-	    if (c->in == 0 && (c->in = malloc(SM_IN_MAX)) == 0)
-		return -1;
-	    memcpy(c->in, data, n);		/* < SM_IN_MAX: a correct beginning */
-	    c->inlen = n;
-	    break;
-	}
-	take = n < SM_IN_MAX - c->inlen ? n : SM_IN_MAX - c->inlen;
-	memcpy(c->in + c->inlen, data, take);
-	c->inlen += take, data += take, n -= take;
-	if ((used = serve_all(c, c->in, c->inlen)) < 0)
-	    return -1;
-	memmove(c->in, c->in + used, c->inlen - (size_t) used);
-	c->inlen -= (size_t) used;
-    }
-    if (c->inlen == 0) {
-	free(c->in);
-	c->in = 0;
-    }
-    return 0;
 }
 
 /* want_out - ask for EPOLLOUT, or stop asking */
