@@ -53,6 +53,8 @@ struct sm_conn {
     size_t  outoff;
     int     want_out;			/* EPOLLOUT asked for */
     struct sm_conn *prev, *next;
+    struct sm_conn *wprev, *wnext;	/* on the waiting list */
+    time_t  waiting;			/* since (a request incomplete), or 0 */
     char    client[64];			/* "cleanup[1234]" or an address */
 };
 
@@ -65,6 +67,8 @@ static pthread_t sm_thread;
 static int sm_running;
 static atomic_int sm_quit;
 static struct sm_conn *sm_conns;	/* every open connection */
+static struct sm_conn *sm_whead, *sm_wtail;	/* incomplete requests, oldest first */
+static size_t sm_out_total;		/* the output buffers of every connection */
 static unsigned long sm_nconns, sm_max_conns;
 static time_t sm_rest_until;		/* listener resting until, or 0 */
 static time_t sm_warned;
@@ -200,9 +204,40 @@ int socketmap_open(const struct config *cf)
     return 0;
 }
 
+/* wait_end - off the list of incomplete requests */
+static void wait_end(struct sm_conn *c)
+{
+    if (c->waiting == 0)
+	return;
+    if (c->wprev)
+	c->wprev->wnext = c->wnext;
+    else
+	sm_whead = c->wnext;
+    if (c->wnext)
+	c->wnext->wprev = c->wprev;
+    else
+	sm_wtail = c->wprev;
+    c->wprev = c->wnext = 0;
+    c->waiting = 0;
+}
+
+/* wait_begin - last on the list of incomplete requests, from now */
+static void wait_begin(struct sm_conn *c)
+{
+    wait_end(c);
+    c->waiting = now_sec();
+    if ((c->wprev = sm_wtail) != 0)
+	sm_wtail->wnext = c;
+    else
+	sm_whead = c;
+    sm_wtail = c;
+}
+
 /* conn_close - forget one connection */
 static void conn_close(struct sm_conn *c)
 {
+    wait_end(c);
+    sm_out_total -= c->out.cap;
     if (c->prev)
 	c->prev->next = c->next;
     else
@@ -335,20 +370,36 @@ static int serve(struct sm_conn *c, struct buf *out, const char *req, size_t rle
     return 0;
 }
 
+/* skipped - a request longer than any address: not found, as decide()
+ * would say; -1 to close the connection */
+static int skipped(struct sm_conn *c, struct buf *out, size_t len)
+{
+    log_msg(LOG_WARNING, "socketmap: warning: client=%s: request of %zu bytes,"
+	    " longer than any address (%d): not read, answered NOTFOUND", c->client,
+	    len, TABLES_REQUEST_MAX);
+    return netstring_add(out, "NOTFOUND ", 9);
+}
+
 /* feed - bytes read from a connection: answer every request they
- * complete; -1 to close the connection (logged) */
+ * complete; how many, or -1 to close the connection (logged) */
 static int feed(struct sm_conn *c, const char *data, size_t n)
 {
     struct buf *out = c->out.len ? &c->out : &sm_wbuf;
     enum netstring_status st;
     const char *req;
     size_t  rlen;
+    int     done = 0;
 
-    for (;;) {
-	st = netstring_next(&c->in, &data, &n, TABLES_REQUEST_MAX, TABLES_REQUEST_MAX,
-			    &req, &rlen);
+    for (;; done++) {
+	st = netstring_next(&c->in, &data, &n, TABLES_REQUEST_MAX,
+			    SOCKETMAP_SKIP_MAX, &req, &rlen);
 	if (st == NETSTRING_MORE)
-	    return 0;
+	    return done;
+	if (st == NETSTRING_SKIPPED) {
+	    if (skipped(c, out, rlen) < 0)
+		return -1;
+	    continue;
+	}
 	if (st == NETSTRING_NOMEM) {
 	    log_msg(LOG_ERR, "socketmap: error: client=%s: out of memory for a"
 		    " request; connection closed", c->client);
@@ -441,18 +492,60 @@ static int conn_input(struct sm_conn *c)
 	sm_wbuf.len = 0;
 	return -1;
     }
+    if (!netstring_in_busy(&c->in))
+	wait_end(c);
+    else if (ret > 0 || c->waiting == 0)	/* progress: the clock restarts */
+	wait_begin(c);
     return conn_send(c);
 }
 
 /* conn_event - what epoll says about one connection */
 static void conn_event(struct sm_conn *c, unsigned events)
 {
-    if ((events & EPOLLOUT) && conn_flush(c) < 0) {
-	conn_close(c);
-	return;
-    }
+    size_t  cap = c->out.cap;
+
+    if ((events & EPOLLOUT) && conn_flush(c) < 0)
+	goto close;
     if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) && conn_input(c) < 0)
+	goto close;
+    sm_out_total = sm_out_total - cap + c->out.cap;
+    if (c->out.len > 0 && sm_out_total > SOCKETMAP_OUT_TOTAL_MAX) {
+	hostile(c, "replies not read, and the unread replies of all connections"
+		" pass the limit", "", 0);
 	conn_close(c);
+    }
+    return;
+close:
+    sm_out_total = sm_out_total - cap + c->out.cap;
+    conn_close(c);
+}
+
+/* expire - close the connections whose request stays incomplete */
+static void expire(void)
+{
+    struct sm_conn *c;
+    char    why[64];
+
+    while ((c = sm_whead) != 0 && now_sec() - c->waiting >= SOCKETMAP_REQUEST_TIMEOUT) {
+	snprintf(why, sizeof(why), "request incomplete for %d s",
+		 SOCKETMAP_REQUEST_TIMEOUT);
+	hostile(c, why, c->in.buf ? c->in.buf : "", c->in.len);
+	conn_close(c);
+    }
+}
+
+/* wait_ms - how long epoll may wait: until the first incomplete request
+ * expires, or the listener's rest ends; -1: for ever */
+static int wait_ms(void)
+{
+    time_t  left;
+
+    if (sm_whead == 0)
+	return sm_rest_until ? 1000 : -1;
+    left = sm_whead->waiting + SOCKETMAP_REQUEST_TIMEOUT - now_sec();
+    if (left < 0)
+	left = 0;
+    return (int) (sm_rest_until && left > 1 ? 1000 : left * 1000 + 10);
 }
 
 /* listener_rested - take the listener back after its rest */
@@ -473,7 +566,7 @@ static void *sm_main(void *arg)
 
     (void) arg;
     while (!atomic_load(&sm_quit)) {
-	n = epoll_wait(sm_epfd, ev, SM_EVENTS, sm_rest_until ? 1000 : -1);
+	n = epoll_wait(sm_epfd, ev, SM_EVENTS, wait_ms());
 	if (n < 0 && errno != EINTR) {
 	    log_msg(LOG_ERR, "socketmap: error: epoll_wait: %s; not serving",
 		    strerror(errno));
@@ -486,6 +579,7 @@ static void *sm_main(void *arg)
 		conn_event(ev[i].data.ptr, ev[i].events);
 	}
 	listener_rested();
+	expire();
     }
     return 0;
 }
