@@ -54,7 +54,7 @@ struct sm_conn {
     int     want_out;			/* EPOLLOUT asked for */
     struct sm_conn *prev, *next;
     struct sm_conn *wprev, *wnext;	/* on the waiting list */
-    time_t  waiting;			/* since (a request incomplete), or 0 */
+    long long waiting;			/* since (ms; a request incomplete), or 0 */
     char    client[64];			/* "cleanup[1234]" or an address */
 };
 
@@ -86,6 +86,15 @@ static time_t now_sec(void)
     return ts.tv_sec;
 }
 
+/* now_ms - milliseconds on the monotonic clock */
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
+}
+
 /* raise_fd_limit - the soft descriptor limit up to the hard one */
 static void raise_fd_limit(void)
 {
@@ -108,11 +117,7 @@ static int listen_unix(const char *path, const struct config *cf)
     mode_t  old;
     int     fd, rc;
 
-    if (strlen(path) >= sizeof(sun.sun_path)) {
-	log_msg(LOG_ERR, "fatal: socketmap %s: path too long", path);
-	return -1;
-    }
-    if (daemon_unix_free(path) < 0)
+    if (daemon_socketmap_path(cf) < 0 || daemon_unix_free(path) < 0)
 	return -1;
     if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 	goto fail;
@@ -225,7 +230,7 @@ static void wait_end(struct sm_conn *c)
 static void wait_begin(struct sm_conn *c)
 {
     wait_end(c);
-    c->waiting = now_sec();
+    c->waiting = now_ms();
     if ((c->wprev = sm_wtail) != 0)
 	sm_wtail->wnext = c;
     else
@@ -352,9 +357,15 @@ static void hostile(const struct sm_conn *c, const char *why, const char *p, siz
 	    " closed", c->client, why, log_esc_n(p, n < 64 ? n : 64, esc, 256));
 }
 
-/* serve - answer one request into out; -1 to close the connection */
-static int serve(struct sm_conn *c, struct buf *out, const char *req, size_t rlen)
+static int conn_send(struct sm_conn *);
+
+/* serve - answer one request after the replies before it: into the
+ * thread's buffer, sent once it holds SOCKETMAP_OUT_MAX, or into the
+ * connection's own while it has some; -1 to close the connection */
+static int serve(struct sm_conn *c, const char *req, size_t rlen)
 {
+    struct buf *out = c->out.len ? &c->out : &sm_wbuf;
+
     if (tables_answer(&sm_tables, req, rlen, c->client, &sm_reply) < 0) {
 	log_msg(LOG_ERR, "socketmap: error: out of memory: answered TEMP");
 	sm_reply.len = 0;
@@ -363,7 +374,9 @@ static int serve(struct sm_conn *c, struct buf *out, const char *req, size_t rle
     }
     if (netstring_add(out, sm_reply.s, sm_reply.len) < 0)
 	return -1;
-    if (out->len - (out == &c->out ? c->outoff : 0) > SOCKETMAP_OUT_MAX) {
+    if (out == &sm_wbuf)
+	return out->len > SOCKETMAP_OUT_MAX ? conn_send(c) : 0;
+    if (out->len - c->outoff > SOCKETMAP_OUT_MAX) {
 	hostile(c, "replies not read", "", 0);
 	return -1;
     }
@@ -372,19 +385,18 @@ static int serve(struct sm_conn *c, struct buf *out, const char *req, size_t rle
 
 /* skipped - a request longer than any address: not found, as decide()
  * would say; -1 to close the connection */
-static int skipped(struct sm_conn *c, struct buf *out, size_t len)
+static int skipped(struct sm_conn *c, size_t len)
 {
     log_msg(LOG_WARNING, "socketmap: warning: client=%s: request of %zu bytes,"
 	    " longer than any address (%d): not read, answered NOTFOUND", c->client,
 	    len, TABLES_REQUEST_MAX);
-    return netstring_add(out, "NOTFOUND ", 9);
+    return netstring_add(c->out.len ? &c->out : &sm_wbuf, "NOTFOUND ", 9);
 }
 
 /* feed - bytes read from a connection: answer every request they
  * complete; how many, or -1 to close the connection (logged) */
 static int feed(struct sm_conn *c, const char *data, size_t n)
 {
-    struct buf *out = c->out.len ? &c->out : &sm_wbuf;
     enum netstring_status st;
     const char *req;
     size_t  rlen;
@@ -396,7 +408,7 @@ static int feed(struct sm_conn *c, const char *data, size_t n)
 	if (st == NETSTRING_MORE)
 	    return done;
 	if (st == NETSTRING_SKIPPED) {
-	    if (skipped(c, out, rlen) < 0)
+	    if (skipped(c, rlen) < 0)
 		return -1;
 	    continue;
 	}
@@ -409,7 +421,7 @@ static int feed(struct sm_conn *c, const char *data, size_t n)
 	    hostile(c, netstring_status_name(st), req, rlen);
 	    return -1;
 	}
-	if (serve(c, out, req, rlen) < 0)
+	if (serve(c, req, rlen) < 0)
 	    return -1;
     }
 }
@@ -526,7 +538,8 @@ static void expire(void)
     struct sm_conn *c;
     char    why[64];
 
-    while ((c = sm_whead) != 0 && now_sec() - c->waiting >= SOCKETMAP_REQUEST_TIMEOUT) {
+    while ((c = sm_whead) != 0
+	   && now_ms() - c->waiting >= SOCKETMAP_REQUEST_TIMEOUT * 1000LL) {
 	snprintf(why, sizeof(why), "request incomplete for %d s",
 		 SOCKETMAP_REQUEST_TIMEOUT);
 	hostile(c, why, c->in.buf ? c->in.buf : "", c->in.len);
@@ -538,14 +551,14 @@ static void expire(void)
  * expires, or the listener's rest ends; -1: for ever */
 static int wait_ms(void)
 {
-    time_t  left;
+    long long left;
 
     if (sm_whead == 0)
 	return sm_rest_until ? 1000 : -1;
-    left = sm_whead->waiting + SOCKETMAP_REQUEST_TIMEOUT - now_sec();
+    left = sm_whead->waiting + SOCKETMAP_REQUEST_TIMEOUT * 1000LL - now_ms();
     if (left < 0)
 	left = 0;
-    return (int) (sm_rest_until && left > 1 ? 1000 : left * 1000 + 10);
+    return (int) (sm_rest_until && left > 1000 ? 1000 : left + 1);
 }
 
 /* listener_rested - take the listener back after its rest */
@@ -598,6 +611,7 @@ int socketmap_start(void)
 	tables_free(&sm_tables);
 	return -1;
     }
+    (void) pthread_setname_np(sm_thread, "socketmap");	/* in ps, top, /proc */
     sm_running = 1;
     return 0;
 }

@@ -7,6 +7,8 @@
 #                      seconds of silence, default 2)
 #   rawfile FILE       the same with the bytes of FILE
 #   ask NAME KEY...    one connection, one request per key, print replies
+#   timed NAME KEY     one request; its reply and the ms from connect to
+#                      reply (python's own start left out)
 #   split NAME KEY     one request sent in pieces of 3 bytes, 20 ms apart
 #   many N             open N connections at once, then drop them all
 #   churn N            N connections one after another, each sending half
@@ -20,6 +22,8 @@
 #   noread NAME KEY    send the request again and again, never read;
 #                      print "closed by server" when the server closes
 #   noreads N NAME KEY N such clients at once: "closed N of M"
+#   hold N NAME KEY C SECS  N connections each send C requests at once and
+#                      read nothing for SECS: "closed N of M" by the server
 # SPDX-License-Identifier: BSD-2-Clause
 import os, resource, select, socket, sys, time
 
@@ -96,6 +100,12 @@ elif mode == "ask":
         s.sendall(ns(args[0].encode() + b" " + k.encode()))
         r = read_ns(s)
         print(r.decode() if r is not None else "closed")
+elif mode == "timed":
+    start = time.monotonic()
+    s = connect(path)
+    s.sendall(ns(args[0].encode() + b" " + args[1].encode()))
+    r = read_ns(s)
+    print(r.decode() if r is not None else "closed", int((time.monotonic() - start) * 1000))
 elif mode == "split":
     s = connect(path)
     req = ns(args[0].encode() + b" " + args[1].encode())
@@ -180,4 +190,24 @@ elif mode == "noreads":
             except (BrokenPipeError, ConnectionResetError):
                 live.discard(s)
                 closed += 1
+    print("closed %d of %d" % (closed, n))
+elif mode == "hold":
+    n, count, secs = int(args[0]), int(args[3]), float(args[4])
+    fd_limit(n)
+    req = ns(args[1].encode() + b" " + args[2].encode()) * count
+    socks = [connect(path) for _ in range(n)]
+    for s in socks:
+        s.sendall(req)
+    time.sleep(secs)
+    closed = 0
+    for s in socks:
+        s.setblocking(False)
+        try:
+            while s.recv(1 << 20):
+                pass
+        except BlockingIOError:
+            continue
+        except ConnectionResetError:
+            pass
+        closed += 1
     print("closed %d of %d" % (closed, n))
