@@ -3,9 +3,13 @@
  *
  * See socketmap.h.  Level-triggered epoll; each event gets one read()
  * (so that one busy client does not starve the others), whose requests
- * are answered into one buffer of the thread and sent at once; only what
- * the socket does not take is copied into the connection's own output
- * buffer, and EPOLLOUT asked for until it is gone.  The thread is woken
+ * netstring_next() frames and which are answered into one buffer of the
+ * thread, sent at once (or as soon as it holds SOCKETMAP_OUT_MAX); only
+ * what the socket does not take is copied into the connection's own
+ * output buffer, and EPOLLOUT asked for until it is gone.  Connections
+ * with an incomplete request are on a list in the order their clock
+ * started, so the next to expire is its head and epoll_wait() waits until
+ * then (for ever when there is none).  The thread is woken
  * for the stop by an eventfd, which cannot be missed as a signal
  * arriving just before epoll_wait() can.  When accept() runs out of
  * descriptors the listener rests for a second instead of waking the loop
