@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 milter_require
 command -v python3 >/dev/null || skip_all "needs python3"
 
-plan 14
+plan 15
 
 tmpdir_make || bail_out "no temporary folder"
 # the socketmap's rules and an alias of 100 targets: a reply of 2.3 KB
