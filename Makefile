@@ -167,13 +167,18 @@ bench-smoke: all
 
 # libFuzzer targets (clang): make fuzz FUZZ_SECONDS=N runs each for N seconds
 FUZZ_SECONDS ?= 60
-FUZZ_TARGETS = address rules map
+FUZZ_TARGETS = address rules map netstring
 FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefined \
 	     -fno-sanitize-recover=all
 LIB_SRCS = $(LIB_OBJS:.o=.c)
 
 tests/fuzz/fuzz_%.bin: tests/fuzz/fuzz_%.c $(LIB_SRCS) rewrite/*.h maps/*.h
 	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+
+# the socketmap's request reader: milter/netstring.c, which needs rewrite/buf.c only
+tests/fuzz/fuzz_netstring.bin: tests/fuzz/fuzz_netstring.c milter/netstring.c rewrite/buf.c \
+		milter/netstring.h milter/tables.h rewrite/buf.h
+	clang $(FUZZ_FLAGS) -o $@ $< milter/netstring.c rewrite/buf.c
 
 fuzz: $(FUZZ_TARGETS:%=tests/fuzz/fuzz_%.bin)
 	@for t in $(FUZZ_TARGETS); do \

@@ -278,6 +278,7 @@ static const struct key keys[] = {
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
+_Static_assert(NKEYS <= CONFIG_KEYS_MAX, "CONFIG_KEYS_MAX is too small");
 
 /* config_defaults - the values that hold without a config line */
 void config_defaults(struct config *cf)
@@ -320,7 +321,7 @@ static const struct key *find_key(const char *name)
 }
 
 /* parse_line - one line: comment, blank, or key = value */
-static int parse_line(char *line, struct config *cf, unsigned *seen,
+static int parse_line(char *line, unsigned lineno, struct config *cf, unsigned *seen,
 		      char *why, size_t whylen)
 {
     char   *hash, *eq, *name, *val;
@@ -347,6 +348,7 @@ static int parse_line(char *line, struct config *cf, unsigned *seen,
 	return -1;
     }
     *seen |= 1u << (k - keys);
+    cf->line[k - keys] = lineno;
     return k->parse(k, val, cf, why, whylen);
 }
 
@@ -373,6 +375,7 @@ int config_load(const char *path, struct config *cf, char *err, size_t errlen)
     int     ret = 0;
 
     *err = 0;
+    snprintf(cf->file, sizeof(cf->file), "%s", path);
     if ((fp = fopen(path, "r")) == 0) {
 	snprintf(err, errlen, "%s: %s", path, strerror(errno));
 	return -1;
@@ -385,7 +388,7 @@ int config_load(const char *path, struct config *cf, char *err, size_t errlen)
 	    ret = -1;
 	    while (fgets(line, sizeof(line), fp) != 0 && strchr(line, '\n') == 0)
 		/* the rest of the long line */ ;
-	} else if (parse_line(line, cf, &seen, why, sizeof(why)) < 0) {
+	} else if (parse_line(line, lineno, cf, &seen, why, sizeof(why)) < 0) {
 	    add_error(err, errlen, path, lineno, why);
 	    ret = -1;
 	}
@@ -396,4 +399,16 @@ int config_load(const char *path, struct config *cf, char *err, size_t errlen)
     }
     fclose(fp);
     return ret;
+}
+
+/* config_where - "FILE:LINE" where a key was set, "FILE" for a default */
+const char *config_where(const struct config *cf, const char *key, char *buf, size_t len)
+{
+    const struct key *k = find_key(key);
+
+    if (k && cf->line[k - keys])
+	snprintf(buf, len, "%s:%u", cf->file, cf->line[k - keys]);
+    else
+	snprintf(buf, len, "%s", cf->file);
+    return buf;
 }

@@ -10,6 +10,8 @@
  * Every key may appear once; an unknown key is an error.  The struct owns
  * its strings (fixed arrays): nothing to free.  config_socket_path() gives
  * the file of a unix socket spec, NULL for inet: and inet6:.
+ * config_where() says where a key was set, "FILE:LINE" (or "FILE" for a
+ * default), for an error found later about its value.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -17,6 +19,7 @@
 
 #define CONFIG_PATH	"/etc/deptmilter/deptmilter.conf"
 #define CONFIG_STR_MAX	1024
+#define CONFIG_KEYS_MAX	32			/* keys a file may set */
 
 enum on_error {
     ON_ERROR_TEMPFAIL,
@@ -35,10 +38,14 @@ struct config {
     char    pid_file[CONFIG_STR_MAX];	/* "" = none */
     unsigned stats_interval;		/* seconds, 0 = off */
     char    socketmap[CONFIG_STR_MAX];	/* "" = off; syntax of socket */
+    char    file[CONFIG_STR_MAX];	/* the file read, for config_where */
+    unsigned line[CONFIG_KEYS_MAX];	/* where each key was set, or 0 */
 };
 
 void    config_defaults(struct config *cf);
 const char *config_socket_path(const char *spec);
 int     config_load(const char *path, struct config *cf, char *err, size_t errlen);
+const char *config_where(const struct config *cf, const char *key, char *buf,
+			 size_t len);
 
 #endif

@@ -129,8 +129,9 @@ void daemon_pid_remove(const char *path)
 	(void) unlink(path);
 }
 
-/* check_dir - the socket's directory must exist: say so clearly */
-static int check_dir(const char *path)
+/* check_dir - the socket's directory must exist: say so clearly, after
+ * what ("fatal: socket directory") */
+static int check_dir(const char *path, const char *what)
 {
     char    copy[CONFIG_STR_MAX];
     struct stat st;
@@ -140,7 +141,7 @@ static int check_dir(const char *path)
     dir = dirname(copy);
     errno = 0;
     if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode)) {
-	log_msg(LOG_ERR, "fatal: socket directory %s: %s", dir,
+	log_msg(LOG_ERR, "%s %s: %s", what, dir,
 		errno ? strerror(errno) : "not a directory");
 	return -1;
     }
@@ -202,7 +203,7 @@ int daemon_socket(const struct config *cf)
     mode_t  old;
     int     rc;
 
-    if (path && check_dir(path) < 0)
+    if (path && check_dir(path, "fatal: socket directory") < 0)
 	return -1;
     if (path && answering(path)) {
 	log_msg(LOG_ERR, "fatal: already running: something answers on %s;"
@@ -224,12 +225,30 @@ int daemon_socket(const struct config *cf)
     return path ? daemon_socket_owner(path, cf) : 0;
 }
 
-/* daemon_unix_free - a path to listen on ourselves: its directory exists,
- * nothing answers there, and a stale socket is gone */
+/* daemon_socketmap_path - the socketmap's unix socket: its path fits a
+ * socket address and its directory exists; errors say FILE:LINE */
+int daemon_socketmap_path(const struct config *cf)
+{
+    const char *path = config_socket_path(cf->socketmap);
+    char    where[CONFIG_STR_MAX + 32], what[CONFIG_STR_MAX + 64];
+    struct sockaddr_un sun;
+
+    if (*cf->socketmap == 0 || path == 0)
+	return 0;
+    config_where(cf, "socketmap", where, sizeof(where));
+    if (strlen(path) >= sizeof(sun.sun_path)) {
+	log_msg(LOG_ERR, "%s: socketmap: %s: longer than %zu bytes, the limit of"
+		" a unix socket's path", where, path, sizeof(sun.sun_path) - 1);
+	return -1;
+    }
+    snprintf(what, sizeof(what), "%s: socketmap: directory", where);
+    return check_dir(path, what);
+}
+
+/* daemon_unix_free - a path to listen on ourselves: nothing answers
+ * there, and a stale socket is gone */
 int daemon_unix_free(const char *path)
 {
-    if (check_dir(path) < 0)
-	return -1;
     if (answering(path)) {
 	log_msg(LOG_ERR, "fatal: already running: something answers on %s;"
 		" nothing changed", path);
@@ -248,7 +267,9 @@ int daemon_check(const struct config *cf)
 {
     const char *path = config_socket_path(cf->socket);
 
-    if (path && check_dir(path) < 0)
+    if (path && check_dir(path, "fatal: socket directory") < 0)
+	return -1;
+    if (daemon_socketmap_path(cf) < 0)
 	return -1;
     /* as root, daemon_check_access() becomes the user and says so */
     if (geteuid() != 0 && *cf->user && getpwnam(cf->user) == 0) {
@@ -263,6 +284,24 @@ static const char *parent_dir(const char *path, char *buf, size_t len)
 {
     snprintf(buf, len, "%s", path);
     return dirname(buf);
+}
+
+/* socketmap_dir_as_user - the socketmap's unix socket is made as root
+ * and removed at stop as the user: a warning when it cannot be */
+static void socketmap_dir_as_user(const struct config *cf, const char *who)
+{
+    const char *path = config_socket_path(cf->socketmap);
+    char    buf[CONFIG_STR_MAX], where[CONFIG_STR_MAX + 32];
+    const char *dir;
+
+    if (*cf->socketmap == 0 || path == 0)
+	return;
+    dir = parent_dir(path, buf, sizeof(buf));
+    if (access(dir, W_OK | X_OK) < 0 && (errno == EACCES || errno == EROFS))
+	log_msg(LOG_WARNING, "%s: socketmap: warning: directory %s: not writable as"
+		" %s: the socket will be left behind at stop: %s",
+		config_where(cf, "socketmap", where, sizeof(where)), dir, who,
+		strerror(errno));
 }
 
 /* checks_as_user - what the running milter will do as its user, each
@@ -292,6 +331,7 @@ static int checks_as_user(const struct config *cf)
 	log_msg(LOG_WARNING, "warning: pid_file directory %s: not writable as %s:"
 		" the pid file will be left behind at stop: %s", dir, who,
 		strerror(errno));
+    socketmap_dir_as_user(cf, who);
     return failed;
 }
 

@@ -14,10 +14,14 @@
  * daemon_check_access(), for -t and every start, that the run-time user
  * (in a child that becomes it) can read the map and its directory, with a
  * warning when it cannot write the pid file's directory.
- * daemon_unix_free() makes a path ready for a unix socket of our own (the
- * socketmap's): its directory must exist, nothing may answer there, a
- * stale socket is removed; daemon_socket_owner() gives such a socket the
- * owner and mode of the milter's.  Every function
+ * daemon_socketmap_path() checks, for -t and at start, that the
+ * socketmap's unix socket path fits a socket address and that its
+ * directory exists, each error with the FILE:LINE of "socketmap ="
+ * (daemon_check_access() warns when the user cannot remove the socket at
+ * stop); daemon_unix_free() makes a path ready for a unix socket of our
+ * own (the socketmap's): nothing may answer there, a stale socket is
+ * removed; daemon_socket_owner() gives such a socket the owner and mode
+ * of the milter's.  Every function
  * returns 0, or -1 after logging why.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -28,6 +32,7 @@ void    daemon_ready(void);
 int     daemon_pid_file(const char *path);
 void    daemon_pid_remove(const char *path);
 int     daemon_socket(const struct config *cf);
+int     daemon_socketmap_path(const struct config *cf);
 int     daemon_unix_free(const char *path);
 int     daemon_socket_owner(const char *path, const struct config *cf);
 int     daemon_check(const struct config *cf);

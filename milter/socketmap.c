@@ -3,9 +3,13 @@
  *
  * See socketmap.h.  Level-triggered epoll; each event gets one read()
  * (so that one busy client does not starve the others), whose requests
- * are answered into one buffer of the thread and sent at once; only what
- * the socket does not take is copied into the connection's own output
- * buffer, and EPOLLOUT asked for until it is gone.  The thread is woken
+ * netstring_next() frames and which are answered into one buffer of the
+ * thread, sent at once (or as soon as it holds SOCKETMAP_OUT_MAX); only
+ * what the socket does not take is copied into the connection's own
+ * output buffer, and EPOLLOUT asked for until it is gone.  Connections
+ * with an incomplete request are on a list in the order their clock
+ * started, so the next to expire is its head and epoll_wait() waits until
+ * then (for ever when there is none).  The thread is woken
  * for the stop by an eventfd, which cannot be missed as a signal
  * arriving just before epoll_wait() can.  When accept() runs out of
  * descriptors the listener rests for a second instead of waking the loop
@@ -39,7 +43,6 @@
 #include "milter/socketmap.h"
 #include "milter/tables.h"
 
-#define SM_IN_MAX	(TABLES_REQUEST_MAX + 16)	/* "LEN:" request "," */
 #define SM_READ_SIZE	65536
 #define SM_EVENTS	64
 #define SM_ACCEPTS	64			/* accepts per wake-up */
@@ -49,12 +52,13 @@
 
 struct sm_conn {
     int     fd;
-    char   *in;				/* an incomplete request, or NULL */
-    size_t  inlen;
+    struct netstring_in in;		/* an incomplete request */
     struct buf out;			/* replies not yet taken */
     size_t  outoff;
     int     want_out;			/* EPOLLOUT asked for */
     struct sm_conn *prev, *next;
+    struct sm_conn *wprev, *wnext;	/* on the waiting list */
+    long long waiting;			/* since (ms; a request incomplete), or 0 */
     char    client[64];			/* "cleanup[1234]" or an address */
 };
 
@@ -67,6 +71,8 @@ static pthread_t sm_thread;
 static int sm_running;
 static atomic_int sm_quit;
 static struct sm_conn *sm_conns;	/* every open connection */
+static struct sm_conn *sm_whead, *sm_wtail;	/* incomplete requests, oldest first */
+static size_t sm_out_total;		/* the output buffers of every connection */
 static unsigned long sm_nconns, sm_max_conns;
 static time_t sm_rest_until;		/* listener resting until, or 0 */
 static time_t sm_warned;
@@ -82,6 +88,15 @@ static time_t now_sec(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec;
+}
+
+/* now_ms - milliseconds on the monotonic clock */
+static long long now_ms(void)
+{
+    struct timespec ts;
+
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
 }
 
 /* raise_fd_limit - the soft descriptor limit up to the hard one */
@@ -106,11 +121,7 @@ static int listen_unix(const char *path, const struct config *cf)
     mode_t  old;
     int     fd, rc;
 
-    if (strlen(path) >= sizeof(sun.sun_path)) {
-	log_msg(LOG_ERR, "fatal: socketmap %s: path too long", path);
-	return -1;
-    }
-    if (daemon_unix_free(path) < 0)
+    if (daemon_socketmap_path(cf) < 0 || daemon_unix_free(path) < 0)
 	return -1;
     if ((fd = socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0)) < 0)
 	goto fail;
@@ -202,9 +213,40 @@ int socketmap_open(const struct config *cf)
     return 0;
 }
 
+/* wait_end - off the list of incomplete requests */
+static void wait_end(struct sm_conn *c)
+{
+    if (c->waiting == 0)
+	return;
+    if (c->wprev)
+	c->wprev->wnext = c->wnext;
+    else
+	sm_whead = c->wnext;
+    if (c->wnext)
+	c->wnext->wprev = c->wprev;
+    else
+	sm_wtail = c->wprev;
+    c->wprev = c->wnext = 0;
+    c->waiting = 0;
+}
+
+/* wait_begin - last on the list of incomplete requests, from now */
+static void wait_begin(struct sm_conn *c)
+{
+    wait_end(c);
+    c->waiting = now_ms();
+    if ((c->wprev = sm_wtail) != 0)
+	sm_wtail->wnext = c;
+    else
+	sm_whead = c;
+    sm_wtail = c;
+}
+
 /* conn_close - forget one connection */
 static void conn_close(struct sm_conn *c)
 {
+    wait_end(c);
+    sm_out_total -= c->out.cap;
     if (c->prev)
 	c->prev->next = c->next;
     else
@@ -212,7 +254,7 @@ static void conn_close(struct sm_conn *c)
     if (c->next)
 	c->next->prev = c->prev;
     close(c->fd);				/* leaves the epoll set too */
-    free(c->in);
+    netstring_in_free(&c->in);
     buf_free(&c->out);
     free(c);
     sm_nconns--;
@@ -319,71 +361,73 @@ static void hostile(const struct sm_conn *c, const char *why, const char *p, siz
 	    " closed", c->client, why, log_esc_n(p, n < 64 ? n : 64, esc, 256));
 }
 
-/* serve_all - answer the complete requests at the start of p; how many
- * bytes they took, or -1 to close the connection (logged) */
-static ssize_t serve_all(struct sm_conn *c, const char *p, size_t n)
+static int conn_send(struct sm_conn *);
+
+/* serve - answer one request after the replies before it: into the
+ * thread's buffer, sent once it holds SOCKETMAP_OUT_MAX, or into the
+ * connection's own while it has some; -1 to close the connection */
+static int serve(struct sm_conn *c, const char *req, size_t rlen)
 {
     struct buf *out = c->out.len ? &c->out : &sm_wbuf;
-    enum netstring_status st;
-    const char *req;
-    size_t  used = 0, rlen, u;
 
-    for (;;) {
-	st = netstring_parse(p + used, n - used, TABLES_REQUEST_MAX, &req, &rlen, &u);
-	if (st == NETSTRING_MORE)
-	    return (ssize_t) used;
-	if (st != NETSTRING_OK) {
-	    hostile(c, netstring_status_name(st), p + used, n - used);
+    if (tables_answer(&sm_tables, req, rlen, c->client, &sm_reply) < 0) {
+	log_msg(LOG_ERR, "socketmap: error: out of memory: answered TEMP");
+	sm_reply.len = 0;
+	if (buf_adds(&sm_reply, "TEMP out of memory") < 0)
 	    return -1;
-	}
-	if (tables_answer(&sm_tables, req, rlen, c->client, &sm_reply) < 0) {
-	    log_msg(LOG_ERR, "socketmap: error: out of memory: answered TEMP");
-	    sm_reply.len = 0;
-	    if (buf_adds(&sm_reply, "TEMP out of memory") < 0)
-		return -1;
-	}
-	if (netstring_add(out, sm_reply.s, sm_reply.len) < 0)
-	    return -1;
-	if (out->len - (out == &c->out ? c->outoff : 0) > SOCKETMAP_OUT_MAX) {
-	    hostile(c, "replies not read", "", 0);
-	    return -1;
-	}
-	used += u;
     }
-}
-
-/* feed - bytes read from a connection, with what was left of the last */
-static int feed(struct sm_conn *c, const char *data, size_t n)
-{
-    ssize_t used;
-    size_t  take;
-
-    while (n > 0) {
-	if (c->inlen == 0) {			/* the common case: no copy */
-	    if ((used = serve_all(c, data, n)) < 0)
-		return -1;
-	    data += used, n -= (size_t) used;
-	    if (n == 0)
-		break;
-	    if (c->in == 0 && (c->in = malloc(SM_IN_MAX)) == 0)
-		return -1;
-	    memcpy(c->in, data, n);		/* < SM_IN_MAX: a correct beginning */
-	    c->inlen = n;
-	    break;
-	}
-	take = n < SM_IN_MAX - c->inlen ? n : SM_IN_MAX - c->inlen;
-	memcpy(c->in + c->inlen, data, take);
-	c->inlen += take, data += take, n -= take;
-	if ((used = serve_all(c, c->in, c->inlen)) < 0)
-	    return -1;
-	memmove(c->in, c->in + used, c->inlen - (size_t) used);
-	c->inlen -= (size_t) used;
-    }
-    if (c->inlen == 0) {
-	free(c->in);
-	c->in = 0;
+    if (netstring_add(out, sm_reply.s, sm_reply.len) < 0)
+	return -1;
+    if (out == &sm_wbuf)
+	return out->len > SOCKETMAP_OUT_MAX ? conn_send(c) : 0;
+    if (out->len - c->outoff > SOCKETMAP_OUT_MAX) {
+	hostile(c, "replies not read", "", 0);
+	return -1;
     }
     return 0;
+}
+
+/* skipped - a request longer than any address: not found, as decide()
+ * would say; -1 to close the connection */
+static int skipped(struct sm_conn *c, size_t len)
+{
+    log_msg(LOG_WARNING, "socketmap: warning: client=%s: request of %zu bytes,"
+	    " longer than any address (%d): not read, answered NOTFOUND", c->client,
+	    len, TABLES_REQUEST_MAX);
+    return netstring_add(c->out.len ? &c->out : &sm_wbuf, "NOTFOUND ", 9);
+}
+
+/* feed - bytes read from a connection: answer every request they
+ * complete; how many, or -1 to close the connection (logged) */
+static int feed(struct sm_conn *c, const char *data, size_t n)
+{
+    enum netstring_status st;
+    const char *req;
+    size_t  rlen;
+    int     done = 0;
+
+    for (;; done++) {
+	st = netstring_next(&c->in, &data, &n, TABLES_REQUEST_MAX,
+			    SOCKETMAP_SKIP_MAX, &req, &rlen);
+	if (st == NETSTRING_MORE)
+	    return done;
+	if (st == NETSTRING_SKIPPED) {
+	    if (skipped(c, rlen) < 0)
+		return -1;
+	    continue;
+	}
+	if (st == NETSTRING_NOMEM) {
+	    log_msg(LOG_ERR, "socketmap: error: client=%s: out of memory for a"
+		    " request; connection closed", c->client);
+	    return -1;
+	}
+	if (st != NETSTRING_OK) {
+	    hostile(c, netstring_status_name(st), req, rlen);
+	    return -1;
+	}
+	if (serve(c, req, rlen) < 0)
+	    return -1;
+    }
 }
 
 /* want_out - ask for EPOLLOUT, or stop asking */
@@ -464,18 +508,61 @@ static int conn_input(struct sm_conn *c)
 	sm_wbuf.len = 0;
 	return -1;
     }
+    if (!netstring_in_busy(&c->in))
+	wait_end(c);
+    else if (ret > 0 || c->waiting == 0)	/* progress: the clock restarts */
+	wait_begin(c);
     return conn_send(c);
 }
 
 /* conn_event - what epoll says about one connection */
 static void conn_event(struct sm_conn *c, unsigned events)
 {
-    if ((events & EPOLLOUT) && conn_flush(c) < 0) {
-	conn_close(c);
-	return;
-    }
+    size_t  cap = c->out.cap;
+
+    if ((events & EPOLLOUT) && conn_flush(c) < 0)
+	goto close;
     if ((events & (EPOLLIN | EPOLLHUP | EPOLLERR | EPOLLRDHUP)) && conn_input(c) < 0)
+	goto close;
+    sm_out_total = sm_out_total - cap + c->out.cap;
+    if (c->out.len > 0 && sm_out_total > SOCKETMAP_OUT_TOTAL_MAX) {
+	hostile(c, "replies not read, and the unread replies of all connections"
+		" pass the limit", "", 0);
 	conn_close(c);
+    }
+    return;
+close:
+    sm_out_total = sm_out_total - cap + c->out.cap;
+    conn_close(c);
+}
+
+/* expire - close the connections whose request stays incomplete */
+static void expire(void)
+{
+    struct sm_conn *c;
+    char    why[64];
+
+    while ((c = sm_whead) != 0
+	   && now_ms() - c->waiting >= SOCKETMAP_REQUEST_TIMEOUT * 1000LL) {
+	snprintf(why, sizeof(why), "request incomplete for %d s",
+		 SOCKETMAP_REQUEST_TIMEOUT);
+	hostile(c, why, c->in.buf ? c->in.buf : "", c->in.len);
+	conn_close(c);
+    }
+}
+
+/* wait_ms - how long epoll may wait: until the first incomplete request
+ * expires, or the listener's rest ends; -1: for ever */
+static int wait_ms(void)
+{
+    long long left;
+
+    if (sm_whead == 0)
+	return sm_rest_until ? 1000 : -1;
+    left = sm_whead->waiting + SOCKETMAP_REQUEST_TIMEOUT * 1000LL - now_ms();
+    if (left < 0)
+	left = 0;
+    return (int) (sm_rest_until && left > 1000 ? 1000 : left + 1);
 }
 
 /* listener_rested - take the listener back after its rest */
@@ -496,7 +583,7 @@ static void *sm_main(void *arg)
 
     (void) arg;
     while (!atomic_load(&sm_quit)) {
-	n = epoll_wait(sm_epfd, ev, SM_EVENTS, sm_rest_until ? 1000 : -1);
+	n = epoll_wait(sm_epfd, ev, SM_EVENTS, wait_ms());
 	if (n < 0 && errno != EINTR) {
 	    log_msg(LOG_ERR, "socketmap: error: epoll_wait: %s; not serving",
 		    strerror(errno));
@@ -509,6 +596,7 @@ static void *sm_main(void *arg)
 		conn_event(ev[i].data.ptr, ev[i].events);
 	}
 	listener_rested();
+	expire();
     }
     return 0;
 }
@@ -527,6 +615,7 @@ int socketmap_start(void)
 	tables_free(&sm_tables);
 	return -1;
     }
+    (void) pthread_setname_np(sm_thread, "socketmap");	/* in ps, top, /proc */
     sm_running = 1;
     return 0;
 }

@@ -22,6 +22,7 @@
 #include "rewrite/domain.h"
 #include "milter/generation.h"
 #include "milter/log.h"
+#include "milter/netstring.h"
 #include "milter/stats.h"
 #include "milter/tables.h"
 
@@ -256,32 +257,29 @@ static const struct table *find_table(const char *name, size_t len)
 int tables_answer(struct tables *t, const char *req, size_t len, const char *client,
 		  struct buf *r)
 {
-    const char *sp = memchr(req, ' ', len);
+    struct request q;
+    enum request_status st = netstring_split(req, len, TABLES_KEY_MAX, &q);
     const struct table *tab;
     char    key[TABLES_KEY_MAX + 1], esc[LOG_ESC_MAX];
-    size_t  klen;
     struct gen *gen;
     int     ret;
 
-    if (sp == 0 || (tab = find_table(req, (size_t) (sp - req))) == 0) {
+    if (st == REQUEST_NO_KEY || (tab = find_table(q.name, q.name_len)) == 0) {
 	log_msg(LOG_WARNING, "socketmap: warning: not a table of deptmilter"
 		" (virtual, access, domains): \"%s\" client=%s",
-		log_esc_n(req, sp ? (size_t) (sp - req) : len, esc, sizeof(esc)),
-		client);
+		log_esc_n(q.name, q.name_len, esc, sizeof(esc)), client);
 	return reply(r, "PERM",
 		     "unknown table; deptmilter has virtual, access, domains");
     }
-    klen = len - (size_t) (sp - req) - 1;
-    if (klen > TABLES_KEY_MAX || memchr(sp + 1, 0, klen) || memchr(sp + 1, '\r', klen)
-	|| memchr(sp + 1, '\n', klen)) {
+    if (st != REQUEST_OK) {
 	log_msg(LOG_WARNING, "socketmap: warning: key with NUL, CR or LF, or longer"
 		" than %d bytes: \"%s\" answered NOTFOUND table=%s client=%s",
-		TABLES_KEY_MAX, log_esc_n(sp + 1, klen, esc, sizeof(esc)), tab->name,
+		TABLES_KEY_MAX, log_esc_n(q.key, q.key_len, esc, sizeof(esc)), tab->name,
 		client);
 	return reply(r, "NOTFOUND", "");
     }
-    memcpy(key, sp + 1, klen);
-    key[klen] = 0;
+    memcpy(key, q.key, q.key_len);
+    key[q.key_len] = 0;
     if ((gen = gen_acquire()) == 0) {
 	t->d.dept = 0;				/* no department known */
 	return map_trouble(t, tab->name, key, client, "no map in service", r);

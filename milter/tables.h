@@ -37,12 +37,14 @@
  */
 #include <stddef.h>
 
+#include "rewrite/address.h"
 #include "rewrite/buf.h"
 #include "rewrite/decide.h"
 #include "milter/config.h"
 
 #define TABLES_NAME_MAX	32			/* a table name */
-#define TABLES_KEY_MAX	2048			/* a key: longer is no address */
+/* a key: the longest address, its local part quoted; longer is no address */
+#define TABLES_KEY_MAX	(2 * ADDR_LOCAL_MAX + 3 + ADDR_DOMAIN_MAX)
 #define TABLES_REQUEST_MAX (TABLES_NAME_MAX + 1 + TABLES_KEY_MAX)
 #define TABLES_REPLY_MAX 100000			/* Postfix's socketmap_max_reply_size */
 

@@ -64,6 +64,14 @@ static int put(char *buf, size_t len, size_t *at, const char *s, size_t n)
     return 0;
 }
 
+/* unicode_control - a C1 control (U+0080..U+009F, NEL among them) or a
+ * line or paragraph separator (U+2028, U+2029): a line break to some */
+static int unicode_control(const unsigned char *s, size_t n)
+{
+    return (n == 2 && s[0] == 0xc2 && s[1] < 0xa0)
+	|| (n == 3 && s[0] == 0xe2 && s[1] == 0x80 && (s[2] == 0xa8 || s[2] == 0xa9));
+}
+
 /* escape_bytes - the work of text_escape_n; backslash doubled or not */
 static int escape_bytes(const char *in, size_t inlen, char *buf, size_t len,
 			int double_backslash)
@@ -81,7 +89,8 @@ static int escape_bytes(const char *in, size_t inlen, char *buf, size_t len,
 	    n = 2, esc[0] = '\\', esc[1] = '\\';
 	} else if (p[i] >= 0x20 && p[i] < 0x7f) {
 	    n = 1, esc[0] = p[i];
-	} else if (p[i] >= 0x80 && (n = utf8_seq_len(p + i, inlen - i)) > 0) {
+	} else if (p[i] >= 0x80 && (n = utf8_seq_len(p + i, inlen - i)) > 0
+		   && !unicode_control(p + i, n)) {
 	    if (put(buf, len, &at, in + i, n) < 0)
 		return -1;
 	    i += n;

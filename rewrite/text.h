@@ -5,8 +5,10 @@
  *
  * text_escape() makes untrusted bytes safe for a log line: printable ASCII
  * stays, backslash becomes "\\", everything else (control characters, DEL,
- * bytes >= 0x80 that are not valid UTF-8) becomes "\xHH".  Valid UTF-8 is
- * kept, as Postfix keeps it with smtputf8.
+ * bytes >= 0x80 that are not valid UTF-8, and the UTF-8 of the C1
+ * controls and of U+2028 and U+2029, which some readers take for a line
+ * break) becomes "\xHH".  Other valid UTF-8 is kept, as Postfix keeps it
+ * with smtputf8.
  * text_escape_controls() is the same but leaves backslashes alone, for
  * messages to a person (rules errors and deptmap's output quote patterns
  * and addresses, whose backslashes mean something).

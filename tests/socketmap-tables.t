@@ -84,9 +84,9 @@ out=$(python3 "$CLIENT" "$SM" raw "$(printf 'abc,' | xxd -p)")
 like "$out" "^closed" "malformed netstring: the connection is closed"
 milter_wait_log 'client=python3\[[0-9]+\]: malformed netstring: "abc,"; connection closed' 5
 ok $? "malformed netstring: one log line naming the client and the bytes"
-out=$(python3 "$CLIENT" "$SM" raw "$(printf '99999:virtual x' | xxd -p)")
+out=$(python3 "$CLIENT" "$SM" raw "$(printf '999999:virtual x' | xxd -p)")
 like "$out" "^closed" "oversized netstring: closed before its data arrives"
-milter_wait_log 'netstring longer than the limit: "99999:virtual x"; connection closed' 5
+milter_wait_log 'netstring longer than the limit: "999999:virtual x"; connection closed' 5
 ok $? "oversized netstring: logged"
 req=$(printf 'virtual ali\0ce@sales.example.com\r\n' | xxd -p | tr -d '\n')
 out=$(python3 "$CLIENT" "$SM" raw "$(printf '%d:' $(( ${#req} / 2 )) | xxd -p)${req}2c")

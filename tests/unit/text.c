@@ -27,6 +27,9 @@ int main(void)
     esc("b\xc3" "x", 3, "b\\xc3x", "invalid UTF-8 escaped");
     esc("\xed\xa0\x80", 3, "\\xed\\xa0\\x80", "UTF-16 surrogate escaped");
     esc("\x7f", 1, "\\x7f", "DEL escaped");
+    esc("a\xc2\x85" "b", 4, "a\\xc2\\x85b", "C1 control (NEL) escaped");
+    esc("a\xe2\x80\xa8" "b", 5, "a\\xe2\\x80\\xa8b", "line separator U+2028 escaped");
+    esc("\xc2\xa0", 2, "\xc2\xa0", "no-break space U+00A0 kept");
     ok(text_escape("a very long string", small, sizeof(small)) < 0
        && strlen(small) < sizeof(small), "truncation reported, buffer terminated");
 
