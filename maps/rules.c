@@ -77,29 +77,6 @@ static char *unquote(struct rules *r, const char *word)
     return out;
 }
 
-/* name_ok - whether a local part may be a member or alias name; utf8
- * says whether it still needs its UTF-8 check (a roster's name comes from
- * a line already checked, and unquoting takes only ASCII from it) */
-static int name_ok(const char *name, int utf8, char *why, size_t whylen)
-{
-    const unsigned char *p;
-    int     control = 0;
-
-    for (p = (const unsigned char *) name; *p; p++)
-	control |= *p < 0x20 || *p == 0x7f;
-    if (*name == 0)
-	snprintf(why, whylen, "empty name");
-    else if ((size_t) (p - (const unsigned char *) name) > ADDR_LOCAL_MAX)
-	snprintf(why, whylen, "name longer than %d bytes", ADDR_LOCAL_MAX);
-    else if (utf8 && !text_utf8_valid(name, (const char *) p - name))
-	snprintf(why, whylen, "name is not valid UTF-8");
-    else if (control)
-	snprintf(why, whylen, "name contains a control character");
-    else
-	return 1;
-    return 0;
-}
-
 /* add_entry - a new, zeroed entry; NULL (noted) when memory ran out */
 static struct rule_entry *add_entry(struct rules *r, struct rule_dept *d)
 {
@@ -158,14 +135,14 @@ static int quote_open(const char *s)
     return quoted_scan(s, strlen(s), &at);
 }
 
-/* word_target - a target or member word of the rules: a name (unquoted,
- * in the canonical domain) or an address; 0, or -1 with an error at
- * (src, line) that calls the word a `what' */
+/* word_target - a target or member word of the rules: a local part (in
+ * the canonical domain) or an address, each as RFC 5321 writes it; 0, or
+ * -1 with an error at (src, line) that calls the word a `what' */
 static int word_target(struct rules *r, const struct rule_src *src, long line,
 		       const char *what, const char *w, struct rule_target *t)
 {
     struct addr a;
-    char    why[128];
+    char    why[512];
 
     t->local = t->domain = 0;
     if (quote_open(w)) {
@@ -173,22 +150,20 @@ static int word_target(struct rules *r, const struct rule_src *src, long line,
 		 what, w);
 	return -1;
     }
-    if (has_at(w)) {
-	if (addr_parse(w, &a) != ADDR_OK || a.null_sender) {
-	    errs_add(&r->errs, src->shown, line, "invalid address \"%s\"", w);
-	    return -1;
-	}
-	if ((t->local = rules_keep(r, a.local)) == 0
-	    || (t->domain = rules_keep(r, a.domain)) == 0)
-	    return -1;
-	return 0;
-    }
-    if ((t->local = unquote(r, w)) == 0)
-	return -1;
-    if (!name_ok(t->local, 1, why, sizeof(why))) {
+    if (has_at(w) ? addr_check(w, strlen(w), why, sizeof(why)) < 0
+	: addr_check_local(w, strlen(w), why, sizeof(why)) < 0) {
 	errs_add(&r->errs, src->shown, line, "invalid %s \"%s\": %s", what, w, why);
 	return -1;
     }
+    if (!has_at(w))
+	return (t->local = unquote(r, w)) == 0 ? -1 : 0;
+    if (addr_parse(w, &a) != ADDR_OK || a.null_sender) {
+	errs_add(&r->errs, src->shown, line, "invalid %s \"%s\"", what, w);
+	return -1;
+    }
+    if ((t->local = rules_keep(r, a.local)) == 0
+	|| (t->domain = rules_keep(r, a.domain)) == 0)
+	return -1;
     return 0;
 }
 
@@ -242,17 +217,35 @@ static void set_once(struct parse *p, char **slot, const char *value, const char
     *slot = rules_keep(p->r, value);
 }
 
+/* domain_word - a department or canonical domain, checked (domain_check;
+ * a trailing dot, DNS's absolute form, is allowed here, not in addresses)
+ * and normalised into dom; 0, or -1 with an error */
+static int domain_word(struct parse *p, const char *w, char *dom, size_t len)
+{
+    char    why[512];
+    size_t  n = strlen(w);
+
+    if (n > 1 && w[n - 1] == '.')
+	n--;
+    if (domain_check(w, n, why, sizeof(why)) < 0) {
+	perr(p, "invalid domain \"%s\": %s", w, why);	/* why names no domain */
+	return -1;
+    }
+    if (domain_normalise(w, dom, len) < 0) {
+	perr(p, "invalid domain \"%s\"", w);
+	return -1;
+    }
+    return 0;
+}
+
 /* kw_canonical - canonical DOMAIN */
 static void kw_canonical(struct parse *p, char *rest)
 {
     char   *w, dom[ADDR_DOMAIN_MAX + 1];
 
-    if ((w = one_word(p, "canonical", rest)) == 0)
+    if ((w = one_word(p, "canonical", rest)) == 0
+	|| domain_word(p, w, dom, sizeof(dom)) < 0)
 	return;
-    if (domain_normalise(w, dom, sizeof(dom)) < 0) {
-	perr(p, "invalid domain \"%s\"", w);
-	return;
-    }
     set_once(p, p->dept ? &p->dept->canonical : &p->r->canonical, dom,
 	     "canonical domain");
 }
@@ -302,13 +295,9 @@ static void kw_department(struct parse *p, char *rest)
 
     p->dept = 0;
     p->bad_dept = 1;
-    if ((w = one_word(p, "department", rest)) == 0)
+    if ((w = one_word(p, "department", rest)) == 0
+	|| domain_word(p, w, dom, sizeof(dom)) < 0)
 	return;
-    if (domain_normalise(w, dom, sizeof(dom)) < 0) {
-	perr(p, "invalid domain \"%s\"", w);
-	p->dept = 0;
-	return;
-    }
     for (i = 0; i < p->r->ndepts; i++) {
 	if (strcmp(p->r->depts[i].domain, dom) == 0) {
 	    perr(p, "department %s defined twice (first at %s:%ld)", dom,
@@ -342,12 +331,12 @@ static void kw_department(struct parse *p, char *rest)
 static int member_target(struct parse *p, const struct rule_src *src, long line,
 			 const char *w, int literal, struct rule_target *t)
 {
-    char    why[128];
+    char    why[512];
 
     t->local = t->domain = 0;
     if (!literal || strchr(w, '@'))
 	return word_target(p->r, src, line, "member", w, t);
-    if (!name_ok(w, 0, why, sizeof(why))) {
+    if (addr_check_literal(w, strlen(w), why, sizeof(why)) < 0) {
 	errs_add(&p->r->errs, src->shown, line, "invalid member \"%s\": %s", w, why);
 	return -1;
     }
@@ -467,7 +456,7 @@ static char *split_match_arrow(struct parse *p, char *rest)
 /* kw_alias - alias NAME -> TARGET, ... */
 static void kw_alias(struct parse *p, char *rest)
 {
-    char   *right, **v = 0, *name, why[128], *key = 0;
+    char   *right, **v = 0, *name, why[512], *key = 0;
     struct rule_target *targets = 0;
     struct rule_entry *e;
     size_t  n;
@@ -488,7 +477,7 @@ static void kw_alias(struct parse *p, char *rest)
     }
     key = unquote(p->r, name);
     targets = parse_targets(p, v, n);
-    if (key && !name_ok(key, 1, why, sizeof(why)))
+    if (key && addr_check_local(name, strlen(name), why, sizeof(why)) < 0)
 	perr(p, "invalid alias name \"%s\": %s", name, why);
     else if (key && targets && (e = add_entry(p->r, p->dept)) != 0) {
 	e->key = key, key = 0;
@@ -571,18 +560,57 @@ static int parse_pattern(struct parse *p, char *left, struct rule_match *m)
     return (m->pattern = rules_keep(p->r, left + 1)) == 0 ? -1 : 0;
 }
 
+/* template_domain - a match target's domain with each "$" read as "x",
+ * checked (domain_check); 0, or -1 with why */
+static int template_domain(const char *d, char *why, size_t whylen)
+{
+    char    tmp[ADDR_DOMAIN_MAX + 1], reason[400];
+    size_t  i, n = strlen(d);
+
+    if (n >= sizeof(tmp))
+	n = sizeof(tmp) - 1;			/* too long anyway */
+    for (i = 0; i < n; i++)
+	tmp[i] = d[i] == '$' ? 'x' : d[i];
+    if (domain_check(tmp, n, reason, sizeof(reason)) == 0)
+	return 0;
+    if (n == 0)
+	snprintf(why, whylen, "%s", reason);
+    else
+	snprintf(why, whylen, "domain \"%s\": %s%s", d, reason,
+		 strchr(d, '$') ? " (with $N read as xN)" : "");
+    return -1;
+}
+
+/* check_template - a match rule's target as written: an address or a
+ * local part whose $N are captures ("$" and digits are atext, so the
+ * local part is checked as it stands); 0, or -1 with an error */
+static int check_template(struct parse *p, const char *w)
+{
+    const char *at;
+    char    why[512];
+    int     bad;
+
+    if (quoted_scan(w, strlen(w), &at)) {
+	perr(p, "invalid target \"%s\": unterminated quote", w);
+	return -1;
+    }
+    bad = addr_check_local(w, at ? (size_t) (at - w) : strlen(w), why, sizeof(why)) < 0
+	|| (at && template_domain(at + 1, why, sizeof(why)) < 0);
+    if (bad)
+	perr(p, "invalid target \"%s\": %s", w, why);
+    return bad ? -1 : 0;
+}
+
 /* copy_templates - a match rule's targets as written ($N expanded at
  * lookup), each checked as a target; all or NULL */
 static char **copy_templates(struct parse *p, char **v, size_t n)
 {
     char  **out = room(p->r, (n + 1) * sizeof(*out));
-    struct rule_target t;
     size_t  i;
     int     ok = 1;
 
     for (i = 0; out && i < n; i++)
-	if (word_target(p->r, p->src, p->line, "target", v[i], &t) < 0
-	    || (out[i] = rules_keep(p->r, v[i])) == 0)
+	if (check_template(p, v[i]) < 0 || (out[i] = rules_keep(p->r, v[i])) == 0)
 	    ok = 0;
     return ok ? out : 0;
 }

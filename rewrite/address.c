@@ -334,6 +334,20 @@ int addr_check_literal(const char *s, size_t n, char *why, size_t whylen)
     return local_common(s, n, why, whylen);
 }
 
+/* check_domain - domain_check, its reason naming the domain */
+static int check_domain(const char *d, size_t n, char *why, size_t whylen)
+{
+    char    reason[400];
+
+    if (domain_check(d, n, reason, sizeof(reason)) == 0)
+	return 0;
+    if (n == 0)
+	snprintf(why, whylen, "%s", reason);
+    else
+	snprintf(why, whylen, "domain \"%.*s\": %s", PART(d, n), reason);
+    return -1;
+}
+
 /* addr_check - whether local@domain as written is a mailbox */
 int addr_check(const char *s, size_t n, char *why, size_t whylen)
 {
@@ -349,5 +363,5 @@ int addr_check(const char *s, size_t n, char *why, size_t whylen)
     }
     if (addr_check_local(s, at - s, why, whylen) < 0)
 	return -1;
-    return domain_check(at + 1, s + n - (at + 1), why, whylen);
+    return check_domain(at + 1, s + n - (at + 1), why, whylen);
 }

@@ -173,7 +173,8 @@ static int check_label(const char *s, size_t n, size_t *alen, char *why, size_t 
     if (high || (n > 4 && strncasecmp(s, "xn--", 4) == 0))
 	return idn_label(s, n, alen, why, whylen);
     if (n > 63) {
-	snprintf(why, whylen, "label \"%.*s...\" is longer than 63 octets", SHOWN, s);
+	snprintf(why, whylen, "label \"%.*s%s\" is longer than 63 octets",
+		 (int) (n < SHOWN ? n : SHOWN), s, n < SHOWN ? "" : "...");
 	return -1;
     }
     return ldh_label(s, n, why, whylen);
@@ -205,17 +206,14 @@ int domain_check(const char *in, size_t n, char *why, size_t whylen)
 	return -1;
     }
     if (in[0] == '[') {
-	snprintf(why, whylen, "domain \"%.*s\" is an address literal: not accepted,"
-		 " name a domain", (int) (n < SHOWN ? n : SHOWN), in);
+	snprintf(why, whylen, "address literals are not accepted: name a domain");
 	return -1;
     }
     for (start = 0; start <= n; start = end + 1) {
 	end = label_end(in, n, start);
 	if (end == start) {
-	    snprintf(why, whylen, "domain \"%.*s\" %s", (int) (n < SHOWN ? n : SHOWN),
-		     in,
-		     start == 0 ? "starts with a dot" : end ==
-		     n ? "ends with a dot" : "has an empty label (two dots in a row)");
+	    snprintf(why, whylen, "%s", start == 0 ? "empty first label (a leading dot)"
+		     : end == n ? "a trailing dot" : "empty label (two dots in a row)");
 	    return -1;
 	}
 	if (check_label(in + start, end - start, &alen, why, whylen) < 0)
@@ -223,15 +221,14 @@ int domain_check(const char *in, size_t n, char *why, size_t whylen)
 	total += alen + (start > 0);
     }
     if (total > 253) {
-	snprintf(why, whylen, "domain \"%.*s...\" is longer than 253 octets", SHOWN, in);
+	snprintf(why, whylen, "longer than 253 octets");
 	return -1;
     }
     for (start = n; start > 0 && in[start - 1] != '.'; start--)
 	/* void */ ;
     if (all_digits(in + start, n - start)) {
-	snprintf(why, whylen, "domain \"%.*s\": its top-level label \"%.*s\" is all"
-		 " digits (an IP address is not a mail domain)",
-		 (int) (n < SHOWN ? n : SHOWN), in, (int) (n - start), in + start);
+	snprintf(why, whylen, "top-level label \"%.*s\" is all digits (an IP address"
+		 " is not a mail domain)", (int) (n - start), in + start);
 	return -1;
     }
     return 0;

@@ -221,7 +221,7 @@ static void errors(void)
 	     "%s/bad.rules:2: \"members\" outside a department (add \"department DOMAIN\" above)\n"
 	     "%s/bad.rules:4: invalid member \"\"unterminated\": unterminated quote\n"
 	     "%s/bad.rules:6: unknown keyword \"frobnicate\"\n"
-	     "%s/bad.rules:7: invalid address \"a@\"\n"
+	     "%s/bad.rules:7: invalid target \"a@\": empty domain\n"
 	     "%s/bad.rules:8: unknown keyword \"bob\"\n"
 	     "%s/bad.rules:5: duplicate name \"bob\" in sales.example.com (first at %s/bad.rules:4)\n",
 	     dir, dir, dir, dir, dir, dir, dir);
