@@ -93,15 +93,15 @@ static struct rule_entry *add_entry(struct rules *r, struct rule_dept *d)
     return e;
 }
 
-/* split_list - words separated by bare blanks and commas, cut in place;
+/* split_words - words separated by bare bytes of seps, cut in place;
  * NULL (noted) when memory ran out */
-static char **split_list(struct rules *r, char *s, size_t *np)
+static char **split_words(struct rules *r, char *s, const char *seps, size_t *np)
 {
     char  **v = 0;
     size_t  n = 0, cap = 0;
 
     for (;;) {
-	s += strspn(s, " \t,");
+	s += strspn(s, seps);
 	if (grow((void **) &v, &cap, n + 1, sizeof(*v)) < 0) {
 	    free(v);
 	    errs_nomem(&r->errs);
@@ -110,12 +110,18 @@ static char **split_list(struct rules *r, char *s, size_t *np)
 	if (*s == 0)
 	    break;
 	v[n++] = s;
-	s += quoted_span(s, strlen(s), " \t,");
+	s += quoted_span(s, strlen(s), seps);
 	if (*s)
 	    *s++ = 0;
     }
     *np = n;
     return v;
+}
+
+/* split_list - words separated by bare blanks and commas, cut in place */
+static char **split_list(struct rules *r, char *s, size_t *np)
+{
+    return split_words(r, s, " \t,", np);
 }
 
 /* has_at - whether a word has a bare "@" */
@@ -388,17 +394,109 @@ static void kw_members(struct parse *p, char *rest)
     free(v);
 }
 
-/* kw_members_file - members-file PATH, relative to the rules file */
+/* roster_sep - the separator a "separator" option names, or -1 */
+static int roster_sep(const char *w)
+{
+    if (strcmp(w, ",") == 0 || strcmp(w, "comma") == 0)
+	return ',';
+    if (strcmp(w, ";") == 0 || strcmp(w, "semicolon") == 0)
+	return ';';
+    if (strcmp(w, "tab") == 0)
+	return '\t';
+    return -1;
+}
+
+/* roster_column - a "column" option: a number from 1, or a name (which
+ * implies a header); 0, or -1 with an error */
+static int roster_column(struct parse *p, char *w, struct roster_opts *o)
+{
+    char   *end;
+    unsigned long n;
+
+    if (*w >= '0' && *w <= '9') {
+	errno = 0;
+	n = strtoul(w, &end, 10);
+	if (*end || n == 0 || n > 10000 || errno) {
+	    perr(p, "members-file: column \"%s\": a number from 1 or a name", w);
+	    return -1;
+	}
+	o->column = n;
+	return 0;
+    }
+    if ((o->column_name = unquote(p->r, w)) == 0)
+	return -1;
+    if (*o->column_name == 0) {
+	perr(p, "members-file: empty column name");
+	return -1;
+    }
+    o->header = 1;
+    return 0;
+}
+
+/* roster_option - one option after the path, with its value; how many
+ * words it took, or -1 with an error */
+static int roster_option(struct parse *p, char **v, size_t n, struct roster_opts *o)
+{
+    int     sep;
+
+    if (strcmp(v[0], "header") == 0) {
+	o->header = 1;
+	return 1;
+    }
+    if (strcmp(v[0], "column") != 0 && strcmp(v[0], "separator") != 0) {
+	perr(p, "members-file: unknown option \"%s\" (header, column N|NAME,"
+	     " separator , | ; | tab)", v[0]);
+	return -1;
+    }
+    if (n < 2) {
+	perr(p, "members-file: \"%s\" needs a value", v[0]);
+	return -1;
+    }
+    if (strcmp(v[0], "column") == 0)
+	return roster_column(p, v[1], o) < 0 ? -1 : 2;
+    if ((sep = roster_sep(v[1])) < 0) {
+	perr(p, "members-file: separator \"%s\": \",\", \";\" or tab", v[1]);
+	return -1;
+    }
+    o->sep = (char) sep;
+    return 2;
+}
+
+/* roster_args - "FILE [header] [column N|NAME] [separator , | ; | tab]":
+ * the path (unquoted) and the options; NULL with an error */
+static char *roster_args(struct parse *p, char *rest, struct roster_opts *o)
+{
+    char  **v, *path = 0;
+    size_t  n, i;
+    int     took = 0;
+
+    memset(o, 0, sizeof(*o));
+    o->column = 1;
+    if ((v = split_words(p->r, rest, " \t", &n)) == 0)
+	return 0;
+    if (n == 0)
+	perr(p, "\"members-file\" needs a file name");
+    for (i = 1; i < n && took >= 0; i += took)
+	took = roster_option(p, v + i, n - i, o);
+    if (n > 0 && took >= 0)
+	path = unquote(p->r, v[0]);
+    free(v);
+    return path;
+}
+
+/* kw_members_file - members-file PATH [options], relative to the rules
+ * file */
 static void kw_members_file(struct parse *p, char *rest)
 {
     struct roster ro;
+    struct roster_opts opts;
     const struct rule_src *src;
     char   *w, *name;
     long    line;
 
-    if (!need_dept(p, "members-file") || (w = one_word(p, "members-file", rest)) == 0)
+    if (!need_dept(p, "members-file") || (w = roster_args(p, rest, &opts)) == 0)
 	return;
-    if (roster_open(&ro, p->dir, w, &p->r->errs, p->src->shown, p->line) < 0)
+    if (roster_open(&ro, p->dir, w, &opts, &p->r->errs, p->src->shown, p->line) < 0)
 	return;
     if ((src = rules_source(p->r, ro.full, w)) != 0)
 	while (!p->r->errs.nomem && (name = roster_next(&ro, &line)) != 0)
