@@ -863,6 +863,20 @@ static void kw_unknown(struct parse *p, char *rest)
 	perr(p, "unknown policy \"%s\": reject, pass, redirect or tempfail", policy);
 }
 
+/* kw_postmaster - postmaster off: no postmaster given by default */
+static void kw_postmaster(struct parse *p, char *rest)
+{
+    if (!need_dept(p, "postmaster"))
+	return;
+    if (strcmp(rest, "off") != 0)
+	perr(p, "\"postmaster\" takes one argument: off");
+    else if (p->dept->postmaster_off)
+	perr(p, "\"postmaster off\" given twice for %s (first at line %ld)",
+	     p->dept->domain, p->dept->postmaster_off);
+    else
+	p->dept->postmaster_off = p->line;
+}
+
 /* The keywords, and where they may stand. */
 static const struct keyword {
     const char *name;
@@ -877,6 +891,7 @@ static const struct keyword {
     {"alias", kw_alias},
     {"match", kw_match},
     {"unknown", kw_unknown},
+    {"postmaster", kw_postmaster},
 };
 
 /* strip_comment - cut the line at a bare "#" that starts a word, and

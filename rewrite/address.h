@@ -30,6 +30,7 @@
  */
 #include <stddef.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/types.h>
 
 #define ADDR_LOCAL_MAX	1024			/* longer local parts are not ours */
@@ -60,14 +61,15 @@ int     addr_check_literal(const char *s, size_t n, char *why, size_t whylen);
 int     addr_check(const char *s, size_t n, char *why, size_t whylen);
 
 /* addr_key - a local part as a department's map keys spell it: folded
- * unless the department is case-sensitive.  The compiler and decide()
- * both ask here, so that they cannot disagree on a key.  Its length, or
- * -1 when it does not fit in size bytes (3 * len + 1 always does).
- * Inline: decide() asks once per RCPT. */
+ * unless the department is case-sensitive, and "postmaster" folded always
+ * (RFC 5321 4.5.1: it is case-insensitive everywhere).  The compiler and
+ * decide() both ask here, so that they cannot disagree on a key.  Its
+ * length, or -1 when it does not fit in size bytes (3 * len + 1 always
+ * does).  Inline: decide() asks once per RCPT. */
 static inline ssize_t addr_key(const char *local, size_t len, int case_exact,
 			       char *out, size_t size)
 {
-    if (!case_exact)
+    if (!case_exact || (len == 10 && strncasecmp(local, "postmaster", 10) == 0))
 	return addr_fold(local, len, out, size);
     if (len >= size)
 	return -1;

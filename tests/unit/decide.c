@@ -161,6 +161,12 @@ int main(void)
     expect("<p-example.org@void.example.com>",
 	   "REWRITE ok@example.com,x@example.org x:28",
 	   "every match target valid: all of them");
+    expect("<Postmaster@void.example.com>", "REWRITE postmaster@example.com x:23",
+	   "postmaster reaches the canonical postmaster, at the department's line");
+    expect("<POSTMASTER@lab.example.com>", "REWRITE postmaster@example.com x:14",
+	   "postmaster is case-insensitive in a case-sensitive department too");
+    expect("<postmaster@eng.example.com>", "REWRITE postmaster@example.org x:13",
+	   "members * reaches the postmaster of its own canonical domain");
     expect("<>", "PASS -", "null address passes");
     expect("<postmaster>", "PASS -", "address without domain passes");
     expect("<\"a b\"@eng.example.com>", "REWRITE \"a b\"@example.org x:13",

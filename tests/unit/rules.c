@@ -190,7 +190,9 @@ static void roster(void)
 	    "department sales.example.com\n"
 	    "    members-file staff.txt\n", &r) == 0, "roster: parsed");
     d = dept(&r, "sales.example.com");
-    ok(d && d->nentries == 4, "roster: four members (comment and blank line skipped)");
+    ok(d
+       && d->nentries == 5,
+       "roster: four members (comment and blank line skipped), and postmaster");
     target_is(entry(d, "alice"), 0, "alice", 0, "roster, first CSV column after a BOM");
     target_is(entry(d, "o\"brien"), 0, "o\"brien", 0,
 	      "roster: quoted CSV column, taken literally");
