@@ -103,25 +103,32 @@ int main(void)
 
     /* invalid: domain */
     bad("a@", "empty domain");
-    bad("a@example..com", "domain \"example..com\": empty label (two dots in"
-	" a row)");
+    bad("a@example..com", "domain \"example..com\": empty label (two dots in a row)");
     bad("a@.example.com", "domain \".example.com\": empty first label (a leading dot)");
     bad("a@example.com.", "domain \"example.com.\": a trailing dot");
-    bad("a@-sales.example.com", "domain \"-sales.example.com\": label \"-sales\" starts with a hyphen");
-    bad("a@sales-.example.com", "domain \"sales-.example.com\": label \"sales-\" ends with a hyphen");
-    bad("a@sa_les.example.com", "domain \"sa_les.example.com\": label \"sa_les\" has \"_\" (letters, digits and"
+    bad("a@-sales.example.com",
+	"domain \"-sales.example.com\": label \"-sales\" starts with a hyphen");
+    bad("a@sales-.example.com",
+	"domain \"sales-.example.com\": label \"sales-\" ends with a hyphen");
+    bad("a@sa_les.example.com",
+	"domain \"sa_les.example.com\": label \"sa_les\" has \"_\" (letters, digits and"
 	" hyphens only)");
-    bad("a@exa mple.com", "domain \"exa mple.com\": label \"exa mple\" has \" \" (letters, digits and hyphens"
+    bad("a@exa mple.com",
+	"domain \"exa mple.com\": label \"exa mple\" has \" \" (letters, digits and hyphens"
 	" only)");
-    bad("a@[192.0.2.1]", "domain \"[192.0.2.1]\": address literals are not"
-	" accepted: name a domain");
-    bad("a@192.0.2.1", "domain \"192.0.2.1\": top-level label \"1\" is all digits"
+    bad("a@[192.0.2.1]",
+	"domain \"[192.0.2.1]\": address literals are not accepted: name a domain");
+    bad("a@192.0.2.1",
+	"domain \"192.0.2.1\": top-level label \"1\" is all digits"
 	" (an IP address is not a mail domain)");
-    bad("a@xn--zz.example", "domain \"xn--zz.example\": label \"xn--zz\" is not a valid IDNA2008 label: string"
+    bad("a@xn--zz.example",
+	"domain \"xn--zz.example\": label \"xn--zz\" is not a valid IDNA2008 label: string"
 	" contains invalid punycode data");
-    bad("a@b\xe2\x80\xa0r.example", "domain \"b\xe2\x80\xa0r.example\": label \"b\xe2\x80\xa0r\" is not a valid IDNA2008"
+    bad("a@b\xe2\x80\xa0r.example",
+	"domain \"b\xe2\x80\xa0r.example\": label \"b\xe2\x80\xa0r\" is not a valid IDNA2008"
 	" label: string contains a disallowed character");
-    bad("a@b\xfcr.example", "domain \"b\xfcr.example\": label \"b\xfcr\" is not valid UTF-8");
+    bad("a@b\xfcr.example",
+	"domain \"b\xfcr.example\": label \"b\xfcr\" is not valid UTF-8");
     memset(big, 'l', 64);
     strcpy(big + 64, ".example");
     ok(domain_check(big, strlen(big), why, sizeof(why)) < 0
