@@ -9,6 +9,7 @@
 #include <unistd.h>
 #include "maps/compile.h"
 #include "maps/atomic.h"
+#include "maps/postmaster.h"
 #include "maps/records.h"
 #include "maps/resolve.h"
 
@@ -47,6 +48,8 @@ enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen
 	    || records_write(&rs, &res, fd) < 0)
 	    goto fail;
     }
+    if (postmaster_check(r, fd) < 0)
+	goto fail;
     ret = COMPILE_OK;
     goto out;
 fail:

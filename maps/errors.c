@@ -41,10 +41,25 @@ static void errs_append(struct errs *e, const char *line)
     e->buf[e->len] = 0;
 }
 
+/* errs_vline - append "FILE:LINE: PREFIXtext" (FILE alone when line is 0) */
+static void errs_vline(struct errs *e, const char *file, long line, const char *prefix,
+		       const char *fmt, va_list ap)
+{
+    char    raw[1024], text[4 * sizeof(raw)], where[sizeof(text) + 300];
+
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    text_escape_controls(raw, strlen(raw), text, sizeof(text));
+    if (line > 0)
+	snprintf(where, sizeof(where), "%s:%ld: %s%s", file, line, prefix, text);
+    else
+	snprintf(where, sizeof(where), "%s: %s%s", file, prefix, text);
+    errs_append(e, where);
+}
+
 /* errs_add - record "FILE:LINE: text" (FILE alone when line is 0) */
 void errs_add(struct errs *e, const char *file, long line, const char *fmt, ...)
 {
-    char    raw[1024], text[4 * sizeof(raw)], where[sizeof(text) + 300];
+    char    where[1300];
     va_list ap;
 
     if (e->count > ERRS_MAX)
@@ -55,14 +70,18 @@ void errs_add(struct errs *e, const char *file, long line, const char *fmt, ...)
 	return;
     }
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof(raw), fmt, ap);
+    errs_vline(e, file, line, "", fmt, ap);
     va_end(ap);
-    text_escape_controls(raw, strlen(raw), text, sizeof(text));
-    if (line > 0)
-	snprintf(where, sizeof(where), "%s:%ld: %s", file, line, text);
-    else
-	snprintf(where, sizeof(where), "%s: %s", file, text);
-    errs_append(e, where);
+}
+
+/* errs_warn - record "FILE:LINE: warning: text", not an error */
+void errs_warn(struct errs *e, const char *file, long line, const char *fmt, ...)
+{
+    va_list ap;
+
+    va_start(ap, fmt);
+    errs_vline(e, file, line, "warning: ", fmt, ap);
+    va_end(ap);
 }
 
 /* errs_nomem - memory ran out */

@@ -9,6 +9,8 @@
  * errs_nomem() notes that memory ran out, which is not the user's to fix:
  * the library carries on as far as it safely can and the program reports
  * it (deptmap: one line, exit 3).  A line that cannot be kept notes it too.
+ * errs_warn() adds "FILE:LINE: warning: text", which is shown with the
+ * errors but is none: it counts neither as an error nor towards ERRS_MAX.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -26,6 +28,8 @@ struct errs {
 void    errs_init(struct errs *e);
 void    errs_free(struct errs *e);
 void    errs_add(struct errs *e, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void    errs_warn(struct errs *e, const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 const char *errs_text(const struct errs *e);
 void    errs_nomem(struct errs *e);

@@ -3,7 +3,9 @@
  *
  * rules_finish() settles what each department inherits from the defaults
  * (canonical domain, delimiters, case), folds keys where case does not
- * matter, sorts the entries and reports duplicate names with both places.
+ * matter, gives a postmaster to departments whose rules name none
+ * (postmaster.h), sorts the entries and reports duplicate names with both
+ * places.
  * rules_keep() copies a string into the rules' arena, and rules_free()
  * releases a struct rules and its arena.
  * SPDX-License-Identifier: BSD-2-Clause
@@ -11,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "maps/rules.h"
+#include "maps/postmaster.h"
 #include "rewrite/address.h"
 
 /* entry_cmp - by key, then by order of appearance */
@@ -121,7 +124,7 @@ static void fold_key(struct rules *r, const struct rule_dept *d, struct rule_ent
 	e->key = rules_keep(r, key);
 }
 
-/* rules_finish - settle inheritance, fold keys, find duplicates */
+/* rules_finish - settle inheritance, fold keys, postmaster, duplicates */
 void rules_finish(struct rules *r)
 {
     struct rule_dept *d;
@@ -135,6 +138,7 @@ void rules_finish(struct rules *r)
 	for (i = 0; i < d->nentries; i++)
 	    if (d->entries[i].key)
 		fold_key(r, d, d->entries + i);
+	postmaster_default(r, d);
 	check_duplicates(r, d);
 	check_redirect(r, d);
     }

@@ -77,29 +77,6 @@ static char *unquote(struct rules *r, const char *word)
     return out;
 }
 
-/* name_ok - whether a local part may be a member or alias name; utf8
- * says whether it still needs its UTF-8 check (a roster's name comes from
- * a line already checked, and unquoting takes only ASCII from it) */
-static int name_ok(const char *name, int utf8, char *why, size_t whylen)
-{
-    const unsigned char *p;
-    int     control = 0;
-
-    for (p = (const unsigned char *) name; *p; p++)
-	control |= *p < 0x20 || *p == 0x7f;
-    if (*name == 0)
-	snprintf(why, whylen, "empty name");
-    else if ((size_t) (p - (const unsigned char *) name) > ADDR_LOCAL_MAX)
-	snprintf(why, whylen, "name longer than %d bytes", ADDR_LOCAL_MAX);
-    else if (utf8 && !text_utf8_valid(name, (const char *) p - name))
-	snprintf(why, whylen, "name is not valid UTF-8");
-    else if (control)
-	snprintf(why, whylen, "name contains a control character");
-    else
-	return 1;
-    return 0;
-}
-
 /* add_entry - a new, zeroed entry; NULL (noted) when memory ran out */
 static struct rule_entry *add_entry(struct rules *r, struct rule_dept *d)
 {
@@ -116,15 +93,15 @@ static struct rule_entry *add_entry(struct rules *r, struct rule_dept *d)
     return e;
 }
 
-/* split_list - words separated by bare blanks and commas, cut in place;
+/* split_words - words separated by bare bytes of seps, cut in place;
  * NULL (noted) when memory ran out */
-static char **split_list(struct rules *r, char *s, size_t *np)
+static char **split_words(struct rules *r, char *s, const char *seps, size_t *np)
 {
     char  **v = 0;
     size_t  n = 0, cap = 0;
 
     for (;;) {
-	s += strspn(s, " \t,");
+	s += strspn(s, seps);
 	if (grow((void **) &v, &cap, n + 1, sizeof(*v)) < 0) {
 	    free(v);
 	    errs_nomem(&r->errs);
@@ -133,12 +110,18 @@ static char **split_list(struct rules *r, char *s, size_t *np)
 	if (*s == 0)
 	    break;
 	v[n++] = s;
-	s += quoted_span(s, strlen(s), " \t,");
+	s += quoted_span(s, strlen(s), seps);
 	if (*s)
 	    *s++ = 0;
     }
     *np = n;
     return v;
+}
+
+/* split_list - words separated by bare blanks and commas, cut in place */
+static char **split_list(struct rules *r, char *s, size_t *np)
+{
+    return split_words(r, s, " \t,", np);
 }
 
 /* has_at - whether a word has a bare "@" */
@@ -158,14 +141,14 @@ static int quote_open(const char *s)
     return quoted_scan(s, strlen(s), &at);
 }
 
-/* word_target - a target or member word of the rules: a name (unquoted,
- * in the canonical domain) or an address; 0, or -1 with an error at
- * (src, line) that calls the word a `what' */
+/* word_target - a target or member word of the rules: a local part (in
+ * the canonical domain) or an address, each as RFC 5321 writes it; 0, or
+ * -1 with an error at (src, line) that calls the word a `what' */
 static int word_target(struct rules *r, const struct rule_src *src, long line,
 		       const char *what, const char *w, struct rule_target *t)
 {
     struct addr a;
-    char    why[128];
+    char    why[512];
 
     t->local = t->domain = 0;
     if (quote_open(w)) {
@@ -173,22 +156,20 @@ static int word_target(struct rules *r, const struct rule_src *src, long line,
 		 what, w);
 	return -1;
     }
-    if (has_at(w)) {
-	if (addr_parse(w, &a) != ADDR_OK || a.null_sender) {
-	    errs_add(&r->errs, src->shown, line, "invalid address \"%s\"", w);
-	    return -1;
-	}
-	if ((t->local = rules_keep(r, a.local)) == 0
-	    || (t->domain = rules_keep(r, a.domain)) == 0)
-	    return -1;
-	return 0;
-    }
-    if ((t->local = unquote(r, w)) == 0)
-	return -1;
-    if (!name_ok(t->local, 1, why, sizeof(why))) {
+    if (has_at(w) ? addr_check(w, strlen(w), why, sizeof(why)) < 0
+	: addr_check_local(w, strlen(w), why, sizeof(why)) < 0) {
 	errs_add(&r->errs, src->shown, line, "invalid %s \"%s\": %s", what, w, why);
 	return -1;
     }
+    if (!has_at(w))
+	return (t->local = unquote(r, w)) == 0 ? -1 : 0;
+    if (addr_parse(w, &a) != ADDR_OK || a.null_sender) {
+	errs_add(&r->errs, src->shown, line, "invalid %s \"%s\"", what, w);
+	return -1;
+    }
+    if ((t->local = rules_keep(r, a.local)) == 0
+	|| (t->domain = rules_keep(r, a.domain)) == 0)
+	return -1;
     return 0;
 }
 
@@ -242,17 +223,35 @@ static void set_once(struct parse *p, char **slot, const char *value, const char
     *slot = rules_keep(p->r, value);
 }
 
+/* domain_word - a department or canonical domain, checked (domain_check;
+ * a trailing dot, DNS's absolute form, is allowed here, not in addresses)
+ * and normalised into dom; 0, or -1 with an error */
+static int domain_word(struct parse *p, const char *w, char *dom, size_t len)
+{
+    char    why[512];
+    size_t  n = strlen(w);
+
+    if (n > 1 && w[n - 1] == '.')
+	n--;
+    if (domain_check(w, n, why, sizeof(why)) < 0) {
+	perr(p, "invalid domain \"%s\": %s", w, why);	/* why names no domain */
+	return -1;
+    }
+    if (domain_normalise(w, dom, len) < 0) {
+	perr(p, "invalid domain \"%s\"", w);
+	return -1;
+    }
+    return 0;
+}
+
 /* kw_canonical - canonical DOMAIN */
 static void kw_canonical(struct parse *p, char *rest)
 {
     char   *w, dom[ADDR_DOMAIN_MAX + 1];
 
-    if ((w = one_word(p, "canonical", rest)) == 0)
+    if ((w = one_word(p, "canonical", rest)) == 0
+	|| domain_word(p, w, dom, sizeof(dom)) < 0)
 	return;
-    if (domain_normalise(w, dom, sizeof(dom)) < 0) {
-	perr(p, "invalid domain \"%s\"", w);
-	return;
-    }
     set_once(p, p->dept ? &p->dept->canonical : &p->r->canonical, dom,
 	     "canonical domain");
 }
@@ -302,13 +301,9 @@ static void kw_department(struct parse *p, char *rest)
 
     p->dept = 0;
     p->bad_dept = 1;
-    if ((w = one_word(p, "department", rest)) == 0)
+    if ((w = one_word(p, "department", rest)) == 0
+	|| domain_word(p, w, dom, sizeof(dom)) < 0)
 	return;
-    if (domain_normalise(w, dom, sizeof(dom)) < 0) {
-	perr(p, "invalid domain \"%s\"", w);
-	p->dept = 0;
-	return;
-    }
     for (i = 0; i < p->r->ndepts; i++) {
 	if (strcmp(p->r->depts[i].domain, dom) == 0) {
 	    perr(p, "department %s defined twice (first at %s:%ld)", dom,
@@ -342,12 +337,12 @@ static void kw_department(struct parse *p, char *rest)
 static int member_target(struct parse *p, const struct rule_src *src, long line,
 			 const char *w, int literal, struct rule_target *t)
 {
-    char    why[128];
+    char    why[512];
 
     t->local = t->domain = 0;
     if (!literal || strchr(w, '@'))
 	return word_target(p->r, src, line, "member", w, t);
-    if (!name_ok(w, 0, why, sizeof(why))) {
+    if (addr_check_literal(w, strlen(w), why, sizeof(why)) < 0) {
 	errs_add(&p->r->errs, src->shown, line, "invalid member \"%s\": %s", w, why);
 	return -1;
     }
@@ -399,17 +394,109 @@ static void kw_members(struct parse *p, char *rest)
     free(v);
 }
 
-/* kw_members_file - members-file PATH, relative to the rules file */
+/* roster_sep - the separator a "separator" option names, or -1 */
+static int roster_sep(const char *w)
+{
+    if (strcmp(w, ",") == 0 || strcmp(w, "comma") == 0)
+	return ',';
+    if (strcmp(w, ";") == 0 || strcmp(w, "semicolon") == 0)
+	return ';';
+    if (strcmp(w, "tab") == 0)
+	return '\t';
+    return -1;
+}
+
+/* roster_column - a "column" option: a number from 1, or a name (which
+ * implies a header); 0, or -1 with an error */
+static int roster_column(struct parse *p, char *w, struct roster_opts *o)
+{
+    char   *end;
+    unsigned long n;
+
+    if (*w >= '0' && *w <= '9') {
+	errno = 0;
+	n = strtoul(w, &end, 10);
+	if (*end || n == 0 || n > 10000 || errno) {
+	    perr(p, "members-file: column \"%s\": a number from 1 or a name", w);
+	    return -1;
+	}
+	o->column = n;
+	return 0;
+    }
+    if ((o->column_name = unquote(p->r, w)) == 0)
+	return -1;
+    if (*o->column_name == 0) {
+	perr(p, "members-file: empty column name");
+	return -1;
+    }
+    o->header = 1;
+    return 0;
+}
+
+/* roster_option - one option after the path, with its value; how many
+ * words it took, or -1 with an error */
+static int roster_option(struct parse *p, char **v, size_t n, struct roster_opts *o)
+{
+    int     sep;
+
+    if (strcmp(v[0], "header") == 0) {
+	o->header = 1;
+	return 1;
+    }
+    if (strcmp(v[0], "column") != 0 && strcmp(v[0], "separator") != 0) {
+	perr(p, "members-file: unknown option \"%s\" (header, column N|NAME,"
+	     " separator , | ; | tab)", v[0]);
+	return -1;
+    }
+    if (n < 2) {
+	perr(p, "members-file: \"%s\" needs a value", v[0]);
+	return -1;
+    }
+    if (strcmp(v[0], "column") == 0)
+	return roster_column(p, v[1], o) < 0 ? -1 : 2;
+    if ((sep = roster_sep(v[1])) < 0) {
+	perr(p, "members-file: separator \"%s\": \",\", \";\" or tab", v[1]);
+	return -1;
+    }
+    o->sep = (char) sep;
+    return 2;
+}
+
+/* roster_args - "FILE [header] [column N|NAME] [separator , | ; | tab]":
+ * the path (unquoted) and the options; NULL with an error */
+static char *roster_args(struct parse *p, char *rest, struct roster_opts *o)
+{
+    char  **v, *path = 0;
+    size_t  n, i;
+    int     took = 0;
+
+    memset(o, 0, sizeof(*o));
+    o->column = 1;
+    if ((v = split_words(p->r, rest, " \t", &n)) == 0)
+	return 0;
+    if (n == 0)
+	perr(p, "\"members-file\" needs a file name");
+    for (i = 1; i < n && took >= 0; i += took)
+	took = roster_option(p, v + i, n - i, o);
+    if (n > 0 && took >= 0)
+	path = unquote(p->r, v[0]);
+    free(v);
+    return path;
+}
+
+/* kw_members_file - members-file PATH [options], relative to the rules
+ * file */
 static void kw_members_file(struct parse *p, char *rest)
 {
     struct roster ro;
+    struct roster_opts opts;
     const struct rule_src *src;
     char   *w, *name;
     long    line;
 
-    if (!need_dept(p, "members-file") || (w = one_word(p, "members-file", rest)) == 0)
+    if (!need_dept(p, "members-file") || (w = roster_args(p, rest, &opts)) == 0)
 	return;
-    if (roster_open(&ro, p->dir, w, &p->r->errs, p->src->shown, p->line) < 0)
+    if (roster_open(&ro, p->dir, w, &opts, &p->r->errs, p->src->shown, p->line) < 0)
 	return;
     if ((src = rules_source(p->r, ro.full, w)) != 0)
 	while (!p->r->errs.nomem && (name = roster_next(&ro, &line)) != 0)
@@ -467,7 +554,7 @@ static char *split_match_arrow(struct parse *p, char *rest)
 /* kw_alias - alias NAME -> TARGET, ... */
 static void kw_alias(struct parse *p, char *rest)
 {
-    char   *right, **v = 0, *name, why[128], *key = 0;
+    char   *right, **v = 0, *name, why[512], *key = 0;
     struct rule_target *targets = 0;
     struct rule_entry *e;
     size_t  n;
@@ -488,7 +575,7 @@ static void kw_alias(struct parse *p, char *rest)
     }
     key = unquote(p->r, name);
     targets = parse_targets(p, v, n);
-    if (key && !name_ok(key, 1, why, sizeof(why)))
+    if (key && addr_check_local(name, strlen(name), why, sizeof(why)) < 0)
 	perr(p, "invalid alias name \"%s\": %s", name, why);
     else if (key && targets && (e = add_entry(p->r, p->dept)) != 0) {
 	e->key = key, key = 0;
@@ -571,18 +658,57 @@ static int parse_pattern(struct parse *p, char *left, struct rule_match *m)
     return (m->pattern = rules_keep(p->r, left + 1)) == 0 ? -1 : 0;
 }
 
+/* template_domain - a match target's domain with each "$" read as "x",
+ * checked (domain_check); 0, or -1 with why */
+static int template_domain(const char *d, char *why, size_t whylen)
+{
+    char    tmp[ADDR_DOMAIN_MAX + 1], reason[400];
+    size_t  i, n = strlen(d);
+
+    if (n >= sizeof(tmp))
+	n = sizeof(tmp) - 1;			/* too long anyway */
+    for (i = 0; i < n; i++)
+	tmp[i] = d[i] == '$' ? 'x' : d[i];
+    if (domain_check(tmp, n, reason, sizeof(reason)) == 0)
+	return 0;
+    if (n == 0)
+	snprintf(why, whylen, "%s", reason);
+    else
+	snprintf(why, whylen, "domain \"%s\": %s%s", d, reason,
+		 strchr(d, '$') ? " (with $N read as xN)" : "");
+    return -1;
+}
+
+/* check_template - a match rule's target as written: an address or a
+ * local part whose $N are captures ("$" and digits are atext, so the
+ * local part is checked as it stands); 0, or -1 with an error */
+static int check_template(struct parse *p, const char *w)
+{
+    const char *at;
+    char    why[512];
+    int     bad;
+
+    if (quoted_scan(w, strlen(w), &at)) {
+	perr(p, "invalid target \"%s\": unterminated quote", w);
+	return -1;
+    }
+    bad = addr_check_local(w, at ? (size_t) (at - w) : strlen(w), why, sizeof(why)) < 0
+	|| (at && template_domain(at + 1, why, sizeof(why)) < 0);
+    if (bad)
+	perr(p, "invalid target \"%s\": %s", w, why);
+    return bad ? -1 : 0;
+}
+
 /* copy_templates - a match rule's targets as written ($N expanded at
  * lookup), each checked as a target; all or NULL */
 static char **copy_templates(struct parse *p, char **v, size_t n)
 {
     char  **out = room(p->r, (n + 1) * sizeof(*out));
-    struct rule_target t;
     size_t  i;
     int     ok = 1;
 
     for (i = 0; out && i < n; i++)
-	if (word_target(p->r, p->src, p->line, "target", v[i], &t) < 0
-	    || (out[i] = rules_keep(p->r, v[i])) == 0)
+	if (check_template(p, v[i]) < 0 || (out[i] = rules_keep(p->r, v[i])) == 0)
 	    ok = 0;
     return ok ? out : 0;
 }
@@ -737,6 +863,20 @@ static void kw_unknown(struct parse *p, char *rest)
 	perr(p, "unknown policy \"%s\": reject, pass, redirect or tempfail", policy);
 }
 
+/* kw_postmaster - postmaster off: no postmaster given by default */
+static void kw_postmaster(struct parse *p, char *rest)
+{
+    if (!need_dept(p, "postmaster"))
+	return;
+    if (strcmp(rest, "off") != 0)
+	perr(p, "\"postmaster\" takes one argument: off");
+    else if (p->dept->postmaster_off)
+	perr(p, "\"postmaster off\" given twice for %s (first at line %ld)",
+	     p->dept->domain, p->dept->postmaster_off);
+    else
+	p->dept->postmaster_off = p->line;
+}
+
 /* The keywords, and where they may stand. */
 static const struct keyword {
     const char *name;
@@ -751,6 +891,7 @@ static const struct keyword {
     {"alias", kw_alias},
     {"match", kw_match},
     {"unknown", kw_unknown},
+    {"postmaster", kw_postmaster},
 };
 
 /* strip_comment - cut the line at a bare "#" that starts a word, and

@@ -60,6 +60,7 @@ struct rule_dept {
     const struct rule_src *src;
     long    line;
     long    all_line;			/* "members *", 0 if absent */
+    long    postmaster_off;		/* "postmaster off", 0 if absent */
     const struct rule_src *all_src;
     enum unknown_policy unknown;
     long    unknown_line;		/* 0: default policy */

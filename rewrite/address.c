@@ -233,3 +233,135 @@ ssize_t addr_fold(const char *in, size_t len, char *out, size_t size)
 	return (ssize_t) len;
     return (n = fold_utf8(in, len, out, size)) == NOT_UTF8 ? (ssize_t) len : n;
 }
+
+#define SHOWN	100				/* bytes of a bad part shown in a reason */
+#define PART(s, n) (int) ((n) < SHOWN ? (n) : SHOWN), (s)
+
+/* control_at - the offset of the first control character (C0, DEL, or
+ * C1 in UTF-8), or n */
+static size_t control_at(const char *s, size_t n)
+{
+    const unsigned char *p = (const unsigned char *) s;
+    size_t  i;
+
+    for (i = 0; i < n; i++)
+	if (p[i] < 0x20 || p[i] == 0x7f
+	    || (p[i] == 0xc2 && i + 1 < n && p[i + 1] >= 0x80 && p[i + 1] <= 0x9f))
+	    return i;
+    return n;
+}
+
+/* local_common - what any local part must be: not empty, short, UTF-8,
+ * without control characters */
+static int local_common(const char *s, size_t n, char *why, size_t whylen)
+{
+    if (n == 0)
+	snprintf(why, whylen, "empty local part");
+    else if (n > ADDR_RFC_LOCAL_MAX)
+	snprintf(why, whylen, "local part \"%.*s\" is longer than %d octets",
+		 PART(s, n), ADDR_RFC_LOCAL_MAX);
+    else if (!text_utf8_valid(s, n))
+	snprintf(why, whylen, "local part \"%.*s\" is not valid UTF-8", PART(s, n));
+    else if (control_at(s, n) < n)
+	snprintf(why, whylen, "local part \"%.*s\" has a control character", PART(s, n));
+    else
+	return 0;
+    return -1;
+}
+
+/* dot_string - why a local part is not a Dot-string */
+static int dot_string(const char *s, size_t n, char *why, size_t whylen)
+{
+    size_t  i;
+    const char *what = 0;
+    char    c[2] = "";
+
+    for (i = 0; i < n && what == 0; i++) {
+	if (s[i] == '.' && (i == 0 || i == n - 1 || s[i + 1] == '.'))
+	    what = i == 0 ? "starts with a dot" : i == n - 1 ? "ends with a dot"
+		: "has two dots in a row";
+	else if (s[i] == '\\')
+	    what = "has a backslash outside quotes";
+	else if (s[i] == '"')
+	    what = "has a quote inside it (quote the whole local part)";
+	else if (s[i] != '.' && !atext(s[i]))
+	    c[0] = s[i], what = "";
+    }
+    if (what == 0)
+	return 0;
+    if (*what)
+	snprintf(why, whylen, "local part \"%.*s\" %s", PART(s, n), what);
+    else
+	snprintf(why, whylen, "local part \"%.*s\" has an unquoted \"%s\""
+		 " (quote the local part, or remove it)", PART(s, n), c);
+    return -1;
+}
+
+/* quoted_string - why a local part starting with a quote is not one
+ * Quoted-string */
+static int quoted_string(const char *s, size_t n, char *why, size_t whylen)
+{
+    size_t  i;
+
+    for (i = 1; i < n; i++) {
+	if (s[i] == '\\') {
+	    i++;				/* a pair; the last quote escaped: open */
+	    continue;
+	}
+	if (s[i] != '"')
+	    continue;
+	if (i == n - 1)
+	    return n == 2 ? (snprintf(why, whylen, "empty local part"), -1) : 0;
+	snprintf(why, whylen, "local part \"%.*s\" has text after its closing quote",
+		 PART(s, n));
+	return -1;
+    }
+    snprintf(why, whylen, "local part \"%.*s\" has an unterminated quote", PART(s, n));
+    return -1;
+}
+
+/* addr_check_local - whether a local part as written is a mailbox's */
+int addr_check_local(const char *s, size_t n, char *why, size_t whylen)
+{
+    if (local_common(s, n, why, whylen) < 0)
+	return -1;
+    return *s == '"' ? quoted_string(s, n, why, whylen) : dot_string(s, n, why, whylen);
+}
+
+/* addr_check_literal - whether an unquoted local part is a mailbox's */
+int addr_check_literal(const char *s, size_t n, char *why, size_t whylen)
+{
+    return local_common(s, n, why, whylen);
+}
+
+/* check_domain - domain_check, its reason naming the domain */
+static int check_domain(const char *d, size_t n, char *why, size_t whylen)
+{
+    char    reason[400];
+
+    if (domain_check(d, n, reason, sizeof(reason)) == 0)
+	return 0;
+    if (n == 0)
+	snprintf(why, whylen, "%s", reason);
+    else
+	snprintf(why, whylen, "domain \"%.*s\": %s", PART(d, n), reason);
+    return -1;
+}
+
+/* addr_check - whether local@domain as written is a mailbox */
+int addr_check(const char *s, size_t n, char *why, size_t whylen)
+{
+    const char *at;
+
+    if (quoted_scan(s, n, &at)) {
+	snprintf(why, whylen, "unterminated quote");
+	return -1;
+    }
+    if (at == 0) {
+	snprintf(why, whylen, "no \"@\" and domain");
+	return -1;
+    }
+    if (addr_check_local(s, at - s, why, whylen) < 0)
+	return -1;
+    return check_domain(at + 1, s + n - (at + 1), why, whylen);
+}

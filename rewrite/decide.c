@@ -9,6 +9,8 @@
 #include "rewrite/decide.h"
 #include "rewrite/address.h"
 #include "rewrite/buf.h"
+#include "rewrite/domain.h"
+#include "rewrite/quoted.h"
 
 #define TARGET_MAX	(ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8)
 
@@ -170,46 +172,141 @@ static int try_exact(struct lookup *lk, size_t len, const char *ext)
     return take_entry(lk, &e, ext) < 0 ? -1 : 1;
 }
 
-/* expand - a match target with $N replaced; 0 or -1 when it did not fit */
-static int expand(const char *tmpl, const char *subject, const size_t *ov,
-		  char *out, size_t len)
-{
-    size_t  at = 0, n, k;
-    const char *src;
+/* A match target being made: the template, the subject and its captures. */
+struct expansion {
+    const char *subject;
+    const size_t *ov;
+    char    local[ADDR_LOCAL_MAX + 1];	/* unquoted */
+    char    domain[TARGET_MAX];
+    size_t  n;				/* bytes in the part being made */
+};
 
-    for (; *tmpl; tmpl++) {
-	if (*tmpl == '$' && tmpl[1] >= '0' && tmpl[1] <= '9') {
-	    k = *++tmpl - '0';
-	    if (ov[2 * k] == (size_t) -1)
-		continue;
-	    src = subject + ov[2 * k];
-	    n = ov[2 * k + 1] - ov[2 * k];
-	} else
-	    src = tmpl, n = 1;
-	if (at + n >= len)
-	    return -1;
-	memcpy(out + at, src, n);
-	at += n;
-    }
-    out[at] = 0;
+/* put_bytes - n bytes to the part being made; -1 when they do not fit */
+static int put_bytes(struct expansion *x, char *part, size_t size, const char *s,
+		     size_t n)
+{
+    if (x->n + n >= size)
+	return -1;
+    memcpy(part + x->n, s, n);
+    x->n += n;
+    part[x->n] = 0;
     return 0;
 }
 
-/* add_expanded - a match result as an address in the right form */
-static int add_expanded(struct lookup *lk, const char *raw)
+/* put_capture - capture k (none: nothing) to the part being made */
+static int put_capture(struct expansion *x, char *part, size_t size, int k)
 {
-    char    local[TARGET_MAX], out[TARGET_MAX + 4];
-    const char *at = strrchr(raw, '@');
-    const char *domain = at ? at + 1 : lk->d->dept->rec.canonical;
-    size_t  n = at ? (size_t) (at - raw) : strlen(raw);
+    if (x->ov[2 * k] == (size_t) -1)
+	return 0;
+    return put_bytes(x, part, size, x->subject + x->ov[2 * k],
+		     x->ov[2 * k + 1] - x->ov[2 * k]);
+}
 
-    if (n == 0 || n >= sizeof(local))
+/* is_dollar - whether b starts "$N" before end */
+static int is_dollar(const char *b, const char *end)
+{
+    return *b == '$' && b + 1 < end && b[1] >= '0' && b[1] <= '9';
+}
+
+/* expand_local - the local part of a template as written, $N replaced by
+ * the captures as they are and its quoting undone: the local part itself */
+static int expand_local(struct expansion *x, const char *t, size_t len)
+{
+    struct quoted q;
+    const char *b;
+    enum quoted_kind k;
+
+    x->n = 0;
+    x->local[0] = 0;
+    quoted_start(&q, t, len);
+    while ((k = quoted_next(&q, &b)) != QUOTED_END) {
+	if (k == QUOTED_MARK)
+	    continue;
+	if (k != QUOTED_ESCAPED && is_dollar(b, q.end)) {
+	    q.p++;				/* the digit */
+	    if (put_capture(x, x->local, sizeof(x->local), b[1] - '0') < 0)
+		return -1;
+	} else if (put_bytes(x, x->local, sizeof(x->local), b, 1) < 0)
+	    return -1;
+    }
+    return 0;
+}
+
+/* expand_domain - the domain of a template, $N replaced */
+static int expand_domain(struct expansion *x, const char *t, size_t len)
+{
+    const char *p, *end = t + len;
+
+    x->n = 0;
+    x->domain[0] = 0;
+    for (p = t; p < end; p++) {
+	if (is_dollar(p, end)) {
+	    if (put_capture(x, x->domain, sizeof(x->domain), *++p - '0') < 0)
+		return -1;
+	} else if (put_bytes(x, x->domain, sizeof(x->domain), p, 1) < 0)
+	    return -1;
+    }
+    return 0;
+}
+
+/* add_expanded - one match target made from its template: the local part
+ * as the template writes it with the captures put in literally (quoted
+ * again as needed), in the domain written or the canonical one; 0, 1 when
+ * it is not a valid address (why says why), -1 without memory */
+static int add_expanded(struct lookup *lk, const char *tmpl, const size_t *ov,
+			char *why, size_t whylen)
+{
+    struct expansion x;
+    char    out[TARGET_MAX + 4], dom[ADDR_DOMAIN_MAX + 1];
+    const char *at, *domain = lk->d->dept->rec.canonical;
+    size_t  len = strlen(tmpl);
+
+    x.subject = lk->key, x.ov = ov;
+    (void) quoted_scan(tmpl, len, &at);
+    if (expand_local(&x, tmpl, at ? (size_t) (at - tmpl) : len) < 0
+	|| (at && expand_domain(&x, at + 1, tmpl + len - (at + 1)) < 0)) {
+	snprintf(why, whylen, "longer than %d bytes", TARGET_MAX);
 	return 1;
-    memcpy(local, raw, n);
-    local[n] = 0;
-    if (addr_format(out, sizeof(out), local, domain) < 0)
+    }
+    if (addr_check_literal(x.local, strlen(x.local), why, whylen) < 0)
 	return 1;
-    return add_target(lk->d, out, strlen(out));
+    if (at) {
+	if (domain_check(x.domain, strlen(x.domain), why, whylen) < 0
+	    || domain_normalise(x.domain, dom, sizeof(dom)) < 0)
+	    return 1;
+	domain = dom;
+    }
+    if (addr_format(out, sizeof(out), x.local, domain) < 0) {
+	snprintf(why, whylen, "longer than %d bytes", TARGET_MAX);
+	return 1;
+    }
+    return add_target(lk->d, out, strlen(out)) < 0 ? -1 : 0;
+}
+
+/* take_match - REWRITE to the targets of a match rule that matched; any
+ * target that is not a valid address makes it a tempfail (all or none) */
+static int take_match(struct lookup *lk, const struct map_match *m, const size_t *ov)
+{
+    const char *t;
+    size_t  k;
+    char    why[512], msg[700];
+    int     r;
+
+    lk->d->action = DECIDE_REWRITE;
+    set_rule(lk->d, m->rule);
+    for (t = m->targets, k = 0; k < m->ntargets; k++, t += strlen(t) + 1) {
+	if ((r = add_expanded(lk, t, ov, why, sizeof(why))) < 0)
+	    return -1;
+	if (r > 0) {
+	    lk->d->ntargets = lk->d->len = 0;
+	    snprintf(msg, sizeof(msg), "match target %s is not a valid address: %s", t,
+		     why);
+	    return map_failed(lk, m->rule, msg);
+	}
+    }
+    if (lk->d->ntargets == 0)			/* decided: it matched */
+	return map_failed(lk, m->rule, "match target is not an address");
+    return 0;
 }
 
 /* try_matches - the match rules in file order: 1 decided, 0 none, -1 */
@@ -217,9 +314,7 @@ static int try_matches(struct lookup *lk)
 {
     const struct map_dept *dept = lk->d->dept;
     const struct map_match *m;
-    size_t  ov[2 * MAP_MATCH_PAIRS], i, k;
-    char    raw[TARGET_MAX];
-    const char *t;
+    size_t  ov[2 * MAP_MATCH_PAIRS], i;
     int     r;
 
     for (i = 0; i < dept->rec.nmatches; i++) {
@@ -231,17 +326,8 @@ static int try_matches(struct lookup *lk)
 	    map_failed(lk, m->rule, "match limit");
 	    return 1;
 	}
-	if (r == 0)
-	    continue;
-	lk->d->action = DECIDE_REWRITE;
-	set_rule(lk->d, m->rule);
-	for (t = m->targets, k = 0; k < m->ntargets; k++, t += strlen(t) + 1)
-	    if (expand(t, lk->key, ov, raw, sizeof(raw)) == 0
-		&& add_expanded(lk, raw) < 0)
-		return -1;
-	if (lk->d->ntargets == 0)		/* decided: it matched */
-	    map_failed(lk, m->rule, "match target is not an address");
-	return 1;
+	if (r > 0)
+	    return take_match(lk, m, ov) < 0 ? -1 : 1;
     }
     return 0;
 }

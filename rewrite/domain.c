@@ -2,7 +2,10 @@
  * domain - one spelling for a domain name (see domain.h)
  * SPDX-License-Identifier: BSD-2-Clause
  */
+#include <stdint.h>
+#include <stdio.h>
 #include <string.h>
+#include <strings.h>
 #include <stdlib.h>
 #include <idn2.h>
 #include "rewrite/domain.h"
@@ -104,4 +107,129 @@ int domain_to_unicode(const char *ascii, char *buf, size_t len)
     ret = 0;
     free(u);
     return ret;
+}
+
+#define SHOWN	100				/* bytes of a bad part shown in a reason */
+
+/* ldh_label - why an ASCII label is not letters, digits and hyphens */
+static int ldh_label(const char *s, size_t n, char *why, size_t whylen)
+{
+    size_t  i;
+
+    for (i = 0; i < n; i++) {
+	if (s[i] == '-' || (ldh_lower[(unsigned char) s[i]] && s[i] != '_'))
+	    continue;
+	snprintf(why, whylen, "label \"%.*s\" has \"%c\" (letters, digits and"
+		 " hyphens only)", (int) (n < SHOWN ? n : SHOWN), s, s[i]);
+	return -1;
+    }
+    if (s[0] == '-' || s[n - 1] == '-') {
+	snprintf(why, whylen, "label \"%.*s\" %s with a hyphen",
+		 (int) (n < SHOWN ? n : SHOWN), s, s[0] == '-' ? "starts" : "ends");
+	return -1;
+    }
+    return 0;
+}
+
+/* idn_label - why a U-label or an A-label is not valid IDNA2008; the
+ * length of its A-label form in *alen */
+static int idn_label(const char *s, size_t n, size_t *alen, char *why, size_t whylen)
+{
+    char    tmp[1024], *ace = 0;
+    int     rc;
+
+    if (!text_utf8_valid(s, n)) {
+	snprintf(why, whylen, "label \"%.*s\" is not valid UTF-8",
+		 (int) (n < SHOWN ? n : SHOWN), s);
+	return -1;
+    }
+    if (n >= sizeof(tmp)) {
+	snprintf(why, whylen, "label \"%.*s...\" is longer than 63 octets", SHOWN, s);
+	return -1;
+    }
+    memcpy(tmp, s, n);
+    tmp[n] = 0;
+    rc = idn2_lookup_u8((uint8_t *) tmp, (uint8_t **) &ace,
+			IDN2_NONTRANSITIONAL | IDN2_NFC_INPUT);
+    if (rc == IDN2_OK && (*alen = strlen(ace)) > 63)
+	snprintf(why, whylen, "label \"%s\" is longer than 63 octets as an A-label"
+		 " (%s)", tmp, ace);
+    else if (rc != IDN2_OK)
+	snprintf(why, whylen, "label \"%s\" is not a valid IDNA2008 label: %s", tmp,
+		 idn2_strerror(rc));
+    free(ace);
+    return rc == IDN2_OK && *alen <= 63 ? 0 : -1;
+}
+
+/* check_label - why one label (n > 0) is not a mail domain's label */
+static int check_label(const char *s, size_t n, size_t *alen, char *why, size_t whylen)
+{
+    size_t  i;
+    int     high = 0;
+
+    for (i = 0; i < n; i++)
+	high |= s[i] & 0x80;
+    *alen = n;
+    if (high || (n > 4 && strncasecmp(s, "xn--", 4) == 0))
+	return idn_label(s, n, alen, why, whylen);
+    if (n > 63) {
+	snprintf(why, whylen, "label \"%.*s%s\" is longer than 63 octets",
+		 (int) (n < SHOWN ? n : SHOWN), s, n < SHOWN ? "" : "...");
+	return -1;
+    }
+    return ldh_label(s, n, why, whylen);
+}
+
+/* all_digits - whether n bytes are all digits */
+static int all_digits(const char *s, size_t n)
+{
+    while (n > 0 && *s >= '0' && *s <= '9')
+	s++, n--;
+    return n == 0;
+}
+
+/* label_end - where the label starting at start ends: a dot, or n */
+static size_t label_end(const char *in, size_t n, size_t start)
+{
+    const char *dot = memchr(in + start, '.', n - start);
+
+    return dot ? (size_t) (dot - in) : n;
+}
+
+/* domain_check - whether a written domain is a mail domain; why not */
+int domain_check(const char *in, size_t n, char *why, size_t whylen)
+{
+    size_t  start, end, alen, total = 0;
+
+    if (n == 0) {
+	snprintf(why, whylen, "empty domain");
+	return -1;
+    }
+    if (in[0] == '[') {
+	snprintf(why, whylen, "address literals are not accepted: name a domain");
+	return -1;
+    }
+    for (start = 0; start <= n; start = end + 1) {
+	end = label_end(in, n, start);
+	if (end == start) {
+	    snprintf(why, whylen, "%s", start == 0 ? "empty first label (a leading dot)"
+		     : end == n ? "a trailing dot" : "empty label (two dots in a row)");
+	    return -1;
+	}
+	if (check_label(in + start, end - start, &alen, why, whylen) < 0)
+	    return -1;
+	total += alen + (start > 0);
+    }
+    if (total > 253) {
+	snprintf(why, whylen, "longer than 253 octets");
+	return -1;
+    }
+    for (start = n; start > 0 && in[start - 1] != '.'; start--)
+	/* void */ ;
+    if (all_digits(in + start, n - start)) {
+	snprintf(why, whylen, "top-level label \"%.*s\" is all digits (an IP address"
+		 " is not a mail domain)", (int) (n - start), in + start);
+	return -1;
+    }
+    return 0;
 }

@@ -82,7 +82,7 @@ case_ errors-100k 1 "$want"
 # a roster of 100,000 lines, one bad on the last
 { seq -f 'u%g' 99999; echo 'x@'; } >roster-100k.txt
 mf roster-100k roster-100k.txt
-case_ roster-100k 1 'roster-100k.txt:100000: invalid address "x@"'
+case_ roster-100k 1 'roster-100k.txt:100000: invalid member "x@": empty domain'
 
 # a roster whose only line is 1 MB
 head -c 1048576 /dev/zero | tr '\0' a >roster-mb.txt

@@ -32,7 +32,10 @@ static const char rules_text[] = "canonical example.com\n" "delimiter +-\n" "dep
     "  unknown tempfail\n"			/* 22 */
     "department void.example.com\n"		/* 23 */
     "  match /^q(.*)$/ -> $1\n"			/* 24 */
-    "  unknown reject 550 5.1.1 \"Nobody\"\n";	/* 25 */
+    "  unknown reject 550 5.1.1 \"Nobody\"\n"	/* 25 */
+    "  match /^d-(.*)$/ -> x@$1.example.com\n"	/* 26 */
+    "  match /^s-(.*)$/ -> \"$1\"@example.net, $1\n"	/* 27 */
+    "  match /^p-(.*)$/ -> ok, x@$1\n";		/* 28 */
 
 static struct map *map;
 
@@ -139,6 +142,31 @@ int main(void)
     expect("<bob@example.com>", "PASS -", "address outside the departments passes");
     expect("<q@void.example.com>", "TEMPFAIL 451 4.3.0 Temporary lookup failure x:24",
 	   "a match rule that gives no address is a tempfail with its rule");
+    expect("<d-ok@void.example.com>", "REWRITE x@ok.example.com x:26",
+	   "a capture in the domain of a match target");
+    expect("<d-a_b@void.example.com>",
+	   "TEMPFAIL 451 4.3.0 Temporary lookup failure x:26",
+	   "a match target whose domain is not a mail domain is a tempfail");
+    expect("<D-B\xc3\xbc" "CHER@void.example.com>",
+	   "REWRITE x@xn--bcher-kva.example.com x:26",
+	   "an IDN domain made by a match rule is normalised");
+    expect("<\"s-john smith\"@void.example.com>",
+	   "REWRITE \"john smith\"@example.net,\"john smith\"@example.com x:27",
+	   "captures go into the local part literally, quoted again as needed");
+    expect("<s-a.b@void.example.com>", "REWRITE a.b@example.net,a.b@example.com x:27",
+	   "a quoted template with a dot-atom result is written unquoted");
+    expect("<p-a..b@void.example.com>",
+	   "TEMPFAIL 451 4.3.0 Temporary lookup failure x:28",
+	   "one invalid match target makes the whole answer a tempfail");
+    expect("<p-example.org@void.example.com>",
+	   "REWRITE ok@example.com,x@example.org x:28",
+	   "every match target valid: all of them");
+    expect("<Postmaster@void.example.com>", "REWRITE postmaster@example.com x:23",
+	   "postmaster reaches the canonical postmaster, at the department's line");
+    expect("<POSTMASTER@lab.example.com>", "REWRITE postmaster@example.com x:14",
+	   "postmaster is case-insensitive in a case-sensitive department too");
+    expect("<postmaster@eng.example.com>", "REWRITE postmaster@example.org x:13",
+	   "members * reaches the postmaster of its own canonical domain");
     expect("<>", "PASS -", "null address passes");
     expect("<postmaster>", "PASS -", "address without domain passes");
     expect("<\"a b\"@eng.example.com>", "REWRITE \"a b\"@example.org x:13",

@@ -190,7 +190,9 @@ static void roster(void)
 	    "department sales.example.com\n"
 	    "    members-file staff.txt\n", &r) == 0, "roster: parsed");
     d = dept(&r, "sales.example.com");
-    ok(d && d->nentries == 4, "roster: four members (comment and blank line skipped)");
+    ok(d
+       && d->nentries == 5,
+       "roster: four members (comment and blank line skipped), and postmaster");
     target_is(entry(d, "alice"), 0, "alice", 0, "roster, first CSV column after a BOM");
     target_is(entry(d, "o\"brien"), 0, "o\"brien", 0,
 	      "roster: quoted CSV column, taken literally");
@@ -221,7 +223,7 @@ static void errors(void)
 	     "%s/bad.rules:2: \"members\" outside a department (add \"department DOMAIN\" above)\n"
 	     "%s/bad.rules:4: invalid member \"\"unterminated\": unterminated quote\n"
 	     "%s/bad.rules:6: unknown keyword \"frobnicate\"\n"
-	     "%s/bad.rules:7: invalid address \"a@\"\n"
+	     "%s/bad.rules:7: invalid target \"a@\": empty domain\n"
 	     "%s/bad.rules:8: unknown keyword \"bob\"\n"
 	     "%s/bad.rules:5: duplicate name \"bob\" in sales.example.com (first at %s/bad.rules:4)\n",
 	     dir, dir, dir, dir, dir, dir, dir);
