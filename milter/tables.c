@@ -293,7 +293,7 @@ int tables_answer(struct tables *t, const char *req, size_t len, const char *cli
     const struct table *tab;
     char    key[TABLES_KEY_MAX + 1], esc[LOG_ESC_MAX];
     size_t  klen;
-    struct gen *gen;
+    struct gen *gen, *shadow;
     int     ret;
 
     if (sp == 0 || (tab = find_table(req, (size_t) (sp - req))) == 0) {
@@ -320,10 +320,11 @@ int tables_answer(struct tables *t, const char *req, size_t len, const char *cli
 	return map_trouble(t, tab->name, key, client, "no map in service", r);
     }
     ret = tab->answer(t, gen->map, key, client, r);
-    gen_release(gen);
-    if (ret == 0 && tab->decides && (gen = gen_shadow_acquire()) != 0) {
-	answer_shadow(t, tab->name, gen->map, key, client);
-	gen_release(gen);
+    /* t->d points into gen's map: compare before letting it go */
+    if (ret == 0 && tab->decides && (shadow = gen_shadow_acquire()) != 0) {
+	answer_shadow(t, tab->name, shadow->map, key, client);
+	gen_release(shadow);
     }
+    gen_release(gen);
     return ret;
 }
