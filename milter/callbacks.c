@@ -19,6 +19,10 @@
  * and the map was let go) has no generation; each of its RCPTs gets
  * on_error, and the log line says that no map was in service.
  *
+ * With a shadow map in service at MAIL FROM, each RCPT is decided on it
+ * too, after the decision in service has been acted on and logged; a
+ * different answer is one "shadow:" line (shadow.h), and nothing else.
+ *
  * Never SMFIS_ACCEPT (no end of message would follow) or SMFIS_DISCARD.
  * With dry_run everything is decided and logged ("would ...") and nothing
  * is changed.  Every string from the network is escaped before logging.
@@ -38,6 +42,7 @@
 #include "milter/callbacks.h"
 #include "milter/log.h"
 #include "milter/message.h"
+#include "milter/shadow.h"
 #include "milter/stats.h"
 
 #define NOQUEUE		"NOQUEUE"
@@ -352,11 +357,40 @@ static sfsistat rcpt_rewrite(SMFICTX *ctx, struct conn *conn, char **argv,
     return SMFIS_CONTINUE;
 }
 
+/* rcpt_shadow - the RCPT decided on the shadow map: a different answer
+ * logged and counted */
+static void rcpt_shadow(SMFICTX *ctx, struct msg *msg, const char *arg)
+{
+    char    qid[64], to[LOG_ESC_MAX];
+
+    if (shadow_differs(msg->shadow->map, arg, &msg->d, &msg->sd) > 0)
+	shadow_report(1, queue_id(ctx, qid, sizeof(qid)), esc_addr(arg, to, sizeof(to)),
+		      &msg->d, &msg->sd, "");
+}
+
+/* rcpt_act - act on the decision made for one recipient */
+static sfsistat rcpt_act(SMFICTX *ctx, struct conn *conn, char **argv,
+			 const struct decision *d)
+{
+    switch (d->action) {
+    case DECIDE_PASS:
+	return rcpt_pass(ctx, conn, argv[0], d);
+    case DECIDE_REJECT:
+	return rcpt_reject(ctx, conn, argv[0], d);
+    case DECIDE_TEMPFAIL:
+	return rcpt_tempfail(ctx, conn, argv[0], d);
+    case DECIDE_REWRITE:
+	return rcpt_rewrite(ctx, conn, argv, d);
+    }
+    return SMFIS_TEMPFAIL;
+}
+
 /* cb_envrcpt - decide for one recipient */
 static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 {
     struct conn *conn = smfi_getpriv(ctx);
     struct decision *d;
+    sfsistat status;
 
     if (conn && conn->msg == 0 && conn->mail_nomem) {
 	log_msg(LOG_ERR, "error: out of memory at MAIL FROM: RCPT tempfailed");
@@ -374,17 +408,10 @@ static sfsistat cb_envrcpt(SMFICTX *ctx, char **argv)
 	log_msg(LOG_ERR, "error: decide failed at RCPT");
 	return SMFIS_TEMPFAIL;
     }
-    switch (d->action) {
-    case DECIDE_PASS:
-	return rcpt_pass(ctx, conn, argv[0], d);
-    case DECIDE_REJECT:
-	return rcpt_reject(ctx, conn, argv[0], d);
-    case DECIDE_TEMPFAIL:
-	return rcpt_tempfail(ctx, conn, argv[0], d);
-    case DECIDE_REWRITE:
-	return rcpt_rewrite(ctx, conn, argv, d);
-    }
-    return SMFIS_TEMPFAIL;
+    status = rcpt_act(ctx, conn, argv, d);
+    if (conn->msg->shadow)
+	rcpt_shadow(ctx, conn->msg, argv[0]);
+    return status;
 }
 
 /* arg_done - whether an earlier remembered recipient had the same argument */

@@ -275,6 +275,7 @@ static const struct key keys[] = {
     {"pid_file", parse_string, OFF(pid_file), 1, 0},
     {"stats_interval", parse_interval, OFF(stats_interval), 0, 0},
     {"socketmap", parse_socket, OFF(socketmap), 1, 0},
+    {"shadow_map", parse_string, OFF(shadow_map), 1, 0},
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))

@@ -38,6 +38,7 @@ struct config {
     char    pid_file[CONFIG_STR_MAX];	/* "" = none */
     unsigned stats_interval;		/* seconds, 0 = off */
     char    socketmap[CONFIG_STR_MAX];	/* "" = off; syntax of socket */
+    char    shadow_map[CONFIG_STR_MAX];	/* "" = off; a candidate map */
     char    file[CONFIG_STR_MAX];	/* the file read, for config_where */
     unsigned line[CONFIG_KEYS_MAX];	/* where each key was set, or 0 */
 };

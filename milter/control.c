@@ -30,7 +30,7 @@ static pthread_t control_thread;
 static int control_running;
 static atomic_int control_quit;
 static unsigned control_interval;
-static const char *control_map;		/* the map file, watched */
+static const char *control_files[2];	/* the map and shadow map, watched */
 
 /* control_sigset - the signals this thread owns */
 static void control_sigset(sigset_t *set)
@@ -49,47 +49,65 @@ static time_t now_sec(void)
     return ts.tv_sec;
 }
 
-/* watch_open - inotify on the map's directory; -1 if not available */
-static int watch_open(void)
+/* watch_dir - watch the directory of a file; -1 if not possible */
+static int watch_dir(int fd, const char *file)
 {
     char    dir[4096];
     char   *slash;
-    int     fd;
 
-    if (control_map == 0 || snprintf(dir, sizeof(dir), "%s", control_map)
-	>= (int) sizeof(dir))
+    if (snprintf(dir, sizeof(dir), "%s", file) >= (int) sizeof(dir))
 	return -1;
     if ((slash = strrchr(dir, '/')) == 0)
 	strcpy(dir, ".");
     else
 	slash[slash == dir] = 0;
-    if ((fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
-	return -1;
     /* a new file renamed in, or written in place and closed; not IN_MODIFY,
      * which would catch a file half written */
-    if (inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE
-			  | IN_DELETE | IN_MOVED_FROM | IN_ATTRIB) < 0) {
-	close(fd);
+    return inotify_add_watch(fd, dir, IN_MOVED_TO | IN_CLOSE_WRITE | IN_CREATE
+			     | IN_DELETE | IN_MOVED_FROM | IN_ATTRIB);
+}
+
+/* watch_open - inotify on the files' directories; -1 if not available */
+static int watch_open(void)
+{
+    int     fd, i;
+
+    if (control_files[0] == 0 || (fd = inotify_init1(IN_NONBLOCK | IN_CLOEXEC)) < 0)
 	return -1;
+    for (i = 0; i < 2; i++) {
+	if (control_files[i] && watch_dir(fd, control_files[i]) < 0) {
+	    close(fd);
+	    return -1;
+	}
     }
     return fd;
 }
 
-/* watch_hit - drain the events; whether one names the map file */
+/* base_is - whether a name is the last part of a watched file's path */
+static int base_is(const char *name, const char *file)
+{
+    const char *base;
+
+    if (file == 0)
+	return 0;
+    base = strrchr(file, '/');
+    return strcmp(name, base ? base + 1 : file) == 0;
+}
+
+/* watch_hit - drain the events; whether one names a watched file */
 static int watch_hit(int fd)
 {
     char    buf[8192] __attribute__((aligned(__alignof__(struct inotify_event))));
-    const char *base = strrchr(control_map, '/');
     const struct inotify_event *ev;
     ssize_t n;
     char   *p;
     int     hit = 0;
 
-    base = base ? base + 1 : control_map;
     while ((n = read(fd, buf, sizeof(buf))) > 0) {
 	for (p = buf; p < buf + n; p += sizeof(*ev) + ev->len) {
 	    ev = (const struct inotify_event *) p;
-	    if (ev->len > 0 && strcmp(ev->name, base) == 0)
+	    if (ev->len > 0 && (base_is(ev->name, control_files[0])
+				|| base_is(ev->name, control_files[1])))
 		hit = 1;
 	}
     }
@@ -166,12 +184,13 @@ int control_block(void)
 }
 
 /* control_start - start the signal, file watch and timer thread */
-int control_start(unsigned stats_interval, const char *map_path)
+int control_start(unsigned stats_interval, const char *map_path, const char *shadow_path)
 {
     int     err;
 
     control_interval = stats_interval;
-    control_map = map_path;
+    control_files[0] = map_path;
+    control_files[1] = shadow_path && *shadow_path ? shadow_path : 0;
     atomic_store(&control_quit, 0);
     if ((err = pthread_create(&control_thread, 0, control_main, 0)) != 0) {
 	log_msg(LOG_ERR, "fatal: pthread_create: %s", strerror(err));

@@ -8,8 +8,9 @@
  * thread starts, so that every thread inherits the mask (libmilter's
  * signal thread waits for the last three; the default action must not hit
  * another thread first).  control_start() starts the thread: it checks
- * the map file (gen_check) as soon as inotify reports a change of it in
- * its directory, and about once a second anyway (inotify may be missing,
+ * the map file and the shadow map file, if any (NULL or ""), with
+ * gen_check() as soon as inotify reports a change of either in its
+ * directory, and about once a second anyway (inotify may be missing,
  * or the directory replaced); it reloads on SIGUSR1, logs the counters on
  * SIGUSR2 and every stats_interval seconds (0: never).  control_stop()
  * ends and joins it.
@@ -17,7 +18,8 @@
  */
 
 int     control_block(void);
-int     control_start(unsigned stats_interval, const char *map_path);
+int     control_start(unsigned stats_interval, const char *map_path,
+		      const char *shadow_path);
 void    control_stop(void);
 
 #endif

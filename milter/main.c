@@ -27,6 +27,7 @@
 #include "milter/daemon.h"
 #include "milter/generation.h"
 #include "milter/log.h"
+#include "milter/shadow.h"
 #include "milter/socketmap.h"
 #include "milter/stats.h"
 #include "milter/stop.h"
@@ -105,6 +106,7 @@ static int load(const struct options *opt, struct config *cf)
 	log_msg(LOG_ERR, "fatal: %s; not starting", err);
 	return -1;
     }
+    shadow_init(cf->shadow_map, opt->test_only);	/* never fatal */
     return 0;
 }
 
@@ -127,7 +129,8 @@ static int start(const struct options *opt, const struct config *cf)
     }
     if (daemon_socket(cf) < 0 || socketmap_open(cf) < 0 || daemon_drop(cf->user) < 0)
 	return -1;
-    if (stop_prepare() < 0 || control_start(cf->stats_interval, cf->map) < 0
+    if (stop_prepare() < 0
+	|| control_start(cf->stats_interval, cf->map, cf->shadow_map) < 0
 	|| socketmap_start() < 0)
 	return -1;
     return 0;

@@ -20,12 +20,14 @@ struct msg *msg_new(const char *from)
     if ((msg = calloc(1, sizeof(*msg))) == 0)
 	return 0;
     decision_init(&msg->d);
+    decision_init(&msg->sd);
     if ((msg->from = strdup(from ? from : "")) == 0) {
 	decision_free(&msg->d);
 	free(msg);
 	return 0;
     }
     msg->gen = gen_acquire();
+    msg->shadow = gen_shadow_acquire();		/* 0 at once when off */
     return msg;
 }
 
@@ -48,8 +50,10 @@ void msg_free(struct conn *conn)
 	free(msg->seen[i]);
     free(msg->seen);
     decision_free(&msg->d);
+    decision_free(&msg->sd);
     free(msg->from);
     gen_release(msg->gen);
+    gen_release(msg->shadow);
     free(msg);
 }
 

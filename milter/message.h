@@ -7,8 +7,8 @@
  * xxfi_close and owns the client's name and address and the message in
  * progress.  A struct msg lives from MAIL FROM to the end of the message
  * (eom, abort or close, whichever comes first: msg_free() is idempotent).
- * It holds a reference to the map generation taken at MAIL FROM, the
- * sender as received, the recipients to rewrite at end of message and the
+ * It holds a reference to the map generation taken at MAIL FROM (and to
+ * the shadow map's, when one is in service), the sender as received, the recipients to rewrite at end of message and the
  * addresses already in the envelope (so that each target is added once).
  *
  * The strings given to msg_* are copied; the caller keeps its own.
@@ -33,8 +33,10 @@ struct rewrite {
 struct msg {
     struct gen *gen;			/* a reference, released in msg_free;
 					 * 0: no map was in service */
+    struct gen *shadow;			/* the same for the shadow map; 0: none */
     char   *from;			/* MAIL FROM argument as received */
     struct decision d;			/* reused for every RCPT */
+    struct decision sd;			/* the shadow map's, likewise */
     struct rewrite *rw;			/* recipients to rewrite */
     size_t  nrw, caprw;
     char  **seen;			/* addresses in the envelope, no <> */

@@ -7,6 +7,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <pthread.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,7 @@ static pthread_mutex_t stats_lock = PTHREAD_MUTEX_INITIALIZER;
 static struct stats_entry *stats_tab;	/* sorted by domain */
 static size_t stats_len;
 static size_t stats_cap;
+static int stats_shadow;		/* set before threads: shadow= shown */
 
 /* entry_cmp - order entries by domain */
 static int entry_cmp(const void *a, const void *b)
@@ -77,10 +79,17 @@ void stats_count(const struct map_dept *dept, enum stats_kind kind)
     pthread_mutex_unlock(&stats_lock);
 }
 
+/* stats_show_shadow - add the shadow differences to every line */
+void stats_show_shadow(void)
+{
+    stats_shadow = 1;
+}
+
 /* stats_log - one line per department with its counters */
 void stats_log(void)
 {
     struct stats_entry *copy;
+    char    shadow[32];
     size_t  n, i;
 
     pthread_mutex_lock(&stats_lock);
@@ -93,11 +102,14 @@ void stats_log(void)
 	log_msg(LOG_ERR, "stats: out of memory");
 	return;
     }
-    for (i = 0; i < n; i++)
+    for (i = 0; i < n; i++) {
+	snprintf(shadow, sizeof(shadow), " shadow=%lu", copy[i].count[STATS_SHADOW]);
 	log_msg(LOG_INFO, "stats: department=%s pass=%lu reject=%lu"
-		" rewrite=%lu tempfail=%lu", copy[i].domain,
+		" rewrite=%lu tempfail=%lu%s", copy[i].domain,
 		copy[i].count[STATS_PASS], copy[i].count[STATS_REJECT],
-		copy[i].count[STATS_REWRITE], copy[i].count[STATS_TEMPFAIL]);
+		copy[i].count[STATS_REWRITE], copy[i].count[STATS_TEMPFAIL],
+		stats_shadow ? shadow : "");
+    }
     free(copy);
 }
 

@@ -10,7 +10,10 @@
  * that it shows with zeros; stats_count() adds one decision of a
  * department (NULL: outside every department); stats_log()
  * writes one "stats:" line per department, sorted by domain.  All three
- * may run on any thread (one mutex).
+ * may run on any thread (one mutex).  STATS_SHADOW counts the recipients
+ * whose answer on the shadow map differs (shadow.h); stats_show_shadow(),
+ * called before threads start when a shadow map is configured, adds its
+ * "shadow=N" to every line (without one the lines stay as they were).
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "rewrite/map.h"
@@ -20,6 +23,7 @@ enum stats_kind {
     STATS_REJECT,
     STATS_REWRITE,
     STATS_TEMPFAIL,
+    STATS_SHADOW,			/* differences on the shadow map */
     STATS_NKINDS,
 };
 
@@ -27,6 +31,7 @@ enum stats_kind {
 
 void    stats_add_map(const struct map *map);
 void    stats_count(const struct map_dept *dept, enum stats_kind kind);
+void    stats_show_shadow(void);
 void    stats_log(void);
 void    stats_free(void);
 

@@ -9,6 +9,7 @@
  *   socketmap: tempfail: 451 4.2.1 text; to=<a@dept> rule=F:L table=access client=...
  *   socketmap: pass: to=<a@dept> rule=F:L table=virtual client=...   (debug outside)
  *   socketmap: notfound: to=<a@dept> decision=REJECT rule=F:L table=virtual client=...  (debug)
+ *   socketmap: shadow: to=<a@dept> now=... candidate=... rule=F:L candidate_rule=F:L table=virtual client=...
  *
  * There is no queue id to log: Postfix does not send it, and smtpd asks
  * before there is one while cleanup asks after; "NOQUEUE" would be wrong
@@ -23,26 +24,30 @@
 #include "milter/generation.h"
 #include "milter/log.h"
 #include "milter/netstring.h"
+#include "milter/shadow.h"
 #include "milter/stats.h"
 #include "milter/tables.h"
 
 #define BASE_MAX	(ADDR_LOCAL_MAX * 2 + ADDR_DOMAIN_MAX + 8)
 
-/* One table: its name and its answer for one key on one map. */
+/* One table: its name, its answer for one key on one map, and whether
+ * that answer is a decision (one the shadow map is asked too). */
 struct table {
     const char *name;
+    int     decides;
     /* *INDENT-OFF* (indent reads "struct tables * t" here) */
     int     (*answer) (struct tables *t, const struct map *map, const char *key,
 		       const char *client, struct buf *r);
     /* *INDENT-ON* */
 };
 
-/* tables_init - two empty decisions */
+/* tables_init - three empty decisions */
 void tables_init(struct tables *t, const struct config *cf)
 {
     t->cf = cf;
     decision_init(&t->d);
     decision_init(&t->base);
+    decision_init(&t->shadow);
 }
 
 /* tables_free - release the decisions' buffers */
@@ -50,6 +55,7 @@ void tables_free(struct tables *t)
 {
     decision_free(&t->d);
     decision_free(&t->base);
+    decision_free(&t->shadow);
 }
 
 /* reply - "STATUS value" as the whole reply */
@@ -235,10 +241,37 @@ static int answer_domains(struct tables *t, const struct map *map, const char *k
 }
 
 static const struct table tables[] = {
-    {"virtual", answer_virtual},
-    {"access", answer_access},
-    {"domains", answer_domains},
+    {"virtual", 1, answer_virtual},
+    {"access", 1, answer_access},
+    {"domains", 0, answer_domains},
 };
+
+/* owner - the table that logs a decision at info: access a refusal,
+ * virtual a rewrite or a department's pass; NULL outside the departments */
+static const char *owner(const struct decision *d)
+{
+    if (refused(d->action))
+	return "access";
+    return d->action == DECIDE_REWRITE || d->dept ? "virtual" : 0;
+}
+
+/* answer_shadow - the key decided on the shadow map too: a different
+ * answer reported by the table that logs the decision in service (the
+ * candidate's, for an address outside every department now), and
+ * repeated at debug by the other */
+static void answer_shadow(struct tables *t, const char *table, const struct map *map,
+			  const char *key, const char *client)
+{
+    char    to[LOG_ESC_MAX], tail[TABLES_NAME_MAX + LOG_ESC_MAX + 32];
+    const char *o;
+
+    if (shadow_differs(map, key, &t->d, &t->shadow) <= 0)
+	return;
+    o = owner(&t->d) ? owner(&t->d) : owner(&t->shadow);
+    snprintf(tail, sizeof(tail), " table=%s client=%s", table, client);
+    shadow_report(o && strcmp(o, table) == 0, "socketmap", log_esc(key, to, sizeof(to)),
+		  &t->d, &t->shadow, tail);
+}
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))
 
@@ -261,7 +294,7 @@ int tables_answer(struct tables *t, const char *req, size_t len, const char *cli
     enum request_status st = netstring_split(req, len, TABLES_KEY_MAX, &q);
     const struct table *tab;
     char    key[TABLES_KEY_MAX + 1], esc[LOG_ESC_MAX];
-    struct gen *gen;
+    struct gen *gen, *shadow;
     int     ret;
 
     if (st == REQUEST_NO_KEY || (tab = find_table(q.name, q.name_len)) == 0) {
@@ -285,6 +318,11 @@ int tables_answer(struct tables *t, const char *req, size_t len, const char *cli
 	return map_trouble(t, tab->name, key, client, "no map in service", r);
     }
     ret = tab->answer(t, gen->map, key, client, r);
+    /* t->d points into gen's map: compare before letting it go */
+    if (ret == 0 && tab->decides && (shadow = gen_shadow_acquire()) != 0) {
+	answer_shadow(t, tab->name, shadow->map, key, client);
+	gen_release(shadow);
+    }
     gen_release(gen);
     return ret;
 }

@@ -29,7 +29,13 @@
  * dry_run answers "NOTFOUND " everywhere and logs what it would have
  * answered.  A key with NUL, CR or LF is nobody: NOTFOUND and a warning.
  * Decisions are counted (stats) and logged as the milter logs them, with
- * "socketmap:" where the milter writes the queue id.
+ * "socketmap:" where the milter writes the queue id.  With a shadow map
+ * in service, every virtual and access answer is decided on it too
+ * (shadow.h) and a different answer logged as the table logs its own
+ * decisions: at info (and counted) by the table that logs the decision
+ * in service at info, or the candidate's when the address is outside
+ * every department now; by the other table at debug.  So a message meets
+ * one such line, as it meets one line of the decision itself.
  *
  * The caller owns a struct tables: tables_init() once, tables_free() at
  * the end; it may not be shared by threads.
@@ -52,6 +58,7 @@ struct tables {
     const struct config *cf;
     struct decision d;			/* the key's */
     struct decision base;		/* the key without its extension */
+    struct decision shadow;		/* the key's, on the shadow map */
 };
 
 void    tables_init(struct tables *t, const struct config *cf);

@@ -73,6 +73,24 @@ const char *decision_action_name(enum decision_action action)
     return names[action];
 }
 
+/* same_text - two reply fields equal, NULL as "" */
+static int same_text(const char *a, const char *b)
+{
+    return strcmp(a ? a : "", b ? b : "") == 0;
+}
+
+/* decision_same_answer - the same action, targets and reply */
+int decision_same_answer(const struct decision *a, const struct decision *b)
+{
+    if (a->action != b->action || a->map_error != b->map_error)
+	return 0;
+    if (a->ntargets != b->ntargets || a->len != b->len
+	|| (a->len && memcmp(a->targets, b->targets, a->len) != 0))
+	return 0;
+    return same_text(a->code, b->code) && same_text(a->dsn, b->dsn)
+	&& same_text(a->text, b->text);
+}
+
 /* add_target - append a target unless it is there already; -1 no memory */
 static int add_target(struct decision *d, const char *t, size_t n)
 {

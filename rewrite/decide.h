@@ -13,6 +13,11 @@
  * Targets are external-form addresses without brackets, de-duplicated, in
  * order; decision_target() walks them.  An optional trace callback hears
  * every lookup tried (deptmap query --explain).
+ * decision_same_answer() says whether two decisions (for one address, on
+ * two maps) give the same answer: action, targets in order, reply (code,
+ * DSN, text) and map error.  The rule and the department that decided do
+ * not count: a rule that only moved, or a domain that became a department
+ * passing the same address untouched, is the same answer.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -47,5 +52,6 @@ int     decide(const struct map *map, const char *rcpt, struct decision *d,
 	       decide_trace_fn trace, void *ctx);
 const char *decision_target(const struct decision *d, const char *prev);
 const char *decision_action_name(enum decision_action action);
+int     decision_same_answer(const struct decision *a, const struct decision *b);
 
 #endif

@@ -61,7 +61,7 @@ end
 break stats_free
 commands
 silent
-print 'generation.c'::gen_current
+print 'generation.c'::gen_main.current
 eval "thread %d", \$worker
 continue &
 end
@@ -121,13 +121,15 @@ print((code + " " + data.rstrip(b"\0").decode()).rstrip())
 PY
 }
 
-# map_at_mail -- what gdb saw in gen_current when the held MAIL FROM went on
+# map_at_mail -- what gdb saw in the current generation (gen_main.current)
+# when the held MAIL FROM went on
 map_at_mail() {
     grep -o '(struct gen \*) 0x[0-9a-f]*' "$GDB_OUT" | tail -1
 }
 
 # no_map NAME CONFIG -- one message through the stop, under CONFIG:
-# sets answer (the RCPT's reply) and gen (gen_current at that MAIL FROM)
+# sets answer (the RCPT's reply) and gen (the current generation at that
+# MAIL FROM)
 no_map() {
     local name=$1
     shift

@@ -86,6 +86,43 @@ static void expect(const char *rcpt, const char *want, const char *name)
     decision_free(&d);
 }
 
+/* same - decision_same_answer() for the decisions of two addresses */
+static void same(const char *a, const char *b, int want, const char *name)
+{
+    struct decision da, db;
+
+    decision_init(&da);
+    decision_init(&db);
+    decide(map, a, &da, 0, 0);
+    decide(map, b, &db, 0, 0);
+    ok(decision_same_answer(&da, &db) == want && decision_same_answer(&db, &da) == want,
+       "same answer? %s", name);
+    decision_free(&da);
+    decision_free(&db);
+}
+
+/* answers - which decisions are the same answer */
+static void answers(void)
+{
+    same("<alice@sales.example.com>", "<ALICE@sales.example.com>", 1,
+	 "the same rewrite: yes");
+    same("<alice@sales.example.com>", "<bob@sales.example.com>", 0,
+	 "another target: no");
+    same("<info@sales.example.com>", "<alice@sales.example.com>", 0,
+	 "one target of two: no");
+    same("<bob@example.com>", "<alice@lab.example.com>", 1,
+	 "pass outside and a department's pass (rule and department differ): yes");
+    same("<nobody@sales.example.com>", "<alice.b+x@sales.example.com>", 1,
+	 "the same reject: yes");
+    same("<nobody@sales.example.com>", "<nobody@void.example.com>", 0,
+	 "another reply text: no");
+    same("<nobody@sales.example.com>", "<zoe@hr.example.com>", 0,
+	 "reject and tempfail: no");
+    same("<q@void.example.com>", "<zoe@hr.example.com>", 0,
+	 "a map error and a tempfail policy: no");
+    same("<nobody@sales.example.com>", "<bob@example.com>", 0, "reject and pass: no");
+}
+
 int main(void)
 {
     if (!ok(open_map() == 0, "example rules compile and open"))
@@ -186,6 +223,7 @@ int main(void)
 	expect(big, "REJECT 550 5.1.1 No such person in Sales x:10",
 	       "local part too long for any member: the unknown policy");
     }
+    answers();
     map_close(map);
     return done();
 }

@@ -4,7 +4,8 @@
  * finishing on the map it started with, an old map closed by its last
  * user, a changed file reloaded once, a bad file leaving the map in
  * service, and readers on four threads while the map is replaced 30
- * times.  Run under valgrind (make valgrind) and ThreadSanitizer-free
+ * times; the shadow map's own generations (missing, appearing, bad,
+ * gone).  Run under valgrind (make valgrind) and ThreadSanitizer-free
  * code paths: a reference miscounted shows as a leak or a use after free.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -188,6 +189,52 @@ static void concurrency(void)
     ok(gen_acquire() == 0, "after shutdown no generation is in service");
 }
 
+/* shadow - a shadow map: missing at start, loaded when it appears, kept
+ * when a bad file replaces it, out of service when it is gone */
+static void shadow(void)
+{
+    struct decision d;
+    struct gen *gen;
+    char    path[160], err[8192];
+    FILE   *fp;
+
+    decision_init(&d);
+    snprintf(path, sizeof(path), "%s/candidate.cdb", dir);
+    ok(gen_shadow_acquire() == 0, "no shadow map configured: no shadow generation");
+    ok(gen_shadow_init(path, err, sizeof(err)) < 0
+       && strstr(err, "No such file or directory; no shadow decisions until it loads"),
+       "a shadow map missing at start: -1 and the warning, for the caller to log");
+    gen_check(0);
+    ok(!logged("candidate.cdb"), "a missing shadow map is not logged again unchanged");
+    make_map(path, "alice@shadow.example");
+    gen_check(0);
+    gen = gen_shadow_acquire();
+    ok(gen && gen->generation == 1, "a shadow file that appears is its generation 1");
+    is_str(gen ? answer(gen, &d) : "", "alice@shadow.example",
+	   "the shadow generation answers from the shadow file");
+    if ((fp = fopen(path, "w")) != 0) {
+	fputs("not a map", fp);
+	fclose(fp);
+    }
+    gen_check(0);
+    ok(gen_shadow_acquire() == gen && gen->refs == 3,
+       "a bad shadow file keeps the shadow generation in service");
+    gen_release(gen);
+    ok(logged("shadow: warning: cannot load") && logged("; keeping generation=1"),
+       "a bad shadow file is a warning that keeps generation 1");
+    unlink(path);
+    gen_check(0);
+    ok(gen_shadow_acquire() == 0 && gen->refs == 1,
+       "a shadow file that is gone takes its generation out of service");
+    ok(logged("No such file or directory; no shadow decisions until it loads"),
+       "and says so");
+    is_str(answer(gen, &d), "alice@shadow.example",
+	   "a message holding the old shadow generation still uses it");
+    gen_release(gen);
+    gen_shutdown();
+    decision_free(&d);
+}
+
 /* main - in a directory of its own */
 int main(void)
 {
@@ -202,6 +249,7 @@ int main(void)
     }
     lifecycle();
     concurrency();
+    shadow();
     tap_rmdir(dir);
     return done();
 }
