@@ -8,7 +8,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
-#include <cdb.h>
 #include "maps/diff.h"
 #include "maps/answer.h"
 #include "rewrite/address.h"
@@ -363,28 +362,18 @@ long diff_maps(const struct map *old, const struct map *new, diff_line_fn fn, vo
     return ret;
 }
 
-/* diff_is_map - 1 a deptmap map, 0 something else (rules), -1 unreadable */
+/* diff_is_map - 1 a map (a NUL byte in the first block), 0 text, -1 */
 int diff_is_map(const char *path)
 {
-    struct cdb c;
-    struct record_meta m;
-    const char *val;
-    int     fd, ret = 0, saved;
+    char    block[4096];
+    ssize_t n;
+    int     fd, saved;
 
     if ((fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
 	return -1;
-    if (cdb_init(&c, fd) < 0) {
-	ret = errno == EPROTO ? 0 : -1;
-	goto out;
-    }
-    if (cdb_find(&c, RECORD_KEY_META, strlen(RECORD_KEY_META)) > 0
-	&& (val = cdb_getdata(&c)) != 0
-	&& record_meta_parse(val, cdb_datalen(&c), &m) != RECORD_META_NONE)
-	ret = 1;
-    cdb_free(&c);
-out:
+    n = read(fd, block, sizeof(block));
     saved = errno;
     close(fd);
     errno = saved;
-    return ret;
+    return n < 0 ? -1 : memchr(block, 0, n) != 0;
 }

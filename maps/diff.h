@@ -21,10 +21,11 @@
  * only moved to another line changes nothing.  It returns the number of
  * lines handed to fn, or -1 when memory ran out.
  *
- * diff_is_map() tells a compiled map from a rules file: 1 when tinycdb
- * reads path as a CDB file holding deptmap's meta record (map_open() then
- * checks the rest), 0 when not (read it as rules), -1 when path cannot be
- * read (errno says why).
+ * diff_is_map() tells a compiled map from a rules file: 1 when the first
+ * 4096 bytes of path hold a NUL byte, as every CDB file's header does and
+ * no rules file may (map_open() then says what is wrong with a file that
+ * is not deptmap's map), 0 when not (read it as rules), -1 when path
+ * cannot be read (errno says why).
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include "rewrite/map.h"
