@@ -83,13 +83,13 @@ static const char *split_tabs(char *line, struct expectation *x)
 /* split_blanks - fields separated by blanks, as a person may write them */
 static const char *split_blanks(char *line, struct expectation *x)
 {
-    char   *last;
+    char   *last, *rest = 0;
 
-    x->addr = strtok_r(line, " ", &line);
-    x->action = strtok_r(0, " ", &line);
+    x->addr = strtok_r(line, " ", &rest);
+    x->action = strtok_r(0, " ", &rest);
     if (x->addr == 0 || x->action == 0)
 	return "expected ADDRESS, ACTION, DETAIL and rule=, separated by tabs";
-    x->detail = trim(line ? line : x->action + strlen(x->action));
+    x->detail = trim(rest ? rest : x->action + strlen(x->action));
     x->rule = 0;
     last = strrchr(x->detail, ' ');
     if (is_rule(last ? last + 1 : x->detail)) {
