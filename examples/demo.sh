@@ -5,8 +5,10 @@
 # (its own config and queue under a temporary folder, never the system's)
 # with postfix/main.cf.snippet attached, and deptmilter on a unix socket;
 # sends a few messages with swaks; shows the SMTP replies, the envelope
-# recipients that reached the sink and deptmilter's log lines; then stops
-# everything and removes the folder.  KEEP_TMP=1 keeps it.
+# recipients that reached the sink and deptmilter's log lines; runs
+# deptmap test on the example's tests file and deptmap diff between the
+# example and a changed copy of it; then stops everything and removes the
+# folder.  KEEP_TMP=1 keeps it.
 # SPDX-License-Identifier: BSD-2-Clause
 
 top=$(cd "$(dirname "$0")/.." && pwd)
@@ -67,3 +69,35 @@ send "7. an address outside the departments" carol@example.net
 echo
 echo "== deptmilter's log (syslog, facility mail; here on stderr with -f)"
 sed 's/^/  /' "$MILTER_LOG"
+
+# change - a changed copy of the example rules in $DEMO/changed: greta
+# joins Sales, info reaches carol instead of bob, a new text for unknowns
+change() {
+    mkdir -p "$DEMO/changed" && cp "$top/examples/sales.txt" "$DEMO/changed/" &&
+	sed -e 's/^\(    members alice bob carol\)/\1 greta/' \
+	    -e 's/^\(    alias info -> alice, \)bob/\1carol/' \
+	    -e 's/"No such person in Sales"/"Nobody of that name in Sales"/' \
+	    "$top/examples/departments.rules" >"$DEMO/changed/departments.rules"
+}
+
+# show ARG... - deptmap ARG..., its output and its exit status
+show() {
+    local rc
+    printf '\n  $ deptmap %s\n' "$*"
+    "$top/deptmap" "$@" 2>&1 | sed 's/^/  /'
+    rc=${PIPESTATUS[0]}
+    echo "  (exit $rc)"
+}
+
+echo
+echo "== before a change goes live: the expected answers kept beside the rules"
+echo "   (examples/departments.tests, lines of deptmap query's output)"
+cd "$top/examples" || die "no examples folder"
+show test departments.rules
+change || die "cannot make the changed copy"
+echo
+echo "== a changed copy of the rules ($DEMO/changed): which answers change"
+show diff departments.rules "$DEMO/changed/departments.rules"
+echo
+echo "== the changed copy against the example's tests (deptmap compile refuses it the same way)"
+show test "$DEMO/changed/departments.rules" departments.tests

@@ -10,6 +10,7 @@
 #include "maps/compile.h"
 #include "maps/atomic.h"
 #include "maps/postmaster.h"
+#include "maps/expect.h"
 #include "maps/records.h"
 #include "maps/resolve.h"
 
@@ -87,9 +88,44 @@ out:
     return ret;
 }
 
-/* write_atomic - compile into an unnamed file, then name it out */
+/* run_tests - the tests file on the map just written to fd, before it
+ * is named: COMPILE_RULES when a test fails */
+static enum compile_result run_tests(int fd, const char *tests, struct errs *errs)
+{
+    struct expect_count n;
+    struct map *map;
+    char    err[512];
+    enum compile_result ret = COMPILE_SYSTEM;
+
+    if ((fd = dup(fd)) < 0 || map_open_fd(fd, &map, err, sizeof(err)) < 0) {
+	if (errno == ENOMEM)
+	    errs_nomem(errs);
+	else
+	    errs_add(errs, tests, 0, "cannot open the new map: %s",
+		     fd < 0 ? strerror(errno) : err);
+	return COMPILE_SYSTEM;
+    }
+    switch (expect_run(tests, map, errs, &n)) {
+    case EXPECT_PASS:
+	ret = COMPILE_OK;
+	break;
+    case EXPECT_FAIL:
+	if (n.failed)
+	    errs_add(errs, tests, 0, "%lu of %lu tests failed; no map written",
+		     n.failed, n.tests);
+	ret = COMPILE_RULES;
+	break;
+    case EXPECT_SYSTEM:
+	break;
+    }
+    map_close(map);
+    return ret;
+}
+
+/* write_atomic - compile into an unnamed file, check it against the tests
+ * file (if any), then name it out */
 static enum compile_result write_atomic(struct rules *r, const char *out,
-					struct errs *errs)
+					const char *tests, struct errs *errs)
 {
     struct atomic a;
     char    err[512];
@@ -104,6 +140,8 @@ static enum compile_result write_atomic(struct rules *r, const char *out,
 	    errs_add(errs, out, 0, "cannot write: %s", err);
 	goto out;
     }
+    if (tests && (ret = run_tests(a.fd, tests, errs)) != COMPILE_OK)
+	goto out;
     ret = atomic_commit(&a, errs) < 0 ? COMPILE_SYSTEM : COMPILE_OK;
 out:
     atomic_free(&a);
@@ -112,13 +150,13 @@ out:
 
 /* compile_file - rules file to map file, atomically */
 enum compile_result compile_file(const char *rules_path, const char *out_path,
-				 struct errs *errs)
+				 const char *tests_path, struct errs *errs)
 {
     struct rules r;
     enum compile_result ret = COMPILE_RULES;
 
     if (rules_load(rules_path, &r) == 0)
-	ret = write_atomic(&r, out_path, &r.errs);
+	ret = write_atomic(&r, out_path, tests_path, &r.errs);
     else if (r.errs.nomem)
 	ret = COMPILE_SYSTEM;
     errs_free(errs);

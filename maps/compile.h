@@ -18,6 +18,9 @@
  * file in OUT's directory that has no name yet, fsyncs it and renames it
  * over OUT (see atomic.h).  On any error nothing is left behind and OUT is
  * untouched; the messages are in errs, one "FILE[:LINE]: text" line each.
+ * With a tests_path (NULL: none), the new map is checked against that
+ * tests file (see expect.h) before it is named, and a test that fails is
+ * COMPILE_RULES: OUT stays as it was.
  *
  * The result is a compile_result, not an exit status: COMPILE_RULES when
  * the rules are wrong (the messages are in r->errs, or errs), otherwise
@@ -41,6 +44,6 @@ enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen
 enum compile_result compile_map(struct rules *r, struct map **mapp, char *err,
 				size_t errlen);
 enum compile_result compile_file(const char *rules_path, const char *out_path,
-				 struct errs *errs);
+				 const char *tests_path, struct errs *errs);
 
 #endif

@@ -6,8 +6,12 @@
  *   deptmap query [-m MAP.cdb | -r RULES] [--explain] ADDRESS... | -
  *   deptmap dump MAP.cdb
  *   deptmap domains MAP.cdb
+ *   deptmap test RULES [TESTS]
+ *   deptmap diff OLD NEW
  *
- * Exit status: 0 fine, 1 rules or input error, 2 usage, 3 system error.
+ * Exit status: 0 fine, 1 rules or input error (test: a test failed), 2
+ * usage, 3 system error; diff exits as diff(1): 0 same, 1 different, 2
+ * trouble.
  * Errors a user must fix are printed as "FILE:LINE: text" on stderr.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -18,8 +22,12 @@
 #include <stdarg.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <sys/stat.h>
 #include <cdb.h>
+#include "maps/answer.h"
 #include "maps/compile.h"
+#include "maps/diff.h"
+#include "maps/expect.h"
 #include "rewrite/map.h"
 #include "rewrite/buf.h"
 #include "rewrite/decide.h"
@@ -30,13 +38,15 @@
 #define EXIT_RULES	1
 #define EXIT_USAGE	2
 #define EXIT_SYSTEM	3
+#define EXIT_TROUBLE	2			/* diff, as diff(1) */
 #define DEFAULT_MAP	"/etc/deptmilter/departments.cdb"
 
 static const char usage_text[] =
     "usage: deptmap compile [-o MAP.cdb] RULES\n"
     "       deptmap check RULES\n"
     "       deptmap query [-m MAP.cdb | -r RULES] [--explain] ADDRESS... | -\n"
-    "       deptmap dump MAP.cdb\n" "       deptmap domains MAP.cdb\n";
+    "       deptmap dump MAP.cdb\n" "       deptmap domains MAP.cdb\n"
+    "       deptmap test RULES [TESTS]\n" "       deptmap diff OLD NEW\n";
 
 /* usage - the synopsis, exit 2 */
 static int usage(void)
@@ -85,12 +95,28 @@ static int report(const struct errs *e, int ret)
     return ret;
 }
 
+/* tests_beside - the tests file beside the rules, NULL when there is none
+ * (*nomem set when memory ran out) */
+static char *tests_beside(const char *rules, int *nomem)
+{
+    struct stat st;
+    char   *tests = expect_path(rules);
+
+    *nomem = tests == 0;
+    if (tests && stat(tests, &st) < 0 && (errno == ENOENT || errno == ENOTDIR)) {
+	free(tests);
+	tests = 0;
+    }
+    return tests;
+}
+
 /* cmd_compile - deptmap compile [-o MAP.cdb] RULES */
 static int cmd_compile(int argc, char **argv)
 {
     struct errs e;
-    char   *out = 0;
+    char   *out = 0, *tests;
     const char *rules;
+    int     nomem;
     enum compile_result res;
     int     ret;
 
@@ -100,12 +126,17 @@ static int cmd_compile(int argc, char **argv)
 	out = default_output(rules = argv[1]);
     else
 	return usage();
-    if (out == 0)
+    tests = tests_beside(rules, &nomem);
+    if (out == 0 || nomem) {
+	fputs("deptmap: out of memory\n", stderr);
+	free(out);
 	return EXIT_SYSTEM;
+    }
     errs_init(&e);
-    res = compile_file(rules, out, &e);
+    res = compile_file(rules, out, tests, &e);
     ret = report(&e, exit_status(res));
     errs_free(&e);
+    free(tests);
     free(out);
     return ret;
 }
@@ -156,36 +187,34 @@ static void explain(void *ctx, const char *fmt, ...)
 }
 
 /* print_decision - address, action, detail, rule: one tab between */
-static void print_decision(const char *addr, const struct decision *d)
+static int print_decision(const char *addr, const struct decision *d)
 {
-    char    safe[8192];
-    const char *t;
+    struct buf b = { 0 };
+    int     ret = -1;
 
-    text_escape_controls(addr, strlen(addr), safe, sizeof(safe));
-    printf("%s\t%s\t", safe, decision_action_name(d->action));
-    if (d->action == DECIDE_REJECT || d->action == DECIDE_TEMPFAIL)
-	printf("%s %s %s", d->code, d->dsn, d->text);
-    for (t = decision_target(d, 0); t; t = decision_target(d, t)) {
-	text_escape_controls(t, strlen(t), safe, sizeof(safe));
-	printf("%s%s", t == d->targets ? "" : ",", safe);
+    if (answer_add_escaped(&b, addr, strlen(addr)) == 0 && buf_adds(&b, "\t") == 0
+	&& answer_add(&b, d) == 0) {
+	printf("%s\trule=%s\n", b.s, d->rule);
+	ret = 0;
     }
-    printf("\trule=%s\n", d->rule);
+    buf_free(&b);
+    return ret;
 }
 
 /* query_one - decide for one address and print it */
 static int query_one(const struct map *map, const char *addr, int verbose)
 {
     struct decision d;
+    int     ret = 0;
 
     decision_init(&d);
-    if (decide(map, addr, &d, verbose ? explain : 0, 0) < 0) {
+    if (decide(map, addr, &d, verbose ? explain : 0, 0) < 0
+	|| print_decision(addr, &d) < 0) {
 	fprintf(stderr, "deptmap: out of memory\n");
-	decision_free(&d);
-	return EXIT_SYSTEM;
+	ret = EXIT_SYSTEM;
     }
-    print_decision(addr, &d);
     decision_free(&d);
-    return 0;
+    return ret;
 }
 
 /* query_stdin - one address per line from standard input */
@@ -352,6 +381,94 @@ static int cmd_domains(int argc, char **argv)
     return 0;
 }
 
+/* cmd_test - deptmap test RULES [TESTS]: the rules against their tests */
+static int cmd_test(int argc, char **argv)
+{
+    struct expect_count n = { 0, 0 };
+    struct errs e;
+    struct map *map;
+    char   *tests;
+    int     ret = EXIT_SYSTEM;
+
+    if (argc < 2 || argc > 3)
+	return usage();
+    if ((tests = argc == 3 ? strdup(argv[2]) : expect_path(argv[1])) == 0) {
+	fputs("deptmap: out of memory\n", stderr);
+	return EXIT_SYSTEM;
+    }
+    if ((ret = compile_temp(argv[1], &map)) != 0) {
+	free(tests);
+	return ret;
+    }
+    errs_init(&e);
+    switch (expect_run(tests, map, &e, &n)) {
+    case EXPECT_PASS:
+	printf("%s: %lu tests passed\n", tests, n.tests);
+	ret = 0;
+	break;
+    case EXPECT_FAIL:
+	ret = EXIT_RULES;
+	break;
+    case EXPECT_SYSTEM:
+	ret = EXIT_SYSTEM;
+	break;
+    }
+    ret = report(&e, ret);
+    if (ret == EXIT_RULES && n.failed)
+	fprintf(stderr, "%s: %lu of %lu tests failed\n", tests, n.failed, n.tests);
+    errs_free(&e);
+    map_close(map);
+    free(tests);
+    return ret;
+}
+
+/* diff_open - a compiled map, or rules compiled in memory: 0, or 2 (diff's
+ * trouble) with what went wrong on stderr */
+static int diff_open(const char *path, struct map **mapp)
+{
+    char    err[256];
+    int     kind = diff_is_map(path);
+
+    *mapp = 0;
+    if (kind < 0) {
+	fprintf(stderr, "deptmap: %s: %s\n", path, strerror(errno));
+	return EXIT_TROUBLE;
+    }
+    if (kind == 0)
+	return compile_temp(path, mapp) == 0 ? 0 : EXIT_TROUBLE;
+    if (map_open(path, mapp, err, sizeof(err)) < 0) {
+	fprintf(stderr, "deptmap: %s: %s\n", path, err);
+	return EXIT_TROUBLE;
+    }
+    return 0;
+}
+
+/* diff_print - one line of the difference */
+static void diff_print(void *ctx, const char *line)
+{
+    (void) ctx;
+    puts(line);
+}
+
+/* cmd_diff - deptmap diff OLD NEW: exit 0 same, 1 different, 2 trouble */
+static int cmd_diff(int argc, char **argv)
+{
+    struct map *old = 0, *new = 0;
+    long    n = -1;
+    int     ret;
+
+    if (argc != 3)
+	return usage();
+    if ((ret = diff_open(argv[1], &old)) == 0 && (ret = diff_open(argv[2], &new)) == 0
+	&& (n = diff_maps(old, new, diff_print, 0)) < 0) {
+	fputs("deptmap: out of memory\n", stderr);
+	ret = EXIT_TROUBLE;
+    }
+    map_close(old);
+    map_close(new);
+    return ret ? ret : n > 0;
+}
+
 /* main - run one deptmap command */
 int main(int argc, char **argv)
 {
@@ -364,6 +481,8 @@ int main(int argc, char **argv)
 	{"query", cmd_query},
 	{"dump", cmd_dump},
 	{"domains", cmd_domains},
+	{"test", cmd_test},
+	{"diff", cmd_diff},
     };
     size_t  i;
     int     ret;

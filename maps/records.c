@@ -384,7 +384,8 @@ static int seen_source(const struct rules *r, size_t i)
     return 0;
 }
 
-/* walk_sources - the sources record: each source's name and digest */
+/* walk_sources - the sources record: each source's name and digest (a
+ * source that cannot be read again is left out: it gives no warning) */
 static int walk_sources(struct walk *w)
 {
     const struct rules *r = w->rs->r;
@@ -397,7 +398,7 @@ static int walk_sources(struct walk *w)
 	if (seen_source(r, i))
 	    continue;
 	if (sources_file_digest(r->srcs[i]->shown, &digest) < 0)
-	    return -1;
+	    continue;				/* rules from a stream: no file */
 	if (record_add_source(&w->val, r->srcs[i]->recorded, digest) < 0) {
 	    errno = ENOMEM;
 	    return -1;

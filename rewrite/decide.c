@@ -379,11 +379,27 @@ static int apply_unknown(struct lookup *lk)
     return 0;
 }
 
+/* decide_rest - "members *", else the department's unknown policy */
+static int decide_rest(struct lookup *lk)
+{
+    const struct map_dept *dept = lk->d->dept;
+    char    out[TARGET_MAX + 4];
+
+    if (dept->rec.all_rule[0]) {
+	TRACE(lk, "members * (rule=%s)", dept->rec.all_rule);
+	lk->d->action = DECIDE_REWRITE;
+	set_rule(lk->d, dept->rec.all_rule);
+	if (addr_format(out, sizeof(out), lk->a.local, dept->rec.canonical) < 0)
+	    return map_failed(lk, dept->rec.all_rule, "address too long");
+	return add_target(lk->d, out, strlen(out));
+    }
+    return apply_unknown(lk);
+}
+
 /* decide_dept - the lookup order inside a department */
 static int decide_dept(struct lookup *lk)
 {
     const struct map_dept *dept = lk->d->dept;
-    char    out[TARGET_MAX + 4];
     size_t  base;
     ssize_t n;
     int     r;
@@ -404,15 +420,7 @@ static int decide_dept(struct lookup *lk)
 	return r < 0 ? -1 : 0;
     if ((r = try_matches(lk)) != 0)
 	return r < 0 ? -1 : 0;
-    if (dept->rec.all_rule[0]) {
-	TRACE(lk, "members * (rule=%s)", dept->rec.all_rule);
-	lk->d->action = DECIDE_REWRITE;
-	set_rule(lk->d, dept->rec.all_rule);
-	if (addr_format(out, sizeof(out), lk->a.local, dept->rec.canonical) < 0)
-	    return map_failed(lk, dept->rec.all_rule, "address too long");
-	return add_target(lk->d, out, strlen(out));
-    }
-    return apply_unknown(lk);
+    return decide_rest(lk);
 }
 
 /* decide - PASS, REJECT, REWRITE or TEMPFAIL for one RCPT argument */
@@ -442,4 +450,20 @@ int decide(const struct map *map, const char *rcpt, struct decision *d,
 	return 0;
     }
     return decide_dept(&lk);
+}
+
+/* decide_nobody - a department's answer for a local part that no entry
+ * or match rule names, shown as "*" ("members *" gives *@CANONICAL) */
+int decide_nobody(const struct map *map, const struct map_dept *dept, struct decision *d)
+{
+    struct lookup lk;
+
+    decision_reset(d);
+    memset(&lk, 0, sizeof(lk));
+    lk.map = map;
+    lk.d = d;
+    d->dept = dept;
+    strcpy(lk.a.local, "*");
+    lk.a.local_len = 1;
+    return decide_rest(&lk);
 }

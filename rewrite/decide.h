@@ -18,6 +18,10 @@
  * DSN, text) and map error.  The rule and the department that decided do
  * not count: a rule that only moved, or a domain that became a department
  * passing the same address untouched, is the same answer.
+ *
+ * decide_nobody() is the answer a department gives a local part that no
+ * entry or match rule names: "members *" (its target shown as
+ * *@CANONICAL) or the unknown policy (deptmap diff compares it).
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -50,6 +54,8 @@ void    decision_init(struct decision *d);
 void    decision_free(struct decision *d);
 int     decide(const struct map *map, const char *rcpt, struct decision *d,
 	       decide_trace_fn trace, void *ctx);
+int     decide_nobody(const struct map *map, const struct map_dept *dept,
+		      struct decision *d);
 const char *decision_target(const struct decision *d, const char *prev);
 const char *decision_action_name(enum decision_action action);
 int     decision_same_answer(const struct decision *a, const struct decision *b);

@@ -113,6 +113,7 @@ static int load_match(struct map *map, struct map_dept *d, size_t n)
 	|| record_match_parse(val, vlen, &rm) < 0)
 	return -1;
     memcpy(m->rule, rm.rule, sizeof(m->rule));
+    m->caseless = rm.caseless;
     if ((m->pattern = strndup(rm.pattern, rm.pattern_len)) == 0
 	|| (m->targets = collect_targets(&rm, &m->ntargets)) == 0
 	|| m->ntargets == 0

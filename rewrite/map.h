@@ -28,6 +28,7 @@
 struct map_match {
     char    rule[RULE_MAX];
     char   *pattern;			/* as written, for --explain */
+    int     caseless;			/* flag i, or a folding department */
     char   *targets;			/* NUL-separated, with $1 .. $9 */
     size_t  ntargets;
     void   *code;			/* pcre2_code * */

@@ -35,6 +35,23 @@ int record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
     return (int) (6 + dlen + llen);
 }
 
+/* record_key_addr_split - 1 and its parts for an "addr:DOMAIN:LOCAL"
+ * key (a domain holds no colon), 0 for any other key */
+int record_key_addr_split(const char *key, size_t klen, const char **domain,
+			  size_t *dlen, const char **local, size_t *llen)
+{
+    const char *colon;
+
+    if (klen < 6 || memcmp(key, "addr:", 5) != 0
+	|| (colon = memchr(key + 5, ':', klen - 5)) == 0)
+	return 0;
+    *domain = key + 5;
+    *dlen = colon - *domain;
+    *local = colon + 1;
+    *llen = klen - (*local - key);
+    return 1;
+}
+
 /* key_result - the length snprintf wrote, or -1 when it did not fit */
 static int key_result(int n, size_t len)
 {

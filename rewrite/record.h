@@ -24,6 +24,8 @@
  * The writer (deptmap's compiler) spells keys with record_key_*() and
  * values with record_*_value() and record_add_*(); the reader (map.c)
  * gets typed values from record_*_parse().  Nobody else knows the bytes.
+ * record_key_addr_split() tells an addr: key from the others and gives
+ * its domain and local part (deptmap diff walks every member and alias).
  * Parsers work on (pointer, length) pairs that need not be terminated and
  * check every length: a map file is untrusted input.  Key functions write
  * a terminated key into buf and return its length, or -1 when it does not
@@ -105,6 +107,8 @@ int     record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
 int     record_key_dept(char *buf, size_t len, const char *domain);
 int     record_key_index(char *buf, size_t len, size_t n);
 int     record_key_match(char *buf, size_t len, const char *domain, size_t n);
+int     record_key_addr_split(const char *key, size_t klen, const char **domain,
+			      size_t *dlen, const char **local, size_t *llen);
 
 int     record_meta_value(struct buf *v, size_t ndepts, size_t records, uint64_t digest);
 int     record_dept_value(struct buf *v, const struct record_dept *d);
