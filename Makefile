@@ -33,7 +33,7 @@ MILTER_BIND = accept=milter_accept read=milter_read sigwait=milter_sigwait
 LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
 	   rewrite/address.o rewrite/record.o rewrite/regex.o rewrite/map.o \
 	   rewrite/decide.o \
-	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/rules.o \
+	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/mailboxes.o maps/rules.o \
 	   maps/finish.o maps/strset.o maps/atomic.o maps/target.o \
 	   maps/records.o maps/digest.o maps/writer.o maps/resolve.o maps/compile.o
 DEPTMAP_OBJS = maps/deptmap.o

@@ -16,6 +16,7 @@ void errs_init(struct errs *e)
     e->buf = 0;
     e->len = e->cap = 0;
     e->count = 0;
+    e->warnings = 0;
     e->nomem = 0;
 }
 
@@ -41,10 +42,25 @@ static void errs_append(struct errs *e, const char *line)
     e->buf[e->len] = 0;
 }
 
+/* errs_line - one "FILE:LINE: [warning: ]text" line, controls escaped */
+static void errs_line(struct errs *e, const char *file, long line, const char *kind,
+		      const char *fmt, va_list ap)
+{
+    char    raw[1024], text[4 * sizeof(raw)], where[sizeof(text) + 300];
+
+    vsnprintf(raw, sizeof(raw), fmt, ap);
+    text_escape_controls(raw, strlen(raw), text, sizeof(text));
+    if (line > 0)
+	snprintf(where, sizeof(where), "%s:%ld: %s%s", file, line, kind, text);
+    else
+	snprintf(where, sizeof(where), "%s: %s%s", file, kind, text);
+    errs_append(e, where);
+}
+
 /* errs_add - record "FILE:LINE: text" (FILE alone when line is 0) */
 void errs_add(struct errs *e, const char *file, long line, const char *fmt, ...)
 {
-    char    raw[1024], text[4 * sizeof(raw)], where[sizeof(text) + 300];
+    char    where[300];
     va_list ap;
 
     if (e->count > ERRS_MAX)
@@ -55,14 +71,26 @@ void errs_add(struct errs *e, const char *file, long line, const char *fmt, ...)
 	return;
     }
     va_start(ap, fmt);
-    vsnprintf(raw, sizeof(raw), fmt, ap);
+    errs_line(e, file, line, "", fmt, ap);
     va_end(ap);
-    text_escape_controls(raw, strlen(raw), text, sizeof(text));
-    if (line > 0)
-	snprintf(where, sizeof(where), "%s:%ld: %s", file, line, text);
-    else
-	snprintf(where, sizeof(where), "%s: %s", file, text);
-    errs_append(e, where);
+}
+
+/* errs_warn - record "FILE:LINE: warning: text", which fails nothing */
+void errs_warn(struct errs *e, const char *file, long line, const char *fmt, ...)
+{
+    char    where[300];
+    va_list ap;
+
+    if (e->warnings > ERRS_MAX)
+	return;
+    if (++e->warnings > ERRS_MAX) {
+	snprintf(where, sizeof(where), "%s: warning: more warnings not shown", file);
+	errs_append(e, where);
+	return;
+    }
+    va_start(ap, fmt);
+    errs_line(e, file, line, "warning: ", fmt, ap);
+    va_end(ap);
 }
 
 /* errs_nomem - memory ran out */

@@ -9,6 +9,9 @@
  * errs_nomem() notes that memory ran out, which is not the user's to fix:
  * the library carries on as far as it safely can and the program reports
  * it (deptmap: one line, exit 3).  A line that cannot be kept notes it too.
+ * errs_warn() adds a "FILE:LINE: warning: text" line among them that
+ * fails nothing (count stays; warnings counts it), for the program to
+ * print with the rest.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -20,12 +23,15 @@ struct errs {
     size_t  len;
     size_t  cap;
     int     count;
+    int     warnings;
     int     nomem;			/* memory ran out: a system error */
 };
 
 void    errs_init(struct errs *e);
 void    errs_free(struct errs *e);
 void    errs_add(struct errs *e, const char *file, long line, const char *fmt, ...)
+    __attribute__((format(printf, 4, 5)));
+void    errs_warn(struct errs *e, const char *file, long line, const char *fmt, ...)
     __attribute__((format(printf, 4, 5)));
 const char *errs_text(const struct errs *e);
 void    errs_nomem(struct errs *e);

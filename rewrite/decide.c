@@ -170,6 +170,8 @@ static int try_exact(struct lookup *lk, size_t len, const char *ext)
     return take_entry(lk, &e, ext) < 0 ? -1 : 1;
 }
 
+static int apply_unknown(struct lookup *);
+
 /* expand - a match target with $N replaced; 0 or -1 when it did not fit */
 static int expand(const char *tmpl, const char *subject, const size_t *ov,
 		  char *out, size_t len)
@@ -195,13 +197,57 @@ static int expand(const char *tmpl, const char *subject, const size_t *ov,
     return 0;
 }
 
-/* add_expanded - a match result as an address in the right form */
-static int add_expanded(struct lookup *lk, const char *raw)
+/* mailbox_lookup - one lookup of the first len bytes of local@domain */
+static int mailbox_lookup(struct lookup *lk, const char *local, size_t len,
+			  const char *domain)
+{
+    int     r = map_mailbox(lk->map, local, len, domain);
+
+    TRACE(lk, "mailbox %.*s@%s (list rule=%s): %s", (int) len, local, domain,
+	  lk->map->mbox_rule, r > 0 ? "found" : r == 0 ? "not found" : "map error");
+    return r;
+}
+
+/* mailbox_known - whether a result address may be taken: 1 its domain
+ * is not covered by the map's mailbox list or it is a mailbox there,
+ * 0 it is not, -1 the map is broken.  The local part is looked up
+ * without its extension first (one lookup where it is found), then whole */
+static int mailbox_known(struct lookup *lk, const char *local, const char *domain)
+{
+    size_t  len = strlen(local), base;
+    int     r;
+
+    if (!map_mailbox_covers(lk->map, domain))
+	return 1;
+    base = addr_split_ext(local, lk->d->dept->rec.delimiters);
+    if ((r = mailbox_lookup(lk, local, base, domain)) == 0 && base < len)
+	r = mailbox_lookup(lk, local, len, domain);
+    return r;
+}
+
+/* no_mailbox - a result that is not a mailbox: the unknown policy,
+ * its rule the one that made the address, marked so */
+static int no_mailbox(struct lookup *lk, const char *made_by)
+{
+    char    rule[RULE_MAX];
+
+    snprintf(rule, sizeof(rule), "%s,no-mailbox", made_by);
+    lk->d->ntargets = lk->d->len = 0;
+    if (apply_unknown(lk) < 0)
+	return -1;
+    set_rule(lk->d, rule);
+    return 0;
+}
+
+/* add_expanded - a match result as an address in the right form; 0,
+ * 1 when it is not an address or not a mailbox (*missing set), -1 */
+static int add_expanded(struct lookup *lk, const char *raw, int *missing)
 {
     char    local[TARGET_MAX], out[TARGET_MAX + 4];
     const char *at = strrchr(raw, '@');
     const char *domain = at ? at + 1 : lk->d->dept->rec.canonical;
     size_t  n = at ? (size_t) (at - raw) : strlen(raw);
+    int     r;
 
     if (n == 0 || n >= sizeof(local))
 	return 1;
@@ -209,6 +255,10 @@ static int add_expanded(struct lookup *lk, const char *raw)
     local[n] = 0;
     if (addr_format(out, sizeof(out), local, domain) < 0)
 	return 1;
+    if ((r = mailbox_known(lk, local, domain)) <= 0) {
+	*missing = r == 0 ? 1 : -1;
+	return 1;
+    }
     return add_target(lk->d, out, strlen(out));
 }
 
@@ -220,7 +270,7 @@ static int try_matches(struct lookup *lk)
     size_t  ov[2 * MAP_MATCH_PAIRS], i, k;
     char    raw[TARGET_MAX];
     const char *t;
-    int     r;
+    int     r, missing = 0;
 
     for (i = 0; i < dept->rec.nmatches; i++) {
 	m = dept->matches + i;
@@ -235,11 +285,16 @@ static int try_matches(struct lookup *lk)
 	    continue;
 	lk->d->action = DECIDE_REWRITE;
 	set_rule(lk->d, m->rule);
-	for (t = m->targets, k = 0; k < m->ntargets; k++, t += strlen(t) + 1)
+	for (t = m->targets, k = 0; k < m->ntargets && !missing; k++, t += strlen(t) + 1)
 	    if (expand(t, lk->key, ov, raw, sizeof(raw)) == 0
-		&& add_expanded(lk, raw) < 0)
+		&& add_expanded(lk, raw, &missing) < 0)
 		return -1;
-	if (lk->d->ntargets == 0)		/* decided: it matched */
+	if (missing < 0) {
+	    lk->d->ntargets = lk->d->len = 0;
+	    map_failed(lk, m->rule, "corrupt map");
+	} else if (missing)
+	    return no_mailbox(lk, m->rule) < 0 ? -1 : 1;
+	else if (lk->d->ntargets == 0)		/* decided: it matched */
 	    map_failed(lk, m->rule, "match target is not an address");
 	return 1;
     }
@@ -306,6 +361,10 @@ static int decide_dept(struct lookup *lk)
 	set_rule(lk->d, dept->rec.all_rule);
 	if (addr_format(out, sizeof(out), lk->a.local, dept->rec.canonical) < 0)
 	    return map_failed(lk, dept->rec.all_rule, "address too long");
+	if ((r = mailbox_known(lk, lk->a.local, dept->rec.canonical)) < 0)
+	    return map_failed(lk, dept->rec.all_rule, "corrupt map");
+	if (r == 0)
+	    return no_mailbox(lk, dept->rec.all_rule);
 	return add_target(lk->d, out, strlen(out));
     }
     return apply_unknown(lk);
