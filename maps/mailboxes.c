@@ -86,9 +86,9 @@ static int add_key(struct mailboxes *m, struct from *f, const char *key)
     f->added++;
     if (key[0] == '@')
 	return add_domain(m, f, key, 1);
-    if (quoted_scan(key, strlen(key), &at) || at == 0)
+    if (!quoted_scan(key, strlen(key), &at) && at == 0)
 	return add_domain(m, f, key, 0);
-    if (addr_parse(key, &a) != ADDR_OK || a.null_sender) {
+    if (at == 0 || addr_parse(key, &a) != ADDR_OK || a.null_sender) {
 	errs_add(f->errs, f->file, f->line, "invalid address \"%s\" in mailbox list",
 		 key);
 	return 0;
