@@ -3,7 +3,8 @@
 # rules: with a mailbox list in the rules, a private Postfix with
 # deptmilter attached refuses at RCPT, with the department's reply, an
 # address that "members *" or a match rule would make into no mailbox, and
-# queues nothing for it; an existing person is delivered.
+# queues nothing for it; an existing person is delivered.  The socketmap
+# tables (postmap -q) answer the same.
 # SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -13,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 milter_postfix_require
 
-plan 15
+plan 18
 
 tmpdir_make LIST || bail_out "no temporary folder"
 cat >"$LIST/mailboxes.txt" <<'EOF'
@@ -30,7 +31,7 @@ department sales.example.com
     match /^team-(.*)\$/ -> \$1
     unknown tempfail 450 4.2.1 "Sales is hiring, try later"
 EOF
-MILTER_RULES=$LIST/departments.rules milter_postfix_up
+MILTER_RULES=$LIST/departments.rules milter_postfix_up "socketmap=unix:$LIST/sm.sock"
 
 # qid OUT -- the queue id of an accepted message in a swaks dialogue
 qid() {
@@ -82,6 +83,19 @@ ok $(pf_queue_empty; echo $?) "nothing left in the queue (no bounce for anyone)"
 is "$(grep -Ec 'to=<(ghost@example\.com|ghost@sales\.example\.com|sender@example\.net)>, .*status=' "$PF_MAILLOG")" 0 \
     "Postfix never tried to deliver to a ghost, nor a bounce to the sender" ||
     diag "$(grep status= "$PF_MAILLOG")"
+
+# pq TABLE KEY -- the socketmap's answer, as Postfix gets it
+pq() {
+    postmap -c "$PF_CONF" -q "$2" "socketmap:unix:$LIST/sm.sock:$1" 2>&1 || echo NOTFOUND
+}
+is "$(pq access ghost@eng.example.com) / $(pq virtual ghost@eng.example.com)" \
+    "550 5.1.1 No such person in Eng / NOTFOUND" \
+    "socketmap: members *, no such mailbox: access has the reject, virtual nothing"
+is "$(pq access alice@eng.example.com) / $(pq virtual alice@eng.example.com)" \
+    "NOTFOUND / alice@example.com" \
+    "socketmap: members *, an existing mailbox: rewritten"
+is "$(pq access team-ghost@sales.example.com)" "450 4.2.1 Sales is hiring, try later" \
+    "socketmap: match rule, no such mailbox: the department's tempfail"
 
 ! grep -Ei 'milter.*(error|warning|fatal)|4\.3\.5' "$PF_MAILLOG"
 ok $? "Postfix logged no milter trouble"
