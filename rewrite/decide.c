@@ -9,6 +9,7 @@
 #include "rewrite/decide.h"
 #include "rewrite/address.h"
 #include "rewrite/buf.h"
+#include "rewrite/domain.h"
 
 #define TARGET_MAX	(ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX + 8)
 
@@ -243,7 +244,7 @@ static int no_mailbox(struct lookup *lk, const char *made_by)
  * 1 when it is not an address or not a mailbox (*missing set), -1 */
 static int add_expanded(struct lookup *lk, const char *raw, int *missing)
 {
-    char    local[TARGET_MAX], out[TARGET_MAX + 4];
+    char    local[TARGET_MAX], out[TARGET_MAX + 4], dom[ADDR_DOMAIN_MAX + 1];
     const char *at = strrchr(raw, '@');
     const char *domain = at ? at + 1 : lk->d->dept->rec.canonical;
     size_t  n = at ? (size_t) (at - raw) : strlen(raw);
@@ -255,6 +256,8 @@ static int add_expanded(struct lookup *lk, const char *raw, int *missing)
     local[n] = 0;
     if (addr_format(out, sizeof(out), local, domain) < 0)
 	return 1;
+    if (at && lk->map->nmbox_domains && domain_normalise(domain, dom, sizeof(dom)) == 0)
+	domain = dom;				/* as the list spells domains */
     if ((r = mailbox_known(lk, local, domain)) <= 0) {
 	*missing = r == 0 ? 1 : -1;
 	return 1;

@@ -238,7 +238,9 @@ department r.example.com
 department p.example.com
     canonical example.org
     members *
-    unknown pass"
+    unknown pass
+department u.example.com
+    match /^(.*)\$/ -> \$1@Example.ORG"
 run compile rcpt.rules
 is "$RC:$ERR" "0:" "rules with every unknown policy compile"
 
@@ -254,6 +256,8 @@ ghost@r.example.com	REWRITE	desk@example.edu	rule=rcpt.rules:21,no-mailbox
 carol@r.example.com	REWRITE	carol@example.org	rule=rcpt.rules:21
 ghost@p.example.com	PASS		rule=rcpt.rules:25,no-mailbox
 alice@sales.example.com	REWRITE	alice@example.com	rule=rcpt.rules:5
+carol@u.example.com	REWRITE	carol@Example.ORG	rule=rcpt.rules:28
+ghost@u.example.com	REJECT	550 5.1.1 No such user here	rule=rcpt.rules:28,no-mailbox
 ghost@example.org	PASS		rule=-'
 addrs=$(cut -f1 <<<"$want")
 # shellcheck disable=SC2086
