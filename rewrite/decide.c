@@ -227,12 +227,16 @@ static int mailbox_known(struct lookup *lk, const char *local, const char *domai
 }
 
 /* no_mailbox - a result that is not a mailbox: the unknown policy,
- * its rule the one that made the address, marked so */
+ * its rule the one that made the address, marked so (the mark is kept
+ * whole: a rule too long loses its end instead) */
 static int no_mailbox(struct lookup *lk, const char *made_by)
 {
+    static const char mark[] = ",no-mailbox";
     char    rule[RULE_MAX];
+    size_t  n = strnlen(made_by, sizeof(rule) - sizeof(mark));
 
-    snprintf(rule, sizeof(rule), "%s,no-mailbox", made_by);
+    memcpy(rule, made_by, n);
+    memcpy(rule + n, mark, sizeof(mark));
     lk->d->ntargets = lk->d->len = 0;
     if (apply_unknown(lk) < 0)
 	return -1;
