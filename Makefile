@@ -33,7 +33,7 @@ MILTER_BIND = accept=milter_accept read=milter_read sigwait=milter_sigwait
 LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
 	   rewrite/address.o rewrite/record.o rewrite/regex.o rewrite/map.o \
 	   rewrite/decide.o rewrite/sources.o \
-	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/rules.o \
+	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/mailboxes.o maps/rules.o \
 	   maps/finish.o maps/strset.o maps/atomic.o maps/target.o \
 	   maps/records.o maps/digest.o maps/writer.o maps/resolve.o maps/compile.o \
 	   maps/postmaster.o maps/answer.o maps/expect.o maps/diff.o
@@ -47,7 +47,7 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
 	     tests/unit/generation.bin tests/unit/writer.bin tests/unit/mailbox.bin \
-	     tests/unit/diff.bin
+	     tests/unit/diff.bin tests/unit/mailboxes.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \

@@ -124,15 +124,18 @@ static void fold_key(struct rules *r, const struct rule_dept *d, struct rule_ent
 	e->key = rules_keep(r, key);
 }
 
-/* rules_finish - settle inheritance, fold keys, postmaster, duplicates */
+/* rules_finish - settle inheritance, check targets against the mailbox
+ * list, fold keys, postmaster, duplicates */
 void rules_finish(struct rules *r)
 {
     struct rule_dept *d;
     size_t  i, k;
 
+    mailboxes_seal(&r->mbox);
     for (k = 0; k < r->ndepts; k++) {
 	d = r->depts + k;
 	inherit(r, d);
+	mailboxes_check(r, d);
 	for (i = 0; i < d->nmatches; i++)
 	    d->matches[i].caseless |= !d->case_exact;
 	for (i = 0; i < d->nentries; i++)
@@ -160,6 +163,7 @@ void rules_free(struct rules *r)
 	free_dept(r->depts + i);
     free(r->srcs);
     free(r->depts);
+    mailboxes_free(&r->mbox);
     errs_free(&r->errs);
     arena_free(&r->mem);
     memset(r, 0, sizeof(*r));

@@ -120,8 +120,9 @@ static void warn_refused(struct rules *r, const struct rule_dept *d,
     rule_place(r, d, dec->rule, &file, &line);
     errs_warn(&r->errs, file, line, "postmaster@%s is refused (%s %s %s):"
 	      " RFC 5321 wants a postmaster at every domain that takes mail;"
-	      " drop \"postmaster off\" or add \"alias postmaster -> ADDRESS\"",
-	      d->domain, dec->code, dec->dsn, dec->text);
+	      " %sadd \"alias postmaster -> ADDRESS\"",
+	      d->domain, dec->code, dec->dsn, dec->text,
+	      d->postmaster_off ? "drop \"postmaster off\" or " : "");
 }
 
 /* postmaster_check - warn for each department that refuses postmaster */

@@ -19,6 +19,8 @@ enum block_kind {
     BLOCK_DEPT,				/* its dept: record */
     BLOCK_INDEX,			/* the index: record of its position */
     BLOCK_MATCH,			/* its match rules */
+    BLOCK_MAILBOX,			/* the mailbox list's mailboxes */
+    BLOCK_MAILBOXES,			/* the domains it covers */
 };
 
 struct record_block {
@@ -62,6 +64,17 @@ static int key_result(int klen)
     return klen;
 }
 
+/* copy_key - a key spelled already, into buf */
+static int copy_key(char *buf, size_t len, const char *key)
+{
+    size_t  n = strlen(key);
+
+    if (n >= len)
+	return key_result(-1);
+    memcpy(buf, key, n + 1);
+    return (int) n;
+}
+
 /* block_key - the key of the first record a block makes */
 static int block_key(const struct rules *r, const struct record_block *b,
 		     char *buf, size_t len)
@@ -78,6 +91,10 @@ static int block_key(const struct rules *r, const struct record_block *b,
 	return key_result(record_key_index(buf, len, b->dept));
     case BLOCK_MATCH:
 	return key_result(record_key_match(buf, len, d->domain, b->order[0]));
+    case BLOCK_MAILBOX:			/* kept as keys already */
+	return copy_key(buf, len, r->mbox.keys[0]);
+    case BLOCK_MAILBOXES:
+	return copy_key(buf, len, RECORD_KEY_MAILBOXES);
     }
     return -1;
 }
@@ -170,6 +187,20 @@ static int plan_dept(struct records *rs, size_t *cap, size_t i)
     return 0;
 }
 
+/* plan_mailboxes - the blocks of the mailbox list, when there is one */
+static int plan_mailboxes(struct records *rs, size_t *cap)
+{
+    const struct mailboxes *m = &rs->r->mbox;
+
+    if (!m->declared)
+	return 0;
+    if ((m->nkeys && add_block(rs, cap, BLOCK_MAILBOX, 0, 0) < 0)
+	|| add_block(rs, cap, BLOCK_MAILBOXES, 0, 0) < 0)
+	return -1;
+    rs->n += m->nkeys + 1;
+    return 0;
+}
+
 /* records_plan - the blocks of every department, in key order */
 int records_plan(struct records *rs, struct rules *r)
 {
@@ -184,6 +215,8 @@ int records_plan(struct records *rs, struct rules *r)
     for (i = 0; i < r->ndepts; i++)
 	if (plan_dept(rs, &cap, i) < 0)
 	    return -1;
+    if (plan_mailboxes(rs, &cap) < 0)
+	return -1;
     if (rs->nblocks < 2)
 	return 0;
     if ((order = key_order(rs->nblocks, plan_key, rs)) == 0
@@ -408,6 +441,40 @@ static int walk_sources(struct walk *w)
     return emit(w, klen, w->val.s ? w->val.s : "", w->val.len);
 }
 
+/* walk_mailbox - one mailbox: record per mailbox of the list, empty */
+static int walk_mailbox(struct walk *w, const struct record_block *b)
+{
+    const struct mailboxes *m = &w->rs->r->mbox;
+    size_t  i;
+    int     ret = 0;
+
+    (void) b;
+    for (i = 0; i < m->nkeys && ret == 0; i++)
+	ret = emit(w, copy_key(w->key, sizeof(w->key), m->keys[i]), "", 0);
+    return ret;
+}
+
+/* walk_mailboxes - the mailboxes record: its rule and covered domains */
+static int walk_mailboxes(struct walk *w, const struct record_block *b)
+{
+    const struct mailboxes *m = &w->rs->r->mbox;
+    size_t  i;
+
+    (void) b;
+    w->val.len = 0;
+    if (record_add_rule(&w->val, m->file, m->line) < 0) {
+	errno = ENOMEM;
+	return -1;
+    }
+    for (i = 0; i < m->ndomains; i++)
+	if (record_add_domain(&w->val, m->domains[i]) < 0) {
+	    errno = ENOMEM;
+	    return -1;
+	}
+    return emit(w, copy_key(w->key, sizeof(w->key), RECORD_KEY_MAILBOXES),
+		w->val.s, w->val.len);
+}
+
 /* records_walk - every record but meta, made in key order, to fn */
 int records_walk(struct records *rs, const struct resolution *res,
 		 records_fn fn, void *ctx)
@@ -415,6 +482,7 @@ int records_walk(struct records *rs, const struct resolution *res,
     static int (*const walkers[])(struct walk *, const struct record_block *) = {
 	[BLOCK_ADDR] = walk_addr,[BLOCK_DEPT] = walk_dept,
 	[BLOCK_INDEX] = walk_index,[BLOCK_MATCH] = walk_match,
+	[BLOCK_MAILBOX] = walk_mailbox,[BLOCK_MAILBOXES] = walk_mailboxes,
     };
     struct walk *w;
     size_t  i;

@@ -877,6 +877,34 @@ static void kw_postmaster(struct parse *p, char *rest)
 	p->dept->postmaster_off = p->line;
 }
 
+/* kw_mailboxes - mailboxes SOURCE [warn], before the first department */
+static void kw_mailboxes(struct parse *p, char *rest)
+{
+    struct mailboxes *m = &p->r->mbox;
+    char  **v;
+    size_t  n;
+    int     warn;
+
+    if ((v = split_list(p->r, rest, &n)) == 0)
+	return;
+    warn = n == 2 && strcmp(v[1], "warn") == 0;
+    if (n != 1 && !warn)
+	perr(p, "\"mailboxes\" takes a list and, optionally, \"warn\"");
+    else if (p->dept || p->bad_dept)
+	perr(p, "\"mailboxes\" belongs before the first department");
+    else if (m->declared && warn != m->warn)
+	perr(p, "\"mailboxes\" with and without \"warn\" (first at %s:%ld)",
+	     p->src->shown, m->line);
+    else {
+	if (!m->declared) {
+	    m->declared = 1, m->warn = warn, m->line = p->line;
+	    m->file = rules_keep(p->r, p->src->recorded);
+	}
+	(void) mailboxes_load(m, p->dir, v[0], &p->r->errs, p->src->shown, p->line);
+    }
+    free(v);
+}
+
 /* The keywords, and where they may stand. */
 static const struct keyword {
     const char *name;
@@ -892,6 +920,7 @@ static const struct keyword {
     {"match", kw_match},
     {"unknown", kw_unknown},
     {"postmaster", kw_postmaster},
+    {"mailboxes", kw_mailboxes},
 };
 
 /* strip_comment - cut the line at a bare "#" that starts a word, and

@@ -18,6 +18,7 @@
 #include <stddef.h>
 #include <stdio.h>
 #include "maps/errors.h"
+#include "maps/mailboxes.h"
 #include "rewrite/buf.h"
 #include "rewrite/record.h"
 
@@ -83,6 +84,7 @@ struct rules {
     struct rule_src **srcs;
     size_t  nsrcs, srcs_cap;
     struct errs errs;
+    struct mailboxes mbox;		/* "mailboxes": the canonical mailboxes */
     struct arena mem;			/* every string and target of the rules */
 };
 

@@ -23,6 +23,7 @@ struct lookup {
     struct addr a;
     char    key[ADDR_FOLD_MAX + 1];	/* local part, folded unless exact */
     size_t  key_len;
+    int     nobody;			/* decide_nobody: no mailbox check */
 };
 
 #define TRACE(lk, ...) do { if ((lk)->trace) (lk)->trace((lk)->ctx, __VA_ARGS__); } while (0)
@@ -267,17 +268,68 @@ static int expand_domain(struct expansion *x, const char *t, size_t len)
     return 0;
 }
 
+static int apply_unknown(struct lookup *);
+
+/* mailbox_lookup - one lookup of the first len bytes of local@domain */
+static int mailbox_lookup(struct lookup *lk, const char *local, size_t len,
+			  const char *domain)
+{
+    int     r = map_mailbox(lk->map, local, len, domain);
+
+    TRACE(lk, "mailbox %.*s@%s (list rule=%s): %s", (int) len, local, domain,
+	  lk->map->mbox_rule, r > 0 ? "found" : r == 0 ? "not found" : "map error");
+    return r;
+}
+
+/* mailbox_known - whether a result address may be taken: 1 its domain
+ * is not covered by the map's mailbox list or it is a mailbox there,
+ * 0 it is not, -1 the map is broken.  The local part is looked up
+ * without its extension first (one lookup where it is found), then whole */
+static int mailbox_known(struct lookup *lk, const char *local, const char *domain)
+{
+    size_t  len = strlen(local), base;
+    int     r;
+
+    if (!map_mailbox_covers(lk->map, domain))
+	return 1;
+    base = addr_split_ext(local, lk->d->dept->rec.delimiters);
+    if ((r = mailbox_lookup(lk, local, base, domain)) == 0 && base < len)
+	r = mailbox_lookup(lk, local, len, domain);
+    return r;
+}
+
+/* no_mailbox - a result that is not a mailbox: the unknown policy,
+ * its rule the one that made the address, marked so (the mark is kept
+ * whole: a rule too long loses its end instead) */
+static int no_mailbox(struct lookup *lk, const char *made_by)
+{
+    static const char mark[] = ",no-mailbox";
+    char    rule[RULE_MAX];
+    size_t  n = strnlen(made_by, sizeof(rule) - sizeof(mark));
+
+    memcpy(rule, made_by, n);
+    memcpy(rule + n, mark, sizeof(mark));
+    lk->d->ntargets = lk->d->len = 0;
+    if (apply_unknown(lk) < 0)
+	return -1;
+    set_rule(lk->d, rule);
+    return 0;
+}
+
 /* add_expanded - one match target made from its template: the local part
  * as the template writes it with the captures put in literally (quoted
  * again as needed), in the domain written or the canonical one; 0, 1 when
- * it is not a valid address (why says why), -1 without memory */
+ * it is not a valid address (why says why), -1 without memory; *missing
+ * is set when the address is not in the map's mailbox list (1) or the
+ * list could not be read (-1) */
 static int add_expanded(struct lookup *lk, const char *tmpl, const size_t *ov,
-			char *why, size_t whylen)
+			char *why, size_t whylen, int *missing)
 {
     struct expansion x;
     char    out[TARGET_MAX + 4], dom[ADDR_DOMAIN_MAX + 1];
     const char *at, *domain = lk->d->dept->rec.canonical;
     size_t  len = strlen(tmpl);
+    int     r;
 
     x.subject = lk->key, x.ov = ov;
     (void) quoted_scan(tmpl, len, &at);
@@ -294,6 +346,10 @@ static int add_expanded(struct lookup *lk, const char *tmpl, const size_t *ov,
 	    return 1;
 	domain = dom;
     }
+    if ((r = mailbox_known(lk, x.local, domain)) <= 0) {
+	*missing = r == 0 ? 1 : -1;
+	return 0;
+    }
     if (addr_format(out, sizeof(out), x.local, domain) < 0) {
 	snprintf(why, whylen, "longer than %d bytes", TARGET_MAX);
 	return 1;
@@ -308,13 +364,19 @@ static int take_match(struct lookup *lk, const struct map_match *m, const size_t
     const char *t;
     size_t  k;
     char    why[512], msg[700];
-    int     r;
+    int     r, missing = 0;
 
     lk->d->action = DECIDE_REWRITE;
     set_rule(lk->d, m->rule);
     for (t = m->targets, k = 0; k < m->ntargets; k++, t += strlen(t) + 1) {
-	if ((r = add_expanded(lk, t, ov, why, sizeof(why))) < 0)
+	if ((r = add_expanded(lk, t, ov, why, sizeof(why), &missing)) < 0)
 	    return -1;
+	if (missing < 0) {
+	    lk->d->ntargets = lk->d->len = 0;
+	    return map_failed(lk, m->rule, "corrupt map");
+	}
+	if (missing)
+	    return no_mailbox(lk, m->rule);
 	if (r > 0) {
 	    lk->d->ntargets = lk->d->len = 0;
 	    snprintf(msg, sizeof(msg), "match target %s is not a valid address: %s", t,
@@ -384,6 +446,7 @@ static int decide_rest(struct lookup *lk)
 {
     const struct map_dept *dept = lk->d->dept;
     char    out[TARGET_MAX + 4];
+    int     r;
 
     if (dept->rec.all_rule[0]) {
 	TRACE(lk, "members * (rule=%s)", dept->rec.all_rule);
@@ -391,6 +454,10 @@ static int decide_rest(struct lookup *lk)
 	set_rule(lk->d, dept->rec.all_rule);
 	if (addr_format(out, sizeof(out), lk->a.local, dept->rec.canonical) < 0)
 	    return map_failed(lk, dept->rec.all_rule, "address too long");
+	if (!lk->nobody
+	    && (r = mailbox_known(lk, lk->a.local, dept->rec.canonical)) <= 0)
+	    return r < 0 ? map_failed(lk, dept->rec.all_rule, "corrupt map")
+		: no_mailbox(lk, dept->rec.all_rule);
 	return add_target(lk->d, out, strlen(out));
     }
     return apply_unknown(lk);
@@ -435,6 +502,7 @@ int decide(const struct map *map, const char *rcpt, struct decision *d,
     lk.d = d;
     lk.trace = trace;
     lk.ctx = ctx;
+    lk.nobody = 0;
     if ((r = addr_parse(rcpt, &lk.a)) == ADDR_TOOLONG && lk.a.domain[0]
 	&& (d->dept = map_department(map, lk.a.domain)) != 0) {
 	TRACE(&lk, "local part longer than %d bytes: nobody there", ADDR_LOCAL_MAX);
@@ -463,6 +531,7 @@ int decide_nobody(const struct map *map, const struct map_dept *dept, struct dec
     lk.map = map;
     lk.d = d;
     d->dept = dept;
+    lk.nobody = 1;
     strcpy(lk.a.local, "*");
     lk.a.local_len = 1;
     return decide_rest(&lk);

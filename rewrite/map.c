@@ -189,6 +189,54 @@ static int load_meta(struct map *map, char *err, size_t errlen)
     return 0;
 }
 
+/* str_cmp - strings through pointers to them */
+static int str_cmp(const void *a, const void *b)
+{
+    return strcmp(*(char *const *) a, *(char *const *) b);
+}
+
+/* load_domains - the domains a mailboxes record names, sorted */
+static int load_domains(struct map *map, const struct record_mailboxes *rm)
+{
+    size_t  pos = 0, n = 0, dlen;
+    const char *d;
+
+    while (record_domain_next(rm->val, rm->vlen, &pos, &d, &dlen))
+	n++;
+    if (n && (map->mbox_domains = calloc(n, sizeof(char *))) == 0)
+	return -1;
+    for (pos = 0; record_domain_next(rm->val, rm->vlen, &pos, &d, &dlen);)
+	if ((map->mbox_domains[map->nmbox_domains++] = strndup(d, dlen)) == 0)
+	    return -1;
+    if (n > 1)
+	qsort(map->mbox_domains, n, sizeof(char *), str_cmp);
+    return 0;
+}
+
+/* load_mailboxes - the mailbox list's record, when the map has one */
+static int load_mailboxes(struct map *map, char *err, size_t errlen)
+{
+    struct record_mailboxes rm;
+    const char *val;
+    size_t  vlen;
+    int     r;
+
+    if ((r = map_find(map, RECORD_KEY_MAILBOXES, strlen(RECORD_KEY_MAILBOXES), &val,
+		      &vlen)) == 0)
+	return 0;
+    if (r < 0 || record_mailboxes_parse(val, vlen, &rm) < 0) {
+	snprintf(err, errlen, "record %s bad", RECORD_KEY_MAILBOXES);
+	return -1;
+    }
+    memcpy(map->mbox_rule, rm.rule, sizeof(map->mbox_rule));
+    if (load_domains(map, &rm) < 0) {
+	snprintf(err, errlen, "out of memory");
+	errno = ENOMEM;
+	return -1;
+    }
+    return 0;
+}
+
 /* dept_cmp - departments by domain */
 static int dept_cmp(const void *a, const void *b)
 {
@@ -214,6 +262,8 @@ static int load_all(struct map *map, char *err, size_t errlen)
 	qsort(map->depts, map->ndepts, sizeof(*map->depts), dept_cmp);
     for (i = 0; i < map->ndepts; i++)
 	map->depts[i].index = i;
+    if (load_mailboxes(map, err, errlen) < 0)
+	return -1;
     if ((map->match_context = pcre2_match_context_create(0)) == 0) {
 	snprintf(err, errlen, "out of memory");
 	return -1;
@@ -285,6 +335,9 @@ void map_close(struct map *map)
 	free(map->depts[i].matches);
     }
     free(map->depts);
+    for (i = 0; i < map->nmbox_domains; i++)
+	free(map->mbox_domains[i]);
+    free(map->mbox_domains);
     pcre2_match_context_free(map->match_context);
     cdb_free(&map->cdb);
     close(map->fd);
@@ -295,7 +348,12 @@ void map_close(struct map *map)
  * at a record that does not fit in the data */
 int map_record_next(const struct map *map, unsigned *pos, struct map_record *r)
 {
-    const struct cdb *c = &map->cdb;
+    return map_cdb_next(&map->cdb, pos, r);
+}
+
+/* map_cdb_next - the record at *pos of any CDB file, bounds checked */
+int map_cdb_next(const struct cdb *c, unsigned *pos, struct map_record *r)
+{
     const unsigned char *p;
     unsigned end = c->cdb_dend, at = *pos ? *pos : 2048;
 
@@ -381,4 +439,27 @@ int map_match(const struct map *map, const struct map_match *m,
 	return MAP_MATCH_ERROR;
     copy_ovector(md, rc, ovec, npairs);
     return 1;
+}
+
+/* map_mailbox_covers - whether the mailbox list covers a domain */
+int map_mailbox_covers(const struct map *map, const char *domain)
+{
+    return map->nmbox_domains > 0
+	&& bsearch(&domain, map->mbox_domains, map->nmbox_domains, sizeof(char *),
+		   str_cmp) != 0;
+}
+
+/* map_mailbox - whether local@domain is a mailbox of the list: 1 yes,
+ * 0 no (or too long to be one), -1 broken file */
+int map_mailbox(const struct map *map, const char *local, size_t llen,
+		const char *domain)
+{
+    char    key[RECORD_KEY_MAX];
+    const char *val;
+    size_t  vlen;
+    int     n;
+
+    if ((n = record_key_mailbox(key, sizeof(key), local, llen, domain)) < 0)
+	return 0;
+    return map_find(map, key, n, &val, &vlen);
 }

@@ -17,7 +17,13 @@
  * map_find() looks one record up by its key (record.h spells them).
  * map_record_next() walks every record (pos 0 to start), checking each
  * length against the data's end: tinycdb's cdb_seqnext() wraps around on
- * a hostile length and never ends.
+ * a hostile length and never ends; map_cdb_next() is the same walk over
+ * any CDB file (a Postfix table, say).
+ *
+ * A map compiled with a "mailboxes" list knows the domains it covers
+ * (map->mbox_domains, loaded at open) and its mailboxes:
+ * map_mailbox_covers() says whether a domain is covered, in memory;
+ * map_mailbox() looks one address up, one CDB lookup.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -51,6 +57,9 @@ struct map {
     unsigned long records;
     char    digest[65];
     void   *match_context;		/* pcre2_match_context * */
+    char    mbox_rule[RULE_MAX];	/* the "mailboxes" line; "" without */
+    char  **mbox_domains;		/* the domains it covers, sorted */
+    size_t  nmbox_domains;
 };
 
 int     map_open(const char *path, struct map **mapp, char *err, size_t errlen);
@@ -71,6 +80,10 @@ struct map_record {
 };
 
 int     map_record_next(const struct map *map, unsigned *pos, struct map_record *r);
+int     map_cdb_next(const struct cdb *c, unsigned *pos, struct map_record *r);
+int     map_mailbox_covers(const struct map *map, const char *domain);
+int     map_mailbox(const struct map *map, const char *local, size_t llen,
+		    const char *domain);
 int     map_match(const struct map *map, const struct map_match *m,
 		  const char *local, size_t len, size_t *ovec, size_t npairs);
 

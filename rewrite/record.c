@@ -10,6 +10,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include "rewrite/record.h"
+#include "rewrite/address.h"
 
 static const char *policy_names[] = { "reject", "pass", "redirect", "tempfail" };
 
@@ -74,6 +75,25 @@ int record_key_index(char *buf, size_t len, size_t n)
 int record_key_match(char *buf, size_t len, const char *domain, size_t n)
 {
     return key_result(snprintf(buf, len, "match:%s:%06zu", domain, n), len);
+}
+
+/* record_key_mailbox - "mailbox:DOMAIN:LOCAL", LOCAL folded as addr_key()
+ * folds it: a mailbox list compares local parts without regard to case,
+ * as Postfix's tables do */
+int record_key_mailbox(char *buf, size_t len, const char *local, size_t llen,
+		       const char *domain)
+{
+    size_t  dlen = strlen(domain);
+    ssize_t n;
+
+    if (8 + dlen + 1 >= len)
+	return -1;
+    memcpy(buf, "mailbox:", 8);
+    memcpy(buf + 8, domain, dlen);
+    buf[8 + dlen] = ':';
+    if ((n = addr_key(local, llen, 0, buf + 9 + dlen, len - 9 - dlen)) < 0)
+	return -1;
+    return (int) (9 + dlen + (size_t) n);
 }
 
 /* record_meta_value - the meta record's value */
@@ -154,6 +174,12 @@ int record_match_value(struct buf *v, const char *file, long line,
 	if (record_add_target(v, targets[i]) < 0)
 	    return -1;
     return buf_add(v, "\tpattern=", 9) < 0 || buf_adds(v, pattern) < 0 ? -1 : 0;
+}
+
+/* record_add_domain - one more "domain=" field (after record_add_rule) */
+int record_add_domain(struct buf *v, const char *domain)
+{
+    return buf_add(v, "\tdomain=", 8) < 0 || buf_adds(v, domain) < 0 ? -1 : 0;
 }
 
 /* next_field - the field at *pos: name and value; 0 at the end */
@@ -367,6 +393,30 @@ int record_target_next(const char *val, size_t vlen, size_t *pos,
 
     while (next_field(val, vlen, pos, &n, &nlen, t, tlen))
 	if (nlen == 2 && memcmp(n, "to", 2) == 0 && *tlen > 0)
+	    return 1;
+    return 0;
+}
+
+/* record_mailboxes_parse - the mailboxes record; -1 without its rule */
+int record_mailboxes_parse(const char *val, size_t vlen, struct record_mailboxes *m)
+{
+    if (copy_field(val, vlen, "rule", m->rule, sizeof(m->rule)) < 0)
+	return -1;
+    m->val = val;
+    m->vlen = vlen;
+    return 0;
+}
+
+/* record_domain_next - the next non-empty "domain=" field at *pos; 0 at
+ * the end */
+int record_domain_next(const char *val, size_t vlen, size_t *pos,
+		       const char **d, size_t *dlen)
+{
+    const char *n;
+    size_t  nlen;
+
+    while (next_field(val, vlen, pos, &n, &nlen, d, dlen))
+	if (nlen == 6 && memcmp(n, "domain", 6) == 0 && *dlen > 0)
 	    return 1;
     return 0;
 }

@@ -16,6 +16,10 @@
  *                         roster: FNV-1a 64 of its bytes, and its name as
  *                         rule= fields give it; for the warning that the
  *                         map is older than its sources)
+ *   mailbox:DOMAIN:LOCAL  (empty) a canonical mailbox of the rules'
+ *                         "mailboxes" list, LOCAL folded by addr_key()
+ *   mailboxes             rule=FILE:LINE domain=DOMAIN ... the domains
+ *                         that list covers (only in maps that have one)
  *
  * Values are "name=value" fields separated by one tab; no value holds a
  * tab, CR or LF.  The digest is FNV-1a 64 over "KEY\nVALUE\n" of every
@@ -39,6 +43,7 @@
 #define RECORD_FORMAT	"deptmap-1"
 #define RECORD_KEY_META	"meta"
 #define RECORD_KEY_SOURCES "sources"
+#define RECORD_KEY_MAILBOXES "mailboxes"
 
 #define RULE_MAX	256			/* "file:line" of a rule */
 #define REPLY_MAX	980			/* longest reply Postfix takes from a milter */
@@ -96,6 +101,13 @@ struct record_match {
     size_t  vlen;
 };
 
+/* mailboxes: the list of canonical mailboxes; points into the value */
+struct record_mailboxes {
+    char    rule[RULE_MAX];		/* the first "mailboxes" line */
+    const char *val;			/* for record_domain_next() */
+    size_t  vlen;
+};
+
 /* Results of record_meta_parse */
 #define RECORD_META_OK		0
 #define RECORD_META_NONE	(-1)		/* no format field: not a map */
@@ -109,6 +121,8 @@ int     record_key_index(char *buf, size_t len, size_t n);
 int     record_key_match(char *buf, size_t len, const char *domain, size_t n);
 int     record_key_addr_split(const char *key, size_t klen, const char **domain,
 			      size_t *dlen, const char **local, size_t *llen);
+int     record_key_mailbox(char *buf, size_t len, const char *local, size_t llen,
+			   const char *domain);
 
 int     record_meta_value(struct buf *v, size_t ndepts, size_t records, uint64_t digest);
 int     record_dept_value(struct buf *v, const struct record_dept *d);
@@ -116,6 +130,7 @@ int     record_add_rule(struct buf *v, const char *file, long line);
 int     record_add_target(struct buf *v, const char *target);
 int     record_match_value(struct buf *v, const char *file, long line,
 			   int caseless, char **targets, size_t n, const char *pattern);
+int     record_add_domain(struct buf *v, const char *domain);
 
 int     record_meta_parse(const char *val, size_t vlen, struct record_meta *m);
 int     record_dept_parse(const char *val, size_t vlen, struct record_dept *d);
@@ -127,6 +142,9 @@ int     record_target_next(const char *val, size_t vlen, size_t *pos,
 int     record_add_source(struct buf *v, const char *name, uint64_t digest);
 int     record_source_next(const char *val, size_t vlen, size_t *pos,
 			   const char **name, size_t *nlen, uint64_t *digest);
+int     record_mailboxes_parse(const char *val, size_t vlen, struct record_mailboxes *m);
+int     record_domain_next(const char *val, size_t vlen, size_t *pos,
+			   const char **d, size_t *dlen);
 int     record_has_target(const char *val, size_t vlen, const char *t);
 
 const char *record_policy_name(enum unknown_policy p);
