@@ -35,7 +35,8 @@ LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
 	   rewrite/decide.o \
 	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/rules.o \
 	   maps/finish.o maps/strset.o maps/atomic.o maps/target.o \
-	   maps/records.o maps/digest.o maps/writer.o maps/resolve.o maps/compile.o
+	   maps/records.o maps/digest.o maps/writer.o maps/resolve.o maps/guard.o \
+	   maps/compile.o
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \

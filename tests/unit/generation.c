@@ -33,7 +33,7 @@ static void make_map(const char *path, const char *mailbox)
 	     "department sales.example.com\n  alias alice -> %s\n", mailbox);
     errs_init(&e);
     if ((fp = fopen(rules, "w")) == 0 || fputs(text, fp) < 0 || fclose(fp) != 0
-	|| compile_file(rules, path, &e) != COMPILE_OK) {
+	|| compile_file(rules, path, 0, &e) != COMPILE_OK) {
 	printf("Bail out! cannot compile %s: %s\n", rules, errs_text(&e));
 	exit(1);
     }
