@@ -201,7 +201,8 @@ clean:
 # Programs and man pages go under PREFIX; the example configuration goes to
 # SYSCONFDIR/deptmilter (default /etc/deptmilter, whatever PREFIX is: that
 # is where deptmilter and deptmap look by default) and never replaces a
-# file that is there.  The systemd unit and tmpfiles.d entry go where
+# file that is there.  The systemd units (deptmilter, and the map refresh
+# timer with its service, not enabled) and the tmpfiles.d entry go where
 # systemd looks for them under PREFIX (/usr/local/lib/... is searched too).
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
@@ -229,7 +230,11 @@ install: all
 	install -m 0644 $(ETC_FILES:%=examples/%) $(DESTDIR)$(DOCDIR)/examples/
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' contrib/systemd/deptmilter.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/deptmilter|$(SYSCONFDIR)/deptmilter|g' \
+	    contrib/systemd/deptmap-refresh.service >$(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.service
+	install -m 0644 contrib/systemd/deptmap-refresh.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.service
 	install -m 0644 contrib/systemd/deptmilter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
 	@for f in $(ETC_FILES); do \
 	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \
@@ -241,7 +246,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/deptmilter $(DESTDIR)$(SBINDIR)/deptmap \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.timer
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@for f in $(ETC_FILES); do \
 	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \
