@@ -61,6 +61,7 @@ is "$(value "$TIMER" OnUnitActiveSec)" 15min "the timer runs the service 15 minu
 is "$(value "$TIMER" WantedBy)" timers.target "the timer, once enabled, is wanted by timers.target"
 is "$(value "$TIMER" Unit)" "" "the timer starts the service of its own name (no Unit=)"
 is "$(value "$SERVICE" Type)" oneshot "the service is a oneshot"
+is "$(value "$SERVICE" TimeoutStartSec)" 10min "a run is stopped after 10 minutes (a oneshot has no timeout by default)"
 is "$(grep -c '^\[Install\]' "$SERVICE")" 0 "the service has no [Install]: only the timer starts it"
 is "$(value "$SERVICE" ExecStart | wc -l)" 1 "the service has one ExecStart"
 cmd=$(value "$SERVICE" ExecStart)
