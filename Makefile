@@ -35,8 +35,8 @@ LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
 	   rewrite/decide.o rewrite/sources.o \
 	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/mailboxes.o maps/rules.o \
 	   maps/finish.o maps/strset.o maps/atomic.o maps/target.o \
-	   maps/records.o maps/digest.o maps/writer.o maps/resolve.o maps/compile.o \
-	   maps/postmaster.o maps/answer.o maps/expect.o maps/diff.o
+	   maps/records.o maps/digest.o maps/writer.o maps/resolve.o maps/guard.o \
+	   maps/compile.o maps/postmaster.o maps/answer.o maps/expect.o maps/diff.o
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
@@ -47,7 +47,7 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
 	     tests/unit/generation.bin tests/unit/writer.bin tests/unit/mailbox.bin \
-	     tests/unit/diff.bin tests/unit/mailboxes.bin
+	     tests/unit/diff.bin tests/unit/mailboxes.bin tests/unit/record.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
@@ -208,7 +208,8 @@ clean:
 # Programs and man pages go under PREFIX; the example configuration goes to
 # SYSCONFDIR/deptmilter (default /etc/deptmilter, whatever PREFIX is: that
 # is where deptmilter and deptmap look by default) and never replaces a
-# file that is there.  The systemd unit and tmpfiles.d entry go where
+# file that is there.  The systemd units (deptmilter, and the map refresh
+# timer with its service, not enabled) and the tmpfiles.d entry go where
 # systemd looks for them under PREFIX (/usr/local/lib/... is searched too).
 SBINDIR		?= $(PREFIX)/sbin
 MANDIR		?= $(PREFIX)/share/man
@@ -236,7 +237,11 @@ install: all
 	install -m 0644 $(ETC_FILES:%=examples/%) $(DESTDIR)$(DOCDIR)/examples/
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' contrib/systemd/deptmilter.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service
-	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service
+	sed -e 's|/usr/sbin/|$(SBINDIR)/|g' -e 's|/etc/deptmilter|$(SYSCONFDIR)/deptmilter|g' \
+	    contrib/systemd/deptmap-refresh.service >$(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.service
+	install -m 0644 contrib/systemd/deptmap-refresh.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
+	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.service
 	install -m 0644 contrib/systemd/deptmilter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
 	@for f in $(ETC_FILES); do \
 	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \
@@ -248,7 +253,9 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/deptmilter $(DESTDIR)$(SBINDIR)/deptmap \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.service \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.timer
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@for f in $(ETC_FILES); do \
 	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \

@@ -11,6 +11,7 @@
 #include "maps/atomic.h"
 #include "maps/postmaster.h"
 #include "maps/expect.h"
+#include "maps/guard.h"
 #include "maps/records.h"
 #include "maps/resolve.h"
 
@@ -122,10 +123,43 @@ static enum compile_result run_tests(int fd, const char *tests, struct errs *err
     return ret;
 }
 
-/* write_atomic - compile into an unnamed file, check it against the tests
- * file (if any), then name it out */
+/* against_old - the file written on fd, read back as a map and set
+ * against the map in place: unchanged, refused by the guard, or OK */
+static enum compile_result against_old(struct rules *r, int fd, const char *out,
+				       const struct compile_opts *opts,
+				       struct errs *errs)
+{
+    struct map *next = 0;
+    char    err[512];
+    enum compile_result ret = COMPILE_SYSTEM;
+    int     n;
+
+    if ((fd = dup(fd)) < 0 || map_open_fd(fd, &next, err, sizeof(err)) < 0) {
+	if (errno == ENOMEM)
+	    errs_nomem(errs);
+	else
+	    errs_add(errs, out, 0, "cannot read back: %s",
+		     fd < 0 ? strerror(errno) : err);
+	return COMPILE_SYSTEM;
+    }
+    if (strcmp(next->digest, opts->old->digest) == 0
+	&& next->records == opts->old->records && next->ndepts == opts->old->ndepts)
+	ret = COMPILE_UNCHANGED;
+    else if (opts->force || (n = guard_check(r, opts->old, next, errs)) == 0)
+	ret = COMPILE_OK;
+    else if (n > 0)
+	ret = COMPILE_RULES;
+    else if (!errs->nomem)
+	errs_add(errs, out, 0, "cannot compare with the map in place: %s",
+		 strerror(errno));
+    map_close(next);
+    return ret;
+}
+
+/* write_atomic - compile into an unnamed file, then name it out */
 static enum compile_result write_atomic(struct rules *r, const char *out,
-					const char *tests, struct errs *errs)
+					const struct compile_opts *opts,
+					struct errs *errs)
 {
     struct atomic a;
     char    err[512];
@@ -140,7 +174,9 @@ static enum compile_result write_atomic(struct rules *r, const char *out,
 	    errs_add(errs, out, 0, "cannot write: %s", err);
 	goto out;
     }
-    if (tests && (ret = run_tests(a.fd, tests, errs)) != COMPILE_OK)
+    if (opts->tests && (ret = run_tests(a.fd, opts->tests, errs)) != COMPILE_OK)
+	goto out;
+    if (opts->old && (ret = against_old(r, a.fd, out, opts, errs)) != COMPILE_OK)
 	goto out;
     ret = atomic_commit(&a, errs) < 0 ? COMPILE_SYSTEM : COMPILE_OK;
 out:
@@ -148,15 +184,18 @@ out:
     return ret;
 }
 
-/* compile_file - rules file to map file, atomically */
+/* compile_file - rules file to map file, atomically (opts may be NULL) */
 enum compile_result compile_file(const char *rules_path, const char *out_path,
-				 const char *tests_path, struct errs *errs)
+				 const struct compile_opts *opts, struct errs *errs)
 {
+    static const struct compile_opts plain;
     struct rules r;
     enum compile_result ret = COMPILE_RULES;
 
+    if (opts == 0)
+	opts = &plain;
     if (rules_load(rules_path, &r) == 0)
-	ret = write_atomic(&r, out_path, tests_path, &r.errs);
+	ret = write_atomic(&r, out_path, opts, &r.errs);
     else if (r.errs.nomem)
 	ret = COMPILE_SYSTEM;
     errs_free(errs);

@@ -18,9 +18,15 @@
  * file in OUT's directory that has no name yet, fsyncs it and renames it
  * over OUT (see atomic.h).  On any error nothing is left behind and OUT is
  * untouched; the messages are in errs, one "FILE[:LINE]: text" line each.
- * With a tests_path (NULL: none), the new map is checked against that
+ * With opts->tests (NULL: none), the new map is checked against that
  * tests file (see expect.h) before it is named, and a test that fails is
  * COMPILE_RULES: OUT stays as it was.
+ * With opts->old, the map in place at OUT (the caller opened it, or
+ * NULL: none), the new map is read back before the rename and compared:
+ * one with old's digest (the same records) is not renamed into place,
+ * and the result is COMPILE_UNCHANGED, so OUT keeps its inode and mtime
+ * and deptmilter does not reload for nothing; otherwise, unless
+ * opts->force, the shrink guard (guard.h) may refuse it (COMPILE_RULES).
  *
  * The result is a compile_result, not an exit status: COMPILE_RULES when
  * the rules are wrong (the messages are in r->errs, or errs), otherwise
@@ -38,12 +44,19 @@ enum compile_result {
     COMPILE_OK,
     COMPILE_RULES,			/* the rules are wrong */
     COMPILE_SYSTEM,			/* the system or the map reader failed */
+    COMPILE_UNCHANGED,			/* compile_file(): OUT holds this map */
+};
+
+struct compile_opts {
+    const struct map *old;		/* the map in place, or NULL */
+    int     force;			/* no shrink guard */
+    const char *tests;			/* tests file run first, or NULL */
 };
 
 enum compile_result compile_fd(struct rules *r, int fd, char *err, size_t errlen);
 enum compile_result compile_map(struct rules *r, struct map **mapp, char *err,
 				size_t errlen);
 enum compile_result compile_file(const char *rules_path, const char *out_path,
-				 const char *tests_path, struct errs *errs);
+				 const struct compile_opts *opts, struct errs *errs);
 
 #endif

@@ -1,7 +1,7 @@
 /*
  * deptmap - compile, check, query and show department maps
  *
- *   deptmap compile [-o MAP.cdb] RULES
+ *   deptmap compile [--force] [-o MAP.cdb] RULES
  *   deptmap check RULES
  *   deptmap query [-m MAP.cdb | -r RULES] [--explain] ADDRESS... | -
  *   deptmap dump MAP.cdb
@@ -16,6 +16,7 @@
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -42,7 +43,7 @@
 #define DEFAULT_MAP	"/etc/deptmilter/departments.cdb"
 
 static const char usage_text[] =
-    "usage: deptmap compile [-o MAP.cdb] RULES\n"
+    "usage: deptmap compile [--force] [-o MAP.cdb] RULES\n"
     "       deptmap check RULES\n"
     "       deptmap query [-m MAP.cdb | -r RULES] [--explain] ADDRESS... | -\n"
     "       deptmap dump MAP.cdb\n" "       deptmap domains MAP.cdb\n"
@@ -60,6 +61,7 @@ static int exit_status(enum compile_result res)
 {
     switch (res) {
     case COMPILE_OK:
+    case COMPILE_UNCHANGED:
 	return 0;
     case COMPILE_RULES:
 	return EXIT_RULES;
@@ -110,32 +112,79 @@ static char *tests_beside(const char *rules, int *nomem)
     return tests;
 }
 
-/* cmd_compile - deptmap compile [-o MAP.cdb] RULES */
+/* open_old - the map in place at out into *old (NULL when there is
+ * none); one that cannot be read is said on stderr and left unguarded;
+ * -1 only when memory ran out */
+static int open_old(const char *out, struct map **old)
+{
+    char    err[256];
+    int     fd;
+
+    *old = 0;
+    if ((fd = open(out, O_RDONLY | O_CLOEXEC)) < 0) {
+	if (errno == ENOENT || errno == ENOTDIR)
+	    return 0;
+	snprintf(err, sizeof(err), "%s", strerror(errno));
+    } else if (map_open_fd(fd, old, err, sizeof(err)) == 0)
+	return 0;
+    else if (errno == ENOMEM)
+	return -1;
+    fprintf(stderr, "deptmap: %s: warning: the map in place cannot be read (%s):"
+	    " no shrink guard\n", out, err);
+    return 0;
+}
+
+/* compile_args - [--force] [-o MAP.cdb] RULES, in any order; 0 or -1 */
+static int compile_args(int argc, char **argv, struct compile_opts *opts,
+			const char **out, const char **rules)
+{
+    int     i;
+
+    *out = *rules = 0;
+    for (i = 1; i < argc; i++) {
+	if (strcmp(argv[i], "--force") == 0)
+	    opts->force = 1;
+	else if (strcmp(argv[i], "-o") == 0 && i + 1 < argc && *out == 0)
+	    *out = argv[++i];
+	else if (argv[i][0] != '-' && *rules == 0)
+	    *rules = argv[i];
+	else
+	    return -1;
+    }
+    return *rules ? 0 : -1;
+}
+
+/* cmd_compile - deptmap compile [--force] [-o MAP.cdb] RULES */
 static int cmd_compile(int argc, char **argv)
 {
+    struct compile_opts opts;
+    struct map *old = 0;
     struct errs e;
-    char   *out = 0, *tests;
-    const char *rules;
-    int     nomem;
+    const char *rules, *given;
+    char   *out, *tests = 0;
     enum compile_result res;
-    int     ret;
+    int     ret, nomem = 0;
 
-    if (argc == 4 && strcmp(argv[1], "-o") == 0)
-	out = strdup(argv[2]), rules = argv[3];
-    else if (argc == 2 && argv[1][0] != '-')
-	out = default_output(rules = argv[1]);
-    else
+    memset(&opts, 0, sizeof(opts));
+    if (compile_args(argc, argv, &opts, &given, &rules) < 0)
 	return usage();
-    tests = tests_beside(rules, &nomem);
-    if (out == 0 || nomem) {
+    if ((out = given ? strdup(given) : default_output(rules)) == 0
+	|| (tests = tests_beside(rules, &nomem), nomem)
+	|| open_old(out, &old) < 0) {
 	fputs("deptmap: out of memory\n", stderr);
+	free(tests);
 	free(out);
 	return EXIT_SYSTEM;
     }
+    opts.old = old;
+    opts.tests = tests;
     errs_init(&e);
-    res = compile_file(rules, out, tests, &e);
+    res = compile_file(rules, out, &opts, &e);
     ret = report(&e, exit_status(res));
+    if (res == COMPILE_UNCHANGED)
+	printf("%s: unchanged (digest=%s), not replaced\n", out, old->digest);
     errs_free(&e);
+    map_close(old);
     free(tests);
     free(out);
     return ret;

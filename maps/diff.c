@@ -60,7 +60,7 @@ static int collect(const struct map *map, struct key **v, size_t *n, size_t *cap
     unsigned pos = 0;
 
     while (map_record_next(map, &pos, &r)) {
-	if (!record_key_addr_split(r.key, r.klen, &k.domain, &k.dlen, &k.local, &k.llen))
+	if (!record_key_addr_parse(r.key, r.klen, &k.domain, &k.dlen, &k.local, &k.llen))
 	    continue;
 	if (grow((void **) v, cap, *n + 1, sizeof(**v)) < 0)
 	    return -1;

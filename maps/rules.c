@@ -2,7 +2,7 @@
  * rules - the administrator's departments.rules, parsed (see rules.h)
  *
  * One line, one keyword.  Before the first "department" line, canonical,
- * delimiter and case-sensitive set the defaults; after it every keyword
+ * delimiter, case-sensitive and shrink-limit set the defaults; after it every keyword
  * belongs to the department above.  A "#" at the start of a word begins a
  * comment.  The checks that need the whole file run in rules_finish().
  * SPDX-License-Identifier: BSD-2-Clause
@@ -905,6 +905,32 @@ static void kw_mailboxes(struct parse *p, char *rest)
     free(v);
 }
 
+/* kw_shrink_limit - shrink-limit PERCENT% | none */
+static void kw_shrink_limit(struct parse *p, char *rest)
+{
+    long   *line = p->dept ? &p->dept->shrink_line : &p->r->shrink_line;
+    int    *limit = p->dept ? &p->dept->shrink_limit : &p->r->shrink_limit;
+    char   *w, *end;
+    long    n;
+
+    if ((w = one_word(p, "shrink-limit", rest)) == 0)
+	return;
+    if (*line) {
+	perr(p, "shrink-limit set twice (first at line %ld)", *line);
+	return;
+    }
+    if (strcmp(w, "none") == 0)
+	n = SHRINK_NONE;
+    else if (*w < '0' || *w > '9' || (n = strtol(w, &end, 10)) > 100
+	     || strcmp(end, "%") != 0) {
+	perr(p, "invalid shrink-limit \"%s\": a percentage from 0%% to 100%%,"
+	     " such as 10%%, or none", w);
+	return;
+    }
+    *line = p->line;
+    *limit = (int) n;
+}
+
 /* The keywords, and where they may stand. */
 static const struct keyword {
     const char *name;
@@ -921,6 +947,7 @@ static const struct keyword {
     {"unknown", kw_unknown},
     {"postmaster", kw_postmaster},
     {"mailboxes", kw_mailboxes},
+    {"shrink-limit", kw_shrink_limit},
 };
 
 /* strip_comment - cut the line at a bare "#" that starts a word, and

@@ -22,6 +22,11 @@
 #include "rewrite/buf.h"
 #include "rewrite/record.h"
 
+/* shrink-limit: the share of its names a department may lose against
+ * the map in place (maps/guard) */
+#define SHRINK_DEFAULT	10			/* percent */
+#define SHRINK_NONE	(-1)			/* "shrink-limit none" */
+
 /* Where a rule came from: shown in errors, recorded in the map. */
 struct rule_src {
     char   *shown;			/* path as the user gave it */
@@ -73,12 +78,16 @@ struct rule_dept {
     size_t  nentries, entries_cap;
     struct rule_match *matches;
     size_t  nmatches, matches_cap;
+    int     shrink_limit;		/* percent, or SHRINK_NONE */
+    long    shrink_line;		/* 0: the global setting */
 };
 
 struct rules {
     char   *canonical;
     char   *delimiters;
     int     case_exact;
+    int     shrink_limit;		/* percent, or SHRINK_NONE */
+    long    shrink_line;		/* 0: SHRINK_DEFAULT */
     struct rule_dept *depts;
     size_t  ndepts, depts_cap;
     struct rule_src **srcs;

@@ -36,20 +36,21 @@ int record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
     return (int) (6 + dlen + llen);
 }
 
-/* record_key_addr_split - 1 and its parts for an "addr:DOMAIN:LOCAL"
- * key (a domain holds no colon), 0 for any other key */
-int record_key_addr_split(const char *key, size_t klen, const char **domain,
+/* record_key_addr_parse - the domain and local part of an "addr:" key;
+ * 0 when the key is of another kind or malformed */
+int record_key_addr_parse(const char *key, size_t klen, const char **domain,
 			  size_t *dlen, const char **local, size_t *llen)
 {
     const char *colon;
 
-    if (klen < 6 || memcmp(key, "addr:", 5) != 0
-	|| (colon = memchr(key + 5, ':', klen - 5)) == 0)
+    if (klen < 7 || memcmp(key, "addr:", 5) != 0
+	|| (colon = memchr(key + 5, ':', klen - 5)) == 0 || colon == key + 5
+	|| (size_t) (colon - key - 5) > RECORD_DOMAIN_MAX || colon == key + klen - 1)
 	return 0;
     *domain = key + 5;
-    *dlen = colon - *domain;
+    *dlen = colon - key - 5;
     *local = colon + 1;
-    *llen = klen - (*local - key);
+    *llen = key + klen - colon - 1;
     return 1;
 }
 

@@ -27,9 +27,8 @@
  *
  * The writer (deptmap's compiler) spells keys with record_key_*() and
  * values with record_*_value() and record_add_*(); the reader (map.c)
- * gets typed values from record_*_parse().  Nobody else knows the bytes.
- * record_key_addr_split() tells an addr: key from the others and gives
- * its domain and local part (deptmap diff walks every member and alias).
+ * gets typed values from record_*_parse(), and record_key_addr_parse()
+ * splits an addr: key met on a walk over every record.  Nobody else knows the bytes.
  * Parsers work on (pointer, length) pairs that need not be terminated and
  * check every length: a map file is untrusted input.  Key functions write
  * a terminated key into buf and return its length, or -1 when it does not
@@ -116,11 +115,11 @@ struct record_mailboxes {
 
 int     record_key_addr(char *buf, size_t len, const char *domain, size_t dlen,
 			const char *local, size_t llen);
+int     record_key_addr_parse(const char *key, size_t klen, const char **domain,
+			      size_t *dlen, const char **local, size_t *llen);
 int     record_key_dept(char *buf, size_t len, const char *domain);
 int     record_key_index(char *buf, size_t len, size_t n);
 int     record_key_match(char *buf, size_t len, const char *domain, size_t n);
-int     record_key_addr_split(const char *key, size_t klen, const char **domain,
-			      size_t *dlen, const char **local, size_t *llen);
 int     record_key_mailbox(char *buf, size_t len, const char *local, size_t llen,
 			   const char *domain);
 

@@ -227,7 +227,7 @@ cp "$here/milter/departments-v2.rules" "$TEST_TMP/v2.rules"
 mt "a message in flight finishes on the map it started with" '
 conn = open()
 mail(conn, "<s@example.net>")
-os.execute(DEPTMAP .. " compile -o " .. TMP .. "/departments.cdb " .. TMP .. "/v2.rules")
+os.execute(DEPTMAP .. " compile --force -o " .. TMP .. "/departments.cdb " .. TMP .. "/v2.rules")
 local f, n = nil, 0
 repeat
     mt.sleep(0.1); n = n + 1

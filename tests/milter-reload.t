@@ -30,7 +30,8 @@ like "$(rcpt_reply erin@sales.example.com)" "550 5\\.1\\.1 No such person in Sal
     "generation 1: erin is unknown"
 
 cp "$here/milter/departments-v2.rules" "$TEST_TMP/departments.rules"
-"$DEPTMAP_BIN" compile -o "$MILTER_MAP" "$TEST_TMP/departments.rules"
+# --force: v2 drops most of sales.example.com, which the shrink guard refuses
+"$DEPTMAP_BIN" compile --force -o "$MILTER_MAP" "$TEST_TMP/departments.rules"
 milter_wait_log '^map: loaded .* generation=2 ' 5
 ok $? "replaced map loaded without a restart (generation=2 logged)"
 like "$(rcpt_reply erin@sales.example.com)" "^<-  250 " \

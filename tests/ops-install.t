@@ -1,6 +1,7 @@
 #!/bin/bash
 # make install and make uninstall into a DESTDIR: the files and their
-# modes under PREFIX, the unit's paths following SBINDIR, the example
+# modes under PREFIX, the units' paths following SBINDIR (and the refresh
+# service's SYSCONFDIR), the example
 # configuration never replacing a file that is there, and uninstall
 # leaving only the configuration the administrator changed.
 # SPDX-License-Identifier: BSD-2-Clause
@@ -11,7 +12,7 @@ top=$(cd "$here/.." && pwd)
 
 [ -x "$top/deptmilter" ] && [ -x "$top/deptmap" ] || skip_all "not built (make all)"
 
-plan 12
+plan 14
 
 tmpdir_make
 dest=$TEST_TMP/root
@@ -26,6 +27,8 @@ ok $? "make install DESTDIR=... (PREFIX=/usr/local by default)" || cat "$TEST_TM
 is "$(files "$dest")" "644 /etc/deptmilter/departments.rules
 644 /etc/deptmilter/deptmilter.conf
 644 /etc/deptmilter/sales.txt
+644 /usr/local/lib/systemd/system/deptmap-refresh.service
+644 /usr/local/lib/systemd/system/deptmap-refresh.timer
 644 /usr/local/lib/systemd/system/deptmilter.service
 644 /usr/local/lib/tmpfiles.d/deptmilter.conf
 755 /usr/local/sbin/deptmap
@@ -45,6 +48,9 @@ is "$(sed -n 's/^Exec[A-Za-z]*=//p' "$dest/usr/local/lib/systemd/system/deptmilt
     "/usr/local/sbin/deptmilter -t
 /usr/local/sbin/deptmilter
 /bin/kill -USR1 \$MAINPID" "the unit runs the programs from SBINDIR"
+is "$(sed -n 's/^ExecStart=//p' "$dest/usr/local/lib/systemd/system/deptmap-refresh.service")" \
+    "/usr/local/sbin/deptmap compile -o /etc/deptmilter/departments.cdb /etc/deptmilter/departments.rules" \
+    "the refresh service runs deptmap from SBINDIR on the rules in SYSCONFDIR"
 
 "$dest/usr/local/sbin/deptmap" compile -o "$TEST_TMP/example.cdb" \
     "$dest/etc/deptmilter/departments.rules" 2>"$TEST_TMP/compile.err"
@@ -80,3 +86,6 @@ ok $? "make install PREFIX=/usr SYSCONFDIR=/opt/etc"
 is "$(cd "$TEST_TMP/usr" && find . -name deptmilter -type f -o -name deptmilter.conf -path '*etc*' | LC_ALL=C sort)" \
     "./opt/etc/deptmilter/deptmilter.conf
 ./usr/sbin/deptmilter" "PREFIX and SYSCONFDIR are honoured"
+is "$(sed -n 's/^\(ExecStart\|ReadWritePaths\)=//p' "$TEST_TMP/usr/usr/lib/systemd/system/deptmap-refresh.service")" \
+    "/usr/sbin/deptmap compile -o /opt/etc/deptmilter/departments.cdb /opt/etc/deptmilter/departments.rules
+/opt/etc/deptmilter" "the refresh service follows SYSCONFDIR"

@@ -171,8 +171,9 @@ same "map 1: the same mail gets the same answers from all three" GOT
 same "map 1: the three deptmilter logs hold the same decision lines" LOGS
 
 # A new map, compiled once, copied over on each host.
+# (--force: v2 drops most of sales.example.com, which the shrink guard refuses)
 cp "$here/milter/departments-v2.rules" "$TEST_TMP/dist/departments.rules"
-"$DEPTMAP_BIN" compile "$TEST_TMP/dist/departments.rules" || bail_out "deptmap compile (v2) failed"
+"$DEPTMAP_BIN" compile --force "$TEST_TMP/dist/departments.rules" || bail_out "deptmap compile (v2) failed"
 digest2=$(digest_of "$TEST_TMP/dist/departments.cdb")
 isnt_same=$([ "$digest1" != "$digest2" ] && echo 0 || echo 1)
 ok "$isnt_same" "the new map has a new digest ($digest1 -> $digest2)"

@@ -6,7 +6,8 @@
 # work tree, installs it with dpkg -i on THIS machine, and checks what an
 # administrator gets: the file list, the system user, the conffiles, the
 # directories of the socket and the pid file, a first map compiled from
-# the example rules, "deptmilter -t", the man pages, the systemd unit, the
+# the example rules, "deptmilter -t", the man pages, the systemd units
+# (the map refresh timer installed but not enabled), the
 # daemon started and reloaded with the unit's own commands, and mail
 # through a private Postfix (tests/lib/postfix.sh) on the installed
 # daemon's socket.  Then it purges the package and checks that nothing is
@@ -28,7 +29,7 @@ if dpkg-query -W -f='${Status}' deptmilter 2>/dev/null | grep -q 'installed\|con
 fi
 [ -e /etc/deptmilter ] && bail_out "/etc/deptmilter exists (make install?); this test would install over it: remove it first"
 
-plan 31
+plan 34
 
 tmpdir_make
 UNIT=/lib/systemd/system/deptmilter.service
@@ -37,6 +38,8 @@ UNIT=/lib/systemd/system/deptmilter.service
 expected_files="/etc/deptmilter/departments.rules
 /etc/deptmilter/deptmilter.conf
 /etc/deptmilter/sales.txt
+/lib/systemd/system/deptmap-refresh.service
+/lib/systemd/system/deptmap-refresh.timer
 /lib/systemd/system/deptmilter.service
 /usr/lib/tmpfiles.d/deptmilter.conf
 /usr/sbin/deptmap
@@ -151,6 +154,21 @@ is "$(sed -n 's/^\(ExecStartPre\|ExecStart\|ExecReload\|PIDFile\)=//p' "$UNIT")"
 is "$(readlink /etc/systemd/system/multi-user.target.wants/deptmilter.service)" "$UNIT" \
     "the service is enabled at boot (multi-user.target.wants)"
 
+# the map refresh timer: installed, off until the administrator enables it
+REFRESH=/lib/systemd/system/deptmap-refresh
+if command -v systemd-analyze >/dev/null; then
+    is "$(systemd-analyze verify "$REFRESH.timer" "$REFRESH.service" 2>&1)" "" \
+        "systemd-analyze verify: the refresh timer and service are clean"
+else
+    skip "no systemd-analyze"
+fi
+is "$(ls /etc/systemd/system/timers.target.wants/deptmap-refresh.timer \
+        /etc/systemd/system/*/deptmap-refresh.* 2>/dev/null)" "" \
+    "the refresh timer is not enabled (no link in /etc/systemd/system)"
+is "$(sed -n 's/^ExecStart=//p' "$REFRESH.service")" \
+    "/usr/sbin/deptmap compile -o /etc/deptmilter/departments.cdb /etc/deptmilter/departments.rules" \
+    "the refresh service recompiles the installed rules into the installed map"
+
 # --- the service, started by the unit's own commands ---------------------------
 # alive PID - running and not a zombie (PID 1 here reaps orphans slowly)
 alive() {
@@ -210,7 +228,8 @@ ok $? "SIGTERM stops it and its pid file is removed" ||
 dpkg --purge deptmilter >"$TEST_TMP/purge.log" 2>&1
 ok $? "dpkg --purge removes it" || cat "$TEST_TMP/purge.log" >&2
 left=$(for f in $expected_files /etc/deptmilter /var/spool/postfix/deptmilter /run/deptmilter \
-        /etc/systemd/system/multi-user.target.wants/deptmilter.service; do
+        /etc/systemd/system/multi-user.target.wants/deptmilter.service \
+        /etc/systemd/system/timers.target.wants/deptmap-refresh.timer; do
     [ -e "$f" ] || [ -L "$f" ] && echo "$f"
 done)
 is "$left" "" "nothing is left after the purge"
