@@ -9,6 +9,8 @@
  * errs_nomem() notes that memory ran out, which is not the user's to fix:
  * the library carries on as far as it safely can and the program reports
  * it (deptmap: one line, exit 3).  A line that cannot be kept notes it too.
+ * system says that among the lines is one the rules cannot help (a
+ * directory that cannot be read): the program exits 3, not 1.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -21,6 +23,7 @@ struct errs {
     size_t  cap;
     int     count;
     int     nomem;			/* memory ran out: a system error */
+    int     system;			/* and the system failed (a directory) */
 };
 
 void    errs_init(struct errs *e);
