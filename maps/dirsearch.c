@@ -12,6 +12,9 @@
 #include <ldap.h>
 #include "maps/dirsearch.h"
 
+#define TLS_HINT "is the server's certificate signed by a CA of ldap-ca-file," \
+		" for the name in the URI?"
+
 struct dirsearch {
     LDAP   *ld;
     int     timeout;
@@ -51,6 +54,8 @@ static void ld_error(LDAP * ld, int rc, const char *diag, const char *what,
 
     if (diag == 0 && ld && ldap_get_option(ld, LDAP_OPT_DIAGNOSTIC_MESSAGE, &msg) == 0)
 	diag = msg;
+    if (diag && strcmp(diag, "(unknown error code)") == 0)
+	diag = 0;				/* what libldap says of TLS */
     if (diag && *diag)
 	snprintf(err, errlen, "%s: %s (%s)", what, ldap_err2string(rc), diag);
     else
@@ -123,12 +128,13 @@ static int bind_as(struct dirsearch *ds, const struct dirsearch_conf *conf, char
     char   *diag = 0;
     int     msgid, rc, code = 0;
 
-    if (conf->sasl_external)
-	mech = "EXTERNAL", dn = 0;
+    if (conf->sasl_external)			/* an empty initial response */
+	mech = "EXTERNAL", dn = 0, cred.bv_val = "";
     else if (conf->password)
 	cred.bv_val = (char *) conf->password, cred.bv_len = strlen(conf->password);
     if ((rc = ldap_sasl_bind(ds->ld, dn, mech, &cred, 0, 0, &msgid)) != 0) {
-	ld_error(ds->ld, rc, 0, "cannot connect", err, errlen);
+	ld_error(ds->ld, rc, 0, strstr(conf->uri, "ldaps://") ? "cannot connect, or the"
+		 " TLS handshake failed (" TLS_HINT ")" : "cannot connect", err, errlen);
 	return -1;
     }
     if (wait_result(ds, msgid, &res, "bind", err, errlen) <= 0)
@@ -163,7 +169,10 @@ static int open_bound(struct dirsearch **dsp, const struct dirsearch_conf *conf,
     if (set_options(ds->ld, conf, err, errlen) < 0)
 	goto fail;
     if (conf->starttls && (rc = ldap_start_tls_s(ds->ld, 0, 0)) != 0) {
-	ld_error(ds->ld, rc, 0, "StartTLS", err, errlen);
+	ld_error(ds->ld, rc, 0,
+		 rc ==
+		 LDAP_CONNECT_ERROR ? "StartTLS failed (" TLS_HINT ")" : "StartTLS", err,
+		 errlen);
 	goto fail;
     }
     if (bind_as(ds, conf, err, errlen) < 0)
