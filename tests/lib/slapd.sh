@@ -29,6 +29,10 @@
 #       entries at most (default 1000, as Active Directory's MaxPageSize),
 #       per page with paged results and without a limit over all pages:
 #       an unpaged search of more entries fails with sizeLimitExceeded.
+#       The accounts of tests/ldap/base.ldif: cn=deptmap (SLAPD_USER),
+#       cn=limited (100 entries in all, paged or not: SLAPD_LIMITED) and
+#       cn=nopaging (paged results refused: SLAPD_NOPAGING), all under
+#       ou=Services with the password SLAPD_USERPW.
 #       Sets SLAPD_DIR, SLAPD_CONF.
 #
 #   slapd_tls DIR
@@ -50,7 +54,10 @@
 #       Sets SLAPD_PID, SLAPD_URI, SLAPD_LDAPI, SLAPD_LDAPS.
 #
 #   slapd_stop
-#       Stop it now (SIGTERM, wait for it to end).
+#       Stop it now (SIGTERM; waits at most 10 s for it to end).
+#
+#   slapd_bulk_ldif FILE N [DEPARTMENT]
+#       An LDIF of N people under ou=Bulk (see the function), made fast.
 #
 #   slapd_bind_file FILE DN PASSWORD
 #       A bind file for deptmap (mode 0600).
@@ -64,6 +71,8 @@ SLAPD_ROOTDN="cn=admin,dc=example,dc=com"
 SLAPD_ROOTPW="admin-secret"
 SLAPD_USER="cn=deptmap,ou=Services,dc=example,dc=com"
 SLAPD_USERPW="deptmap-secret"
+SLAPD_LIMITED="cn=limited,ou=Services,dc=example,dc=com"
+SLAPD_NOPAGING="cn=nopaging,ou=Services,dc=example,dc=com"
 # libldap's tools and deptmap read no ldap.conf or .ldaprc of this machine
 export LDAPNOINIT=1
 
@@ -100,6 +109,8 @@ directory $SLAPD_DIR/db
 index objectClass eq
 index proxyAddresses eq,sub
 index department eq
+limits dn.exact="cn=limited,ou=Services,$SLAPD_SUFFIX" size.soft=100 size.hard=100 size.pr=unlimited size.prtotal=100
+limits dn.exact="cn=nopaging,ou=Services,$SLAPD_SUFFIX" size.prtotal=disabled
 access to dn.base="" by * read
 access to attrs=userPassword by anonymous auth by * none
 access to * by users read by * none
@@ -155,6 +166,7 @@ slapd_start() {
     fi
     "$SLAPD_BIN" -d 0 -f "$dir/slapd/slapd.conf" -h "$urls" >"$dir/slapd/slapd.log" 2>&1 &
     SLAPD_PID=$!
+    disown "$SLAPD_PID"			# no "Killed" from bash at the end
     cleanup_add "kill -CONT $SLAPD_PID; kill -9 $SLAPD_PID"
     for ((i = 0; i < 200; i++)); do
         if ldapsearch -x -H "$SLAPD_URI" -b "" -s base -LLL namingContexts \
@@ -170,11 +182,29 @@ slapd_start() {
 }
 
 slapd_stop() {
+    local i
     [ -n "$SLAPD_PID" ] || return 0
     kill -CONT "$SLAPD_PID" 2>/dev/null
     kill "$SLAPD_PID" 2>/dev/null
-    wait "$SLAPD_PID" 2>/dev/null
+    for ((i = 0; i < 200; i++)); do
+        kill -0 "$SLAPD_PID" 2>/dev/null || break
+        sleep 0.05
+    done
     SLAPD_PID=
+}
+
+# slapd_bulk_ldif FILE N [DEPARTMENT] -- N people under ou=Bulk, fast (awk):
+# bulkK (K from 1) with mail bulkK@example.com, department DEPARTMENT
+# (default Bulk), and proxy addresses SMTP:bulkK@example.com and
+# smtp:bK@bulk.example.com
+slapd_bulk_ldif() {
+    awk -v n="$2" -v dept="${3:-Bulk}" 'BEGIN {
+        for (k = 1; k <= n; k++)
+            printf "dn: cn=bulk%d,ou=Bulk,dc=example,dc=com\nobjectClass: inetOrgPerson\n" \
+                "objectClass: deptTestADUser\ncn: bulk%d\nsn: Bulk\ndepartment: %s\n" \
+                "mail: bulk%d@example.com\nproxyAddresses: SMTP:bulk%d@example.com\n" \
+                "proxyAddresses: smtp:b%d@bulk.example.com\n\n", k, k, dept, k, k, k
+    }' >"$1"
 }
 
 slapd_bind_file() {
