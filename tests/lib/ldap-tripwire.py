@@ -36,6 +36,14 @@ def ber_length(buf):
     return total if len(buf) >= total else None
 
 
+def recv(sock):
+    """What the peer sent; b"" when it closed or reset the connection."""
+    try:
+        return sock.recv(65536)
+    except OSError:
+        return b""
+
+
 def main():
     listen_port, slapd_port, pid = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[3])
     sig, trip_at, mark = getattr(signal, "SIG" + sys.argv[4]), int(sys.argv[5]), sys.argv[6]
@@ -50,12 +58,12 @@ def main():
     while True:
         readable, _, _ = select.select([client, server], [], [])
         if server in readable:
-            data = server.recv(65536)
+            data = recv(server)
             if not data:
                 break
             client.sendall(data)
         if client in readable:
-            data = client.recv(65536)
+            data = recv(client)
             if not data:
                 break
             pending += data
