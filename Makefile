@@ -48,7 +48,7 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
-	     tests/unit/generation.bin tests/unit/writer.bin
+	     tests/unit/generation.bin tests/unit/writer.bin tests/unit/directory.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
