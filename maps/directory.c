@@ -144,7 +144,8 @@ static char *rules_path(struct rules *r, const struct rule_src *src, const char 
     return kept;
 }
 
-/* open_private - the bind file, refused unless only its owner may use it */
+/* open_private - the bind file, refused unless only its owner may use it
+ * and its owner is root or the user who runs deptmap (as ssh for keys) */
 static FILE *open_private(struct rules *r, const struct rule_src *src, long line,
 			  const char *path)
 {
@@ -158,6 +159,11 @@ static FILE *open_private(struct rules *r, const struct rule_src *src, long line
     }
     if (!S_ISREG(st.st_mode)) {
 	derr(r, src, line, "bind file %s is not a regular file", path);
+	goto fail;
+    }
+    if (st.st_uid != 0 && st.st_uid != geteuid()) {
+	derr(r, src, line, "bind file %s: owned by uid %u, neither root nor the user"
+	     " who runs deptmap", path, (unsigned) st.st_uid);
 	goto fail;
     }
     if (st.st_mode & 077) {

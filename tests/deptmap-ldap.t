@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 DEPTMAP=$here/../deptmap
 slapd_require || skip_all "needs root, slapd, ldap-utils and openssl (make deps)"
 
-plan 36
+plan 37
 
 tmpdir_make
 read -r PORT TLSPORT DEADPORT <<<"$(free_port 3)"
@@ -189,6 +189,11 @@ is "$RC" 1 "a bind file readable by others is refused (exit 1)"
 like "$ERR" "^departments\.rules:5: bind file bind: permissions 0644 are too open" \
     "the refusal names the file and its mode"
 chmod 0600 bind
+chown nobody bind
+compile
+like "$RC $ERR" "^1 departments\.rules:5: bind file bind: owned by uid $(id -u nobody), neither root nor" \
+    "a bind file of another user is refused"
+chown root bind
 
 printf 'sasl = EXTERNAL\n' >bind
 rules "ldap-server $SLAPD_LDAPI"
