@@ -94,7 +94,7 @@ tests/unit/%.bin: tests/unit/%.c libdept.a
 # the map generations of deptmilter, without libmilter
 GEN_OBJS = milter/generation.o milter/log.o
 tests/unit/generation.bin: tests/unit/generation.c $(GEN_OBJS) libdept.a
-	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(GEN_OBJS) libdept.a $(PKG_LIBS) -lpthread
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(GEN_OBJS) libdept.a $(PKG_LIBS) $(LDAP_LIBS) -lpthread
 
 -include $(DEPS)
 
