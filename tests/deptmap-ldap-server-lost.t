@@ -39,15 +39,18 @@ EOF
 # tripwire SIGNAL -- slapd afresh, and the relay in front of it that sends
 # SIGNAL to slapd at the client's third LDAP message; sets RELAY_URI
 tripwire() {
-    local slapd_port relay_port
+    local slapd_port relay_port i
     read -r slapd_port relay_port <<<"$(free_port 2)"
     slapd_start "$TEST_TMP" "$slapd_port" || bail_out "slapd did not start"
-    rm -f tripped
-    coproc RELAY { exec python3 "$here/lib/ldap-tripwire.py" "$relay_port" "$slapd_port" \
-        "$SLAPD_PID" "$1" 3 tripped; }
-    cleanup_add "kill $RELAY_PID"
-    read -r -t 10 line <&"${RELAY[0]}"
-    [ "$line" = ready ] || bail_out "the relay did not start"
+    rm -f tripped relay.out
+    python3 "$here/lib/ldap-tripwire.py" "$relay_port" "$slapd_port" "$SLAPD_PID" "$1" 3 \
+        tripped >relay.out 2>&1 &
+    cleanup_add "kill $!"
+    for ((i = 0; i < 600; i++)); do
+        grep -q '^ready$' relay.out 2>/dev/null && break
+        sleep 0.05
+    done
+    grep -q '^ready$' relay.out || bail_out "the relay did not start: $(cat relay.out)"
     RELAY_URI=ldap://127.0.0.1:$relay_port
 }
 
