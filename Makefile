@@ -18,6 +18,9 @@ LDFLAGS	+= -fsanitize=address,undefined
 endif
 PKG_CFLAGS = $(shell pkg-config --cflags $(PKGS) 2>/dev/null)
 PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
+# libldap, for deptmap's rosters from a directory (maps/dirsearch.c) only:
+# deptmilter links none of it.
+LDAP_LIBS  = $(shell pkg-config --libs ldap 2>/dev/null || echo -lldap -llber)
 
 # libmilter, linked in from its static archive with its own calls of
 # accept(), read() and sigwait(), and only those, bound to deptmilter's
@@ -36,7 +39,8 @@ LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
 	   maps/errors.o maps/reply.o maps/lines.o maps/roster.o maps/mailboxes.o maps/rules.o \
 	   maps/finish.o maps/strset.o maps/atomic.o maps/target.o \
 	   maps/records.o maps/digest.o maps/writer.o maps/resolve.o maps/guard.o \
-	   maps/compile.o maps/postmaster.o maps/answer.o maps/expect.o maps/diff.o
+	   maps/compile.o maps/postmaster.o maps/answer.o maps/expect.o maps/diff.o \
+	   maps/directory.o maps/dirsearch.o
 DEPTMAP_OBJS = maps/deptmap.o
 MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
@@ -47,12 +51,14 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
 	     tests/unit/generation.bin tests/unit/writer.bin tests/unit/mailbox.bin \
-	     tests/unit/diff.bin tests/unit/mailboxes.bin tests/unit/record.bin
+	     tests/unit/diff.bin tests/unit/mailboxes.bin tests/unit/record.bin \
+	     tests/unit/directory.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
 	   libidn2-dev libicu-dev libmilter-dev postfix postfix-cdb swaks miltertest \
-	   python3 valgrind time bc iproute2 strace gdb clang libclang-rt-14-dev
+	   python3 valgrind time bc iproute2 strace gdb clang libclang-rt-14-dev \
+	   libldap-dev slapd ldap-utils openssl
 BENCH_PKGS = gnuplot-nox
 
 all: deptmap deptmilter
@@ -61,7 +67,7 @@ libdept.a: $(LIB_OBJS)
 	$(AR) rcs $@ $(LIB_OBJS)
 
 deptmap: $(DEPTMAP_OBJS) libdept.a
-	$(CC) $(LDFLAGS) -o $@ $(DEPTMAP_OBJS) libdept.a $(PKG_LIBS)
+	$(CC) $(LDFLAGS) -o $@ $(DEPTMAP_OBJS) libdept.a $(PKG_LIBS) $(LDAP_LIBS)
 
 deptmilter: $(MILTER_OBJS) $(MILTER_BOUND) libdept.a
 	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJS) $(MILTER_BOUND) libdept.a $(PKG_LIBS) -lpthread
@@ -87,12 +93,12 @@ DEPS = $(LIB_OBJS:.o=.d) $(DEPTMAP_OBJS:.o=.d) $(MILTER_OBJS:.o=.d) $(UNIT_TESTS
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) -c -o $@ $<
 
 tests/unit/%.bin: tests/unit/%.c libdept.a
-	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libdept.a $(PKG_LIBS)
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< libdept.a $(PKG_LIBS) $(LDAP_LIBS)
 
 # the map generations of deptmilter, without libmilter
 GEN_OBJS = milter/generation.o milter/log.o
 tests/unit/generation.bin: tests/unit/generation.c $(GEN_OBJS) libdept.a
-	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(GEN_OBJS) libdept.a $(PKG_LIBS) -lpthread
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(GEN_OBJS) libdept.a $(PKG_LIBS) $(LDAP_LIBS) -lpthread
 
 -include $(DEPS)
 
@@ -148,7 +154,7 @@ TSAN_TESTS = tests/fault-reload-under-load.t tests/milter-reload.t
 $(TSAN_BIN): $(MILTER_OBJS:.o=.c) $(MILTER_BOUND) $(LIB_OBJS:.o=.c) milter/*.h rewrite/*.h maps/*.h
 	@mkdir -p tests/tmp
 	clang -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=thread $(PKG_CFLAGS) -o $@ \
-	    $(MILTER_OBJS:.o=.c) $(MILTER_BOUND) $(LIB_OBJS:.o=.c) $(PKG_LIBS) -lpthread
+	    $(MILTER_OBJS:.o=.c) $(MILTER_BOUND) $(LIB_OBJS:.o=.c) $(PKG_LIBS) $(LDAP_LIBS) -lpthread
 tsan-check: $(TSAN_BIN) deptmap
 	@rm -rf $(TSAN_DIR) && mkdir -p $(TSAN_DIR) && chmod 1777 $(TSAN_DIR)
 	TSAN_OPTIONS="log_path=$(CURDIR)/$(TSAN_DIR)/report suppressions=$(CURDIR)/tests/tsan.supp" \
@@ -176,7 +182,7 @@ FUZZ_FLAGS = -g -O1 -std=c11 -D_GNU_SOURCE -I. -fsanitize=fuzzer,address,undefin
 LIB_SRCS = $(LIB_OBJS:.o=.c)
 
 tests/fuzz/fuzz_%.bin: tests/fuzz/fuzz_%.c $(LIB_SRCS) rewrite/*.h maps/*.h
-	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS)
+	clang $(FUZZ_FLAGS) $(PKG_CFLAGS) -o $@ $< $(LIB_SRCS) $(PKG_LIBS) $(LDAP_LIBS)
 
 # the socketmap's request reader: milter/netstring.c, which needs rewrite/buf.c only
 tests/fuzz/fuzz_netstring.bin: tests/fuzz/fuzz_netstring.c milter/netstring.c rewrite/buf.c \

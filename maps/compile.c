@@ -196,7 +196,7 @@ enum compile_result compile_file(const char *rules_path, const char *out_path,
 	opts = &plain;
     if (rules_load(rules_path, &r) == 0)
 	ret = write_atomic(&r, out_path, opts, &r.errs);
-    else if (r.errs.nomem)
+    else if (r.errs.nomem || r.errs.system)
 	ret = COMPILE_SYSTEM;
     errs_free(errs);
     *errs = r.errs;

@@ -201,8 +201,10 @@ static int compile_temp(const char *rules, struct map **mapp)
     *mapp = 0;
     if (rules_load(rules, &r) == 0)
 	res = compile_map(&r, mapp, err, sizeof(err));
+    else if (r.errs.system)			/* a directory that cannot be read */
+	res = COMPILE_SYSTEM;
     ret = report(&r.errs, exit_status(res));
-    if (res == COMPILE_SYSTEM && !r.errs.nomem)
+    if (res == COMPILE_SYSTEM && !r.errs.nomem && !r.errs.system)
 	fprintf(stderr, "deptmap: %s: %s\n", rules, err);
     rules_free(&r);
     return ret;

@@ -17,6 +17,7 @@ void errs_init(struct errs *e)
     e->len = e->cap = 0;
     e->count = 0;
     e->nomem = 0;
+    e->system = 0;
 }
 
 /* errs_free - release the list */

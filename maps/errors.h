@@ -11,6 +11,8 @@
  * it (deptmap: one line, exit 3).  A line that cannot be kept notes it too.
  * errs_warn() adds "FILE:LINE: warning: text", which is shown with the
  * errors but is none: it counts neither as an error nor towards ERRS_MAX.
+ * system says that among the lines is one the rules cannot help (a
+ * directory that cannot be read): the program exits 3, not 1.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -23,6 +25,7 @@ struct errs {
     size_t  cap;
     int     count;
     int     nomem;			/* memory ran out: a system error */
+    int     system;			/* and the system failed (a directory) */
 };
 
 void    errs_init(struct errs *e);

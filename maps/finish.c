@@ -5,7 +5,9 @@
  * (canonical domain, delimiters, case), folds keys where case does not
  * matter, gives a postmaster to departments whose rules name none
  * (postmaster.h), sorts the entries and reports duplicate names with both
- * places.
+ * places.  A name that directory entries give twice to the same target (one
+ * person found by two searches, or two of their proxy addresses that
+ * differ in case) is kept once, from the first.
  * rules_keep() copies a string into the rules' arena, and rules_free()
  * releases a struct rules and its arena.
  * SPDX-License-Identifier: BSD-2-Clause
@@ -14,6 +16,7 @@
 #include <string.h>
 #include "maps/rules.h"
 #include "maps/postmaster.h"
+#include "maps/directory.h"
 #include "rewrite/address.h"
 
 /* entry_cmp - by key, then by order of appearance */
@@ -66,10 +69,32 @@ static void inherit(struct rules *r, struct rule_dept *d)
     }
 }
 
+/* same_member - two directory entries of one name with the same target */
+static int same_member(const struct rule_entry *a, const struct rule_entry *b)
+{
+    const struct rule_target *x = a->targets, *y = b->targets;
+
+    return a->dn && b->dn && a->ntargets == 1 && b->ntargets == 1
+	&& strcmp(x->local, y->local) == 0
+	&& (x->domain && y->domain ? strcmp(x->domain, y->domain) == 0
+	    : x->domain == y->domain);
+}
+
+/* report_duplicate - a name given twice, both places (and entries) named */
+static void report_duplicate(struct rules *r, const struct rule_dept *d,
+			     const struct rule_entry *first, const struct rule_entry *e)
+{
+    errs_add(&r->errs, e->src->shown, e->line, "duplicate name \"%s\" in"
+	     " %s%s%s (first at %s:%ld%s%s)", e->key, d->domain,
+	     e->dn ? " from directory entry " : "", e->dn ? e->dn : "",
+	     first->src->shown, first->line, first->dn ? ", directory entry " : "",
+	     first->dn ? first->dn : "");
+}
+
 /* check_duplicates - sort entries; report every key given twice */
 static void check_duplicates(struct rules *r, struct rule_dept *d)
 {
-    size_t  i;
+    size_t  i, k;
     struct rule_entry *e;
 
     if (d->nentries < 2)
@@ -80,13 +105,16 @@ static void check_duplicates(struct rules *r, struct rule_dept *d)
     if (i == d->nentries)			/* and strictly: no duplicates */
 	return;
     qsort(d->entries, d->nentries, sizeof(*d->entries), entry_cmp);
-    for (i = 1; i < d->nentries; i++) {
+    for (i = k = 1; i < d->nentries; i++) {
 	e = d->entries + i;
-	if (strcmp(e[-1].key, e->key) == 0)
-	    errs_add(&r->errs, e->src->shown, e->line, "duplicate name \"%s\" in"
-		     " %s (first at %s:%ld)", e->key, d->domain,
-		     e[-1].src->shown, e[-1].line);
+	if (strcmp(d->entries[k - 1].key, e->key) == 0) {
+	    if (same_member(d->entries + k - 1, e))
+		continue;
+	    report_duplicate(r, d, d->entries + k - 1, e);
+	}
+	d->entries[k++] = *e;
     }
+    d->nentries = k;
 }
 
 /* check_redirect - a redirect must name a final address, not a department */
@@ -164,6 +192,7 @@ void rules_free(struct rules *r)
     free(r->srcs);
     free(r->depts);
     mailboxes_free(&r->mbox);
+    directory_free(r->dir);
     errs_free(&r->errs);
     arena_free(&r->mem);
     memset(r, 0, sizeof(*r));

@@ -66,7 +66,8 @@ static int note_lost(struct loss *l, const char *local, size_t llen)
     return 0;
 }
 
-/* count_record - one record of old: a name kept or lost; 0, or -1 */
+/* count_record - one record of old: a name kept or lost (postmaster,
+ * which every department has, does not count); 0, or -1 */
 static int count_record(struct compare *c, const struct map_record *rec)
 {
     const char *dom, *local;
@@ -79,6 +80,8 @@ static int count_record(struct compare *c, const struct map_record *rec)
     if (!record_key_addr_parse(rec->key, rec->klen, &dom, &dlen, &local, &llen)
 	|| (od = old_dept(c, dom, dlen)) == 0)
 	return 0;
+    if (llen == 10 && memcmp(local, "postmaster", 10) == 0)
+	return 0;				/* every department's, not a person */
     l = c->loss + od->index;
     l->total++;
     if (l->next == 0)

@@ -283,7 +283,8 @@ static int addr_value(struct records *rs, const struct rule_dept *d,
     char    buf[2 * ADDR_LOCAL_MAX + ADDR_DOMAIN_MAX];
     size_t  i;
 
-    if (record_add_rule(val, e->src->recorded, e->line) < 0)
+    if (record_add_rule(val, e->src->recorded, e->line) < 0
+	|| (e->dn && record_add_dn(val, e->dn) < 0))
 	return -1;
     for (i = 0; i < e->ntargets; i++) {
 	if (target_form(rs->r, d, e->targets + i, buf, sizeof(buf), &rs->chains) < 0)

@@ -216,7 +216,8 @@ static int resolve_entry(const struct map *map, struct rules *r, const struct to
     f.map = map, f.r = r, f.entry = t->entry;
     if (addr_format(self, sizeof(self), t->entry->key, r->depts[t->dept].domain) < 0)
 	return 0;				/* a folded name too long: as written */
-    if (record_add_rule(&f.val, t->entry->src->recorded, t->entry->line) < 0)
+    if (record_add_rule(&f.val, t->entry->src->recorded, t->entry->line) < 0
+	|| (t->entry->dn && record_add_dn(&f.val, t->entry->dn) < 0))
 	follow_nomem(&f);
     f.chain[0] = self;
     strcpy(f.rules[0], "-");

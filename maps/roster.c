@@ -103,8 +103,8 @@ static char *field_n(char *s, char sep, size_t n, size_t *count, const char **wh
     return i == n ? f : 0;
 }
 
-/* join_path - DIR/PATH unless PATH is absolute */
-static char *join_path(const char *dir, const char *path)
+/* roster_path - DIR/PATH unless PATH is absolute */
+char   *roster_path(const char *dir, const char *path)
 {
     char   *out;
 
@@ -158,7 +158,7 @@ int roster_open(struct roster *ro, const char *dir, const char *path,
     ro->errs = errs;
     ro->from = from;
     ro->from_line = from_line;
-    if ((ro->full = join_path(dir, path)) == 0) {
+    if ((ro->full = roster_path(dir, path)) == 0) {
 	errs_nomem(errs);
 	return -1;
     }

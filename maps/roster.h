@@ -24,6 +24,7 @@
  * A file that cannot be read is reported to errs at the members-file line
  * of the rules (from, line); bad lines at the roster's own FILE:LINE.
  * The roster knows nothing of departments: the rules parser adds members.
+ * roster_path() is DIR/PATH as roster_open() makes it (malloc'd, or NULL).
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -54,6 +55,7 @@ int     roster_open(struct roster *ro, const char *dir, const char *path,
 		    const struct roster_opts *opts, struct errs *errs,
 		    const char *from, long from_line);
 char   *roster_next(struct roster *ro, long *line);
+char   *roster_path(const char *dir, const char *path);
 void    roster_close(struct roster *ro);
 
 #endif

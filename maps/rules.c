@@ -14,6 +14,7 @@
 #define PCRE2_CODE_UNIT_WIDTH 8
 #include <pcre2.h>
 #include "maps/rules.h"
+#include "maps/directory.h"
 #include "maps/lines.h"
 #include "maps/roster.h"
 #include "maps/reply.h"
@@ -994,7 +995,11 @@ static void parse_line(struct parse *p, char *s)
 	    return;
 	}
     }
-    perr(p, "unknown keyword \"%s\"", kw);
+    if (directory_keyword(kw))			/* -1: no department yet */
+	directory_parse(p->r, p->src, p->line, p->dept ? p->dept - p->r->depts :
+			p->bad_dept || p->r->ndepts ? -2 : -1, kw, rest);
+    else
+	perr(p, "unknown keyword \"%s\"", kw);
 }
 
 /* read_rules - every line of one open rules file */
@@ -1043,6 +1048,8 @@ int rules_read(FILE *fp, const char *path, struct rules *r)
     }
     read_rules(&p, fp);
     free(p.dir);
+    if (r->errs.count == 0 && !r->errs.nomem)
+	directory_read(r);
     if (!r->errs.nomem)
 	rules_finish(r);
     return r->errs.count || r->errs.nomem ? -1 : 0;
@@ -1063,4 +1070,10 @@ int rules_load(const char *path, struct rules *r)
     ret = rules_read(fp, path, r);
     fclose(fp);
     return ret;
+}
+
+/* rules_add_entry - add_entry(), for the members a directory gives */
+struct rule_entry *rules_add_entry(struct rules *r, struct rule_dept *d)
+{
+    return add_entry(r, d);
 }

@@ -13,6 +13,8 @@
  * releases it; its strings live in one arena (rules_keep() adds one),
  * freed at once.  Targets are kept without their syntax (struct
  * rule_target), so that a name read from a roster needs no quoting.
+ * Members may come from a directory (maps/directory.h): it is read once
+ * the whole file has been, and its errors are r->errs.system.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <stddef.h>
@@ -47,6 +49,7 @@ struct rule_entry {
     long    line;
     int     alias;
     size_t  seq;			/* order of appearance */
+    const char *dn;			/* the directory entry behind it, or NULL */
 };
 
 struct rule_match {
@@ -82,6 +85,8 @@ struct rule_dept {
     long    shrink_line;		/* 0: the global setting */
 };
 
+struct directory;			/* maps/directory.h */
+
 struct rules {
     char   *canonical;
     char   *delimiters;
@@ -95,6 +100,7 @@ struct rules {
     struct errs errs;
     struct mailboxes mbox;		/* "mailboxes": the canonical mailboxes */
     struct arena mem;			/* every string and target of the rules */
+    struct directory *dir;		/* LDAP settings and searches, or NULL */
 };
 
 int     rules_load(const char *path, struct rules *r);
@@ -103,5 +109,6 @@ void    rules_finish(struct rules *r);
 void    rules_free(struct rules *r);
 char   *rules_dir_of(const char *path);
 char   *rules_keep(struct rules *r, const char *s);
+struct rule_entry *rules_add_entry(struct rules *r, struct rule_dept *d);
 
 #endif

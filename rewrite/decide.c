@@ -188,6 +188,8 @@ static int try_exact(struct lookup *lk, size_t len, const char *ext)
     }
     if (r == 0)
 	return 0;
+    if (e.dn)
+	TRACE(lk, "from directory entry %.*s", (int) e.dn_len, e.dn);
     return take_entry(lk, &e, ext) < 0 ? -1 : 1;
 }
 

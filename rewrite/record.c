@@ -161,6 +161,21 @@ int record_add_target(struct buf *v, const char *target)
     return 0;
 }
 
+/* record_add_dn - the "dn=" field, after the rule; a control byte (no
+ * value holds a tab, CR or LF) becomes \XX, as RFC 4514 allows */
+int record_add_dn(struct buf *v, const char *dn)
+{
+    const unsigned char *p;
+
+    if (buf_add(v, "\tdn=", 4) < 0)
+	return -1;
+    for (p = (const unsigned char *) dn; *p; p++)
+	if ((*p < 0x20 || *p == 0x7f) ? buf_addf(v, "\\%02X", *p) < 0
+	    : buf_add(v, (const char *) p, 1) < 0)
+	    return -1;
+    return 0;
+}
+
 /* record_match_value - a match rule's value; the pattern is last, so
  * that it may hold anything but a tab */
 int record_match_value(struct buf *v, const char *file, long line,
@@ -335,6 +350,8 @@ int record_addr_parse(const char *val, size_t vlen, struct record_addr *a)
 	a->rule = 0;
     if (a->rule == 0 || a->rule_len >= RULE_MAX)
 	a->rule = 0, a->rule_len = 0;
+    if (!find_field(a->val, a->vlen, "dn", &a->dn, &a->dn_len))
+	a->dn = 0, a->dn_len = 0;
     return 0;
 }
 

@@ -10,7 +10,7 @@
  *   index:N               the N-th department's domain (N from 0)
  *   dept:DOMAIN           canonical= delimiter= case= all= unknown=
  *                         unknown-rule= code= dsn= redirect= matches= text=
- *   addr:DOMAIN:LOCAL     rule=FILE:LINE to=ADDRESS ...
+ *   addr:DOMAIN:LOCAL     rule=FILE:LINE [dn=DN] to=ADDRESS ...
  *   match:DOMAIN:NNNNNN   rule= flags= to= ... pattern=REGEX (last)
  *   sources               source=HEX:NAME ... (the rules file, then every
  *                         roster: FNV-1a 64 of its bytes, and its name as
@@ -23,7 +23,10 @@
  *
  * Values are "name=value" fields separated by one tab; no value holds a
  * tab, CR or LF.  The digest is FNV-1a 64 over "KEY\nVALUE\n" of every
- * record but meta, in key order.
+ * record but meta, in key order.  dn= names the directory entry a member
+ * was read from (LDAP, RFC 4514 form, control bytes written \XX); maps
+ * made before it existed have none, and readers skip fields they do not
+ * know, so the format name stays.
  *
  * The writer (deptmap's compiler) spells keys with record_key_*() and
  * values with record_*_value() and record_add_*(); the reader (map.c)
@@ -86,6 +89,8 @@ struct record_dept {
 struct record_addr {
     const char *rule;
     size_t  rule_len;
+    const char *dn;			/* directory entry, or NULL */
+    size_t  dn_len;
     const char *val;			/* for record_target_next() */
     size_t  vlen;
 };
@@ -127,6 +132,7 @@ int     record_meta_value(struct buf *v, size_t ndepts, size_t records, uint64_t
 int     record_dept_value(struct buf *v, const struct record_dept *d);
 int     record_add_rule(struct buf *v, const char *file, long line);
 int     record_add_target(struct buf *v, const char *target);
+int     record_add_dn(struct buf *v, const char *dn);
 int     record_match_value(struct buf *v, const char *file, long line,
 			   int caseless, char **targets, size_t n, const char *pattern);
 int     record_add_domain(struct buf *v, const char *domain);

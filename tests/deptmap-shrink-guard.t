@@ -29,7 +29,8 @@ run() {
 # stamp FILE - inode, mtime (ns) and size
 stamp() { stat -c '%i %Y.%y %s' "$1"; }
 # names MAP DOMAIN - the member and alias names of a department, sorted
-names() { "$DEPTMAP" dump "$1" | awk -F'\t' -v p="addr:$2:" 'index($1, p) == 1 { print substr($1, length(p) + 1) }'; }
+# (the department's default postmaster left out: the guard does not count it)
+names() { "$DEPTMAP" dump "$1" | awk -F'\t' -v p="addr:$2:" 'index($1, p) == 1 { print substr($1, length(p) + 1) }' | grep -vx postmaster; }
 # roster FILE FIRST LAST - names sNNN from FIRST to LAST, one a line
 roster() { seq -f 's%03g' "$2" "$3" >"$1"; }
 

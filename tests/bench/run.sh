@@ -20,14 +20,15 @@ set -o pipefail
 
 SMOKE=${SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
-    set -- 1 100 5 20000 0.2 3 2000
+    set -- 1 100 5 20000 0.2 3 2000 2000
 else
-    set -- 5 2000 20 1000000 1 20 20000
+    set -- 5 2000 20 1000000 1 20 20000 100000
 fi
 # each can be set from the environment, e.g. PAIRS=2 MSGS=500 make bench
 PAIRS=${PAIRS:-$1} MSGS=${MSGS:-$2} SESSIONS=${SESSIONS:-$3} ROSTER=${ROSTER:-$4}
 DECIDE_SECS=${DECIDE_SECS:-$5} RELOADS=${RELOADS:-$6} CALLGRIND_N=${CALLGRIND_N:-$7}
-ONLY=${ONLY:-e2e decide regex compile reload}
+LDAP_ENTRIES=${LDAP_ENTRIES:-$8}
+ONLY=${ONLY:-e2e decide regex compile reload ldap}
 DEPTMAP=$top/deptmap
 DEPTMILTER=$top/deptmilter
 
@@ -417,6 +418,47 @@ PY
 }
 
 # ---------------------------------------------------------------------------
+# 6. a roster from a directory: deptmap compile reading LDAP_ENTRIES people
+# from a private slapd (members-ldap, paged), against the same people read
+# from a members-file, alternating
+
+ldap_bench() {
+    local i d=$W/ldap t bt m bm r lo hi n1 n2
+    . "$top/tests/lib/slapd.sh"
+    slapd_require || die "ldap: needs slapd, ldap-utils and openssl (make deps)"
+    mkdir -p "$d"
+    slapd_setup "$d" 1000 && slapd_bulk_ldif "$d/bulk.ldif" "$LDAP_ENTRIES" &&
+        slapd_load "$d" "$top/tests/ldap/base.ldif" "$d/bulk.ldif" &&
+        slapd_start "$d" "$(free_port)" || die "ldap: slapd did not start"
+    slapd_bind_file "$d/bind" "$SLAPD_USER" "$SLAPD_USERPW"
+    printf '%s\n' "canonical example.com" "ldap-server $SLAPD_URI" "ldap-bind-file bind" \
+        "department bulk.example.com" \
+        "    members-ldap \"ou=Bulk,dc=example,dc=com\" \"(department=Bulk)\"" >"$d/ldap.rules"
+    awk -v n="$LDAP_ENTRIES" 'BEGIN { for (k = 1; k <= n; k++) printf "bulk%d@example.com\n", k }' \
+        >"$d/bulk.txt"
+    printf '%s\n' "canonical example.com" "department bulk.example.com" \
+        "    members-file bulk.txt" >"$d/file.rules"
+    : >"$W/ldap.times"
+    for i in $(seq "$PAIRS"); do
+        /usr/bin/time -f '%e %M' -o "$W/t1" "$DEPTMAP" compile "$d/ldap.rules" ||
+            die "ldap: deptmap compile from the directory failed"
+        /usr/bin/time -f '%e %M' -o "$W/t2" "$DEPTMAP" compile "$d/file.rules" ||
+            die "ldap: deptmap compile from the members-file failed"
+        echo "$(cat "$W/t1") $(cat "$W/t2")" >>"$W/ldap.times"
+    done
+    n1=$("$DEPTMAP" dump "$d/ldap.cdb" | grep -c '^addr:')
+    n2=$("$DEPTMAP" dump "$d/file.cdb" | grep -c '^addr:')
+    slapd_stop
+    t=$(awk '{ print $1 }' "$W/ldap.times" | stats | cut -d' ' -f1)
+    bt=$(awk '{ print $3 }' "$W/ldap.times" | stats | cut -d' ' -f1)
+    m=$(awk '{ print $2 }' "$W/ldap.times" | stats | cut -d' ' -f1 | cut -d. -f1)
+    bm=$(awk '{ print $4 }' "$W/ldap.times" | stats | cut -d' ' -f1 | cut -d. -f1)
+    read -r r lo hi <<<"$(awk '{ print ($3 > 0 ? $1 / $3 : 0) }' "$W/ldap.times" | stats)"
+    row "compile $LDAP_ENTRIES directory entries (members-ldap, slapd on loopback, pages of 500; members: $n1) vs the same from a members-file (members: $n2); peak memory ${m} KB vs ${bm} KB" \
+        "${bt}s" "${t}s" "$r" "$lo..$hi" "<= 30 s" "$(verdict "$t" "<=" 30)"
+}
+
+# ---------------------------------------------------------------------------
 # output
 
 table() {
@@ -461,7 +503,8 @@ report() {
         echo "deptmilter unix, deptmilter inet, virtual_alias_maps, a libmilter filter"
         echo "that does nothing: tests/bench/null_milter.c); decide_bench"
         echo "(tests/bench/decide_bench.c) for decisions, under valgrind --tool=callgrind"
-        echo "for instructions; /usr/bin/time for deptmap compile and cdb -c."
+        echo "for instructions; /usr/bin/time for deptmap compile and cdb -c; a private"
+        echo "slapd on loopback (tests/lib/slapd.sh) for the directory row."
         echo
         echo "| work | baseline | deptmilter | ratio | spread | goal | met |"
         echo "|---|---|---|---|---|---|---|"
@@ -482,6 +525,7 @@ only decide && decide_bench
 only regex && regex_bench
 only compile && compile_bench
 only reload && { only e2e || e2e_setup; } && reload_bench
+only ldap && ldap_bench
 table
 if [ "$SMOKE" != 1 ]; then
     chart
