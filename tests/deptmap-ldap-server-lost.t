@@ -58,7 +58,7 @@ tripwire() {
 slapd_start "$TEST_TMP" "$(free_port)" || bail_out "slapd did not start"
 rules "$SLAPD_URI"
 "$DEPTMAP" compile departments.rules
-is "$? $("$DEPTMAP" dump departments.cdb | grep -c '^addr:')" "0 1500" "the map from the directory, 1,500 members"
+is "$? $("$DEPTMAP" dump departments.cdb | grep -v $'^addr:[^:\t]*:postmaster\t' | grep -c '^addr:')" "0 1500" "the map from the directory, 1,500 members"
 cp departments.cdb good.cdb
 slapd_stop
 
