@@ -17,7 +17,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 DEPTMAP=$here/../deptmap
 slapd_require || skip_all "needs root, slapd, ldap-utils and openssl (make deps)"
 
-plan 37
+plan 41
 
 tmpdir_make
 read -r PORT TLSPORT DEADPORT <<<"$(free_port 3)"
@@ -256,6 +256,29 @@ other.rules:3: ldap-timeout takes seconds from 1 to 3600, not \"0\"
 other.rules:5: \"ldap-server\" belongs before the first department
 other.rules:6: usage: members-ldap BASE FILTER [ATTR [NAME-ATTR]] [allow-empty]" \
     "bad directory lines are rules errors, each at its line, and the directory is not asked"
+
+# --- the shrink guard on a directory roster ---------------------------------------
+# half of ou=Bulk deleted from the directory: the next compile is refused
+# (the roster from the directory is guarded as a file roster is), naming
+# the department and who would go, until it is forced
+DEPTS="department bulk.example.com
+    members-ldap \"ou=Bulk,dc=example,dc=com\" \"(department=Bulk)\""
+rules "ldap-server $SLAPD_URI"
+compile
+cp departments.cdb guarded.before
+seq -f 'cn=bulk%g,ou=Bulk,dc=example,dc=com' 2501 5000 >gone.dns
+ldapdelete -x -H "$SLAPD_URI" -D "$SLAPD_ROOTDN" -w "$SLAPD_ROOTPW" -f gone.dns >ldapdelete.out 2>&1 ||
+    bail_out "ldapdelete failed: $(cat ldapdelete.out)"
+"$DEPTMAP" compile departments.rules >out 2>err
+RC=$?
+is "$RC" 1 "a directory roster shrinking by 50%: refused (exit 1)"
+like "$(cat err)" "^departments.rules:[0-9]+: department bulk.example.com would lose 2500 of its 5000 names \(50%, over its shrink-limit of 10%\): bulk[0-9]+, .* and [0-9]+ more; nothing written" \
+    "the refusal names the department line, the count and who would go"
+cmp -s departments.cdb guarded.before
+ok $? "refused: the map in place is byte for byte the old one"
+"$DEPTMAP" compile --force departments.rules 2>err
+is "$? $(dump_people departments.cdb | grep -c '^addr:bulk.example.com:bulk')" "0 2500" \
+    "--force accepts it: 2,500 members"
 
 # --- deptmilter ------------------------------------------------------------------
 out=$(readelf -d "$here/../deptmilter" | grep -i -e ldap -e lber)
