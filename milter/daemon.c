@@ -293,11 +293,14 @@ static void socketmap_dir_as_user(const struct config *cf, const char *who)
     const char *path = config_socket_path(cf->socketmap);
     char    buf[CONFIG_STR_MAX], where[CONFIG_STR_MAX + 32];
     const char *dir;
+    struct stat st;
 
     if (*cf->socketmap == 0 || path == 0)
 	return;
     dir = parent_dir(path, buf, sizeof(buf));
-    if (access(dir, W_OK | X_OK) < 0 && (errno == EACCES || errno == EROFS))
+    if (stat(dir, &st) < 0 || !S_ISDIR(st.st_mode))
+	return;					/* daemon_socketmap_path says so */
+    if (access(dir, W_OK | X_OK) < 0)
 	log_msg(LOG_WARNING, "%s: socketmap: warning: directory %s: not writable as"
 		" %s: the socket will be left behind at stop: %s",
 		config_where(cf, "socketmap", where, sizeof(where)), dir, who,
