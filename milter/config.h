@@ -35,6 +35,7 @@ struct config {
     char    pid_file[CONFIG_STR_MAX];	/* "" = none */
     unsigned stats_interval;		/* seconds, 0 = off */
     char    socketmap[CONFIG_STR_MAX];	/* "" = off; syntax of socket */
+    unsigned drain_time;		/* seconds a stop waits for sessions */
 };
 
 void    config_defaults(struct config *cf);

@@ -1,9 +1,10 @@
 /*
  * daemon - the parts of starting a daemon that need root
  *
- * See daemon.h.  libmilter creates the socket in smfi_opensocket() and
- * removes a stale unix socket first; its mode comes from the umask, and is
- * set again with chmod() once the owner is right.
+ * See daemon.h.  The milter socket is made (or checked, when inherited)
+ * here and in listen.c, not by libmilter: see listen.h.  A unix socket's
+ * mode comes from the umask at bind(), and is set again with chmod() once
+ * the owner is right, before it listens.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
@@ -21,9 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <libmilter/mfapi.h>
-
 #include "milter/daemon.h"
+#include "milter/listen.h"
 #include "milter/log.h"
 
 static int ready_fd = -1;		/* the child's end of the start pipe */
@@ -195,33 +195,25 @@ static int answering(const char *path)
     return ret;
 }
 
-/* daemon_socket - create the listening socket with its owner and mode */
-int daemon_socket(const struct config *cf)
+/* daemon_socket - the listening socket, inherited (fd >= 0: from systemd
+ * or the deptmilter handing over) or made here, with its owner and mode,
+ * given to libmilter */
+int daemon_socket(const struct config *cf, int fd, int made_here)
 {
     const char *path = config_socket_path(cf->socket);
-    mode_t  old;
-    int     rc;
+    int     made = made_here || fd < 0;
 
-    if (path && check_dir(path) < 0)
-	return -1;
-    if (path && answering(path)) {
-	log_msg(LOG_ERR, "fatal: already running: something answers on %s;"
-		" nothing changed", path);
-	return -1;
-    }
-    if (smfi_setconn((char *) cf->socket) != MI_SUCCESS) {
-	log_msg(LOG_ERR, "fatal: socket %s: not accepted by libmilter", cf->socket);
+    if (fd >= 0 && !listen_matches(fd, cf->socket)) {
+	log_msg(LOG_ERR, "fatal: the socket passed to deptmilter does not listen"
+		" where deptmilter.conf says (socket = %s); nothing changed",
+		cf->socket);
 	return -1;
     }
-    old = umask(~cf->socket_mode & 0777);
-    rc = smfi_opensocket(1);
-    umask(old);
-    if (rc != MI_SUCCESS) {
-	log_msg(LOG_ERR, "fatal: socket %s: cannot listen (in use, or no"
-		" permission?)", cf->socket);
+    if (fd >= 0 && path && daemon_socket_owner(path, cf) < 0)
 	return -1;
-    }
-    return path ? daemon_socket_owner(path, cf) : 0;
+    if (fd < 0 && ((path && daemon_unix_free(path) < 0) || (fd = listen_open(cf)) < 0))
+	return -1;
+    return listen_give(fd, cf->socket, made);
 }
 
 /* daemon_unix_free - a path to listen on ourselves: its directory exists,

@@ -6,9 +6,12 @@
  * daemon_detach() forks into the background; the parent waits until the
  * child calls daemon_ready() (exit 0) or dies (exit 1), so that a failed
  * start is seen by whoever started it.  daemon_pid_file() writes our pid;
- * daemon_socket() creates the libmilter socket (after smfi_register) with
- * the configured mode and, for a unix socket as root, owner "user" and
- * group "postfix" when that group exists.  daemon_drop() gives up root:
+ * daemon_socket() gives libmilter (after smfi_register) its listening
+ * socket: fd when one was inherited (from systemd, or from the deptmilter
+ * handing over; it must listen where cf->socket says; made_here: that
+ * deptmilter made it, so the last one removes its path), else a new one
+ * (listen.c), with the configured mode and, for a unix socket as root,
+ * owner "user" and group "postfix" when that group exists.  daemon_drop() gives up root:
  * supplementary groups, gid, uid, each checked.  daemon_check() checks,
  * for -t, that the socket's directory and the user exist;
  * daemon_check_access(), for -t and every start, that the run-time user
@@ -27,7 +30,7 @@ int     daemon_detach(void);
 void    daemon_ready(void);
 int     daemon_pid_file(const char *path);
 void    daemon_pid_remove(const char *path);
-int     daemon_socket(const struct config *cf);
+int     daemon_socket(const struct config *cf, int fd, int made_here);
 int     daemon_unix_free(const char *path);
 int     daemon_socket_owner(const char *path, const struct config *cf);
 int     daemon_check(const struct config *cf);

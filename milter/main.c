@@ -26,6 +26,7 @@
 #include "milter/control.h"
 #include "milter/daemon.h"
 #include "milter/generation.h"
+#include "milter/listen.h"
 #include "milter/log.h"
 #include "milter/socketmap.h"
 #include "milter/stats.h"
@@ -111,7 +112,9 @@ static int load(const struct options *opt, struct config *cf)
 /* start - the root part of the start, then give root up */
 static int start(const struct options *opt, const struct config *cf)
 {
-    if (!opt->foreground && daemon_detach() < 0)
+    int     sd_fd = listen_systemd();	/* before the fork: LISTEN_PID */
+
+    if (sd_fd < -1 || (!opt->foreground && daemon_detach() < 0))
 	return -1;
     log_open("deptmilter", cf->syslog_facility, cf->log_level,
 	     opt->foreground ? LOG_DEBUG : LOG_WARNING);
@@ -125,10 +128,13 @@ static int start(const struct options *opt, const struct config *cf)
 	log_msg(LOG_ERR, "fatal: smfi_register failed");
 	return -1;
     }
-    if (daemon_socket(cf) < 0 || socketmap_open(cf) < 0 || daemon_drop(cf->user) < 0)
+    if (sd_fd >= 0)
+	log_msg(LOG_INFO, "socket: listening on the socket systemd passed");
+    if (daemon_socket(cf, sd_fd, 0) < 0 || socketmap_open(cf) < 0
+	|| daemon_drop(cf->user) < 0)
 	return -1;
-    if (stop_prepare() < 0 || control_start(cf->stats_interval, cf->map) < 0
-	|| socketmap_start() < 0)
+    if (stop_prepare(cf->drain_time) < 0
+	|| control_start(cf->stats_interval, cf->map) < 0 || socketmap_start() < 0)
 	return -1;
     return 0;
 }
@@ -161,7 +167,9 @@ int main(int argc, char **argv)
 	log_set_stderr(LOG_NONE);
 	daemon_ready();
     }
-    rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+    rc = 0;
+    if (!stop_pending())			/* else stopped while starting */
+	rc = smfi_main() == MI_SUCCESS ? 0 : 1;
     stop_done();
     log_msg(LOG_INFO, "stopping deptmilter");
 out:
@@ -170,6 +178,7 @@ out:
     gen_shutdown();
     stats_free();
     daemon_pid_remove(cf.pid_file);
+    listen_remove(0);
     log_close();
     return rc;
 }
