@@ -43,7 +43,7 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
 	       milter/daemon.o milter/control.o milter/tcp.o \
 	       milter/stop.o milter/netstring.o milter/tables.o milter/socketmap.o \
-	       milter/drain.o milter/listen.o
+	       milter/drain.o milter/listen.o milter/handover.o
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
@@ -232,6 +232,7 @@ install: all
 	sed 's|/usr/sbin/|$(SBINDIR)/|g' contrib/systemd/deptmilter.service \
 	    >$(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service
+	install -m 0644 contrib/systemd/deptmilter.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 contrib/systemd/deptmilter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
 	@for f in $(ETC_FILES); do \
 	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \
@@ -243,7 +244,8 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/deptmilter $(DESTDIR)$(SBINDIR)/deptmap \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.socket \
+	    $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
 	rm -rf $(DESTDIR)$(DOCDIR)
 	@for f in $(ETC_FILES); do \
 	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \

@@ -88,13 +88,25 @@ static long running_pid(int fd)
     return strtol(buf, 0, 10);
 }
 
+/* pid_write - our pid in the pid file */
+static int pid_write(int fd, const char *path)
+{
+    char    line[32];
+    int     n = snprintf(line, sizeof(line), "%ld\n", (long) getpid());
+
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, line, n, 0) != n) {
+	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
+	return -1;
+    }
+    return 0;
+}
+
 /* daemon_pid_file - lock the pid file and write our pid in it; a file
  * locked by a running deptmilter means an accidental second start: say
  * so and change nothing */
 int daemon_pid_file(const char *path)
 {
-    char    line[32];
-    int     fd, n;
+    int     fd;
 
     if (*path == 0)
 	return 0;
@@ -105,20 +117,52 @@ int daemon_pid_file(const char *path)
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 	if (errno == EWOULDBLOCK)
 	    log_msg(LOG_ERR, "fatal: already running (pid %ld): %s is locked;"
-		    " nothing changed", running_pid(fd), path);
+		    " nothing changed (deptmilter -R replaces it)", running_pid(fd),
+		    path);
 	else
 	    log_msg(LOG_ERR, "fatal: pid_file %s: lock: %s", path, strerror(errno));
 	close(fd);
 	return -1;
     }
-    n = snprintf(line, sizeof(line), "%ld\n", (long) getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, line, n, 0) != n) {
-	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
+    if (pid_write(fd, path) < 0) {
 	close(fd);
 	return -1;
     }
     pid_fd = fd;				/* held, and locked, until exit */
     return 0;
+}
+
+/* daemon_running - the pid of the deptmilter holding a pid file locked,
+ * or 0 */
+long daemon_running(const char *path)
+{
+    long    pid = 0;
+    int     fd;
+
+    if (*path == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	return 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+	pid = running_pid(fd);
+    close(fd);					/* and a lock we got with it */
+    return pid;
+}
+
+/* daemon_pid_adopt - a pid file handed over, its lock with it */
+void daemon_pid_adopt(int fd)
+{
+    pid_fd = fd;
+}
+
+/* daemon_pid_write - our pid in the adopted pid file */
+int daemon_pid_write(const char *path)
+{
+    return pid_fd < 0 ? 0 : pid_write(pid_fd, path);
+}
+
+/* daemon_pid_fd - the open, locked pid file, or -1 */
+int daemon_pid_fd(void)
+{
+    return pid_fd;
 }
 
 /* daemon_pid_remove - remove the pid file, if it is ours (another

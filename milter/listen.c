@@ -34,6 +34,7 @@
 
 static int listen_sock = -1;		/* the socket libmilter accepts on */
 static char listen_path[CONFIG_STR_MAX];	/* its unix path, if we made it */
+static int listen_was_made;		/* by a deptmilter, not systemd */
 
 /* is_listener - whether fd is a listening stream socket */
 static int is_listener(int fd)
@@ -255,9 +256,16 @@ int listen_give(int fd, const char *spec, int made_here)
     }
     (void) fcntl(lfd, F_SETFD, FD_CLOEXEC);
     listen_sock = fd;
+    listen_was_made = made_here;
     if (made_here && config_socket_path(spec))
 	snprintf(listen_path, sizeof(listen_path), "%s", config_socket_path(spec));
     return 0;
+}
+
+/* listen_made - whether a deptmilter made the socket (not systemd) */
+int listen_made(void)
+{
+    return listen_was_made;
 }
 
 /* listen_fd - the socket libmilter accepts on, or -1 */

@@ -21,6 +21,7 @@
  * socket listens where spec says.  listen_give() makes fd the socket
  * libmilter accepts on (call it after smfi_register, as root or not);
  * the socket becomes non-blocking.  listen_fd() is that socket;
+ * listen_made() says whether a deptmilter made it (made_here), not systemd;
  * listen_remove() removes the unix socket's path at a stop, when
  * deptmilter made it and it was not handed on (keep != 0).  Functions
  * returning int give -1 after logging why.
@@ -33,6 +34,7 @@ int     listen_open(const struct config *cf);
 int     listen_matches(int fd, const char *spec);
 int     listen_give(int fd, const char *spec, int made_here);
 int     listen_fd(void);
+int     listen_made(void);
 void    listen_remove(int keep);
 
 #endif

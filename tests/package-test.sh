@@ -28,7 +28,7 @@ if dpkg-query -W -f='${Status}' deptmilter 2>/dev/null | grep -q 'installed\|con
 fi
 [ -e /etc/deptmilter ] && bail_out "/etc/deptmilter exists (make install?); this test would install over it: remove it first"
 
-plan 31
+plan 34
 
 tmpdir_make
 UNIT=/lib/systemd/system/deptmilter.service
@@ -38,6 +38,7 @@ expected_files="/etc/deptmilter/departments.rules
 /etc/deptmilter/deptmilter.conf
 /etc/deptmilter/sales.txt
 /lib/systemd/system/deptmilter.service
+/lib/systemd/system/deptmilter.socket
 /usr/lib/tmpfiles.d/deptmilter.conf
 /usr/sbin/deptmap
 /usr/sbin/deptmilter
@@ -150,6 +151,18 @@ is "$(sed -n 's/^\(ExecStartPre\|ExecStart\|ExecReload\|PIDFile\)=//p' "$UNIT")"
 
 is "$(readlink /etc/systemd/system/multi-user.target.wants/deptmilter.service)" "$UNIT" \
     "the service is enabled at boot (multi-user.target.wants)"
+is "$(readlink /etc/systemd/system/sockets.target.wants/deptmilter.socket)" \
+    "/lib/systemd/system/deptmilter.socket" "so is its socket (sockets.target.wants)"
+# an upgrade restarts the service (stop: it drains; start) and leaves the
+# socket unit, which holds the listening socket, running
+is "$(grep -E 'deb-systemd-invoke|_dh_action=' /var/lib/dpkg/info/deptmilter.postinst | tr -s ' \t' ' ')" \
+" _dh_action=restart
+ _dh_action=start
+ deb-systemd-invoke \$_dh_action 'deptmilter.service' >/dev/null || true
+ deb-systemd-invoke start 'deptmilter.socket' >/dev/null || true" \
+    "an upgrade restarts deptmilter.service and only starts deptmilter.socket (never stops it)"
+grep -q deptmilter.socket /var/lib/dpkg/info/deptmilter.preinst 2>/dev/null
+ok $((! $?)) "and no preinst stops the socket before an upgrade"
 
 # --- the service, started by the unit's own commands ---------------------------
 # alive PID - running and not a zombie (PID 1 here reaps orphans slowly)
@@ -210,7 +223,8 @@ ok $? "SIGTERM stops it and its pid file is removed" ||
 dpkg --purge deptmilter >"$TEST_TMP/purge.log" 2>&1
 ok $? "dpkg --purge removes it" || cat "$TEST_TMP/purge.log" >&2
 left=$(for f in $expected_files /etc/deptmilter /var/spool/postfix/deptmilter /run/deptmilter \
-        /etc/systemd/system/multi-user.target.wants/deptmilter.service; do
+        /etc/systemd/system/multi-user.target.wants/deptmilter.service \
+        /etc/systemd/system/sockets.target.wants/deptmilter.socket; do
     [ -e "$f" ] || [ -L "$f" ] && echo "$f"
 done)
 is "$left" "" "nothing is left after the purge"
