@@ -303,8 +303,14 @@ check-format:
 	     "$$returns return (x);"; \
 	[ $$bad = 0 ] && [ "$$returns" = 0 ]
 
+# The fault test of restarts and upgrades while mail flows (root; long:
+# about 10,000 messages; FAULT_MESSAGES, FAULT_RESTARTS, FAULT_UPGRADES
+# size it; the upgrades install and purge the package, as package-test).
+fault-test: deps all
+	prove -v --exec bash tests/fault-restarts.sh
+
 # Build the .deb, install it with dpkg -i, check it, purge it (root).
 package-test: deps
 	prove --exec bash tests/package-test.sh
 
-.PHONY: check-man check-format package-test
+.PHONY: check-man check-format package-test fault-test

@@ -156,10 +156,10 @@ is "$(readlink /etc/systemd/system/sockets.target.wants/deptmilter.socket)" \
 # an upgrade restarts the service (stop: it drains; start) and leaves the
 # socket unit, which holds the listening socket, running
 is "$(grep -E 'deb-systemd-invoke|_dh_action=' /var/lib/dpkg/info/deptmilter.postinst | tr -s ' \t' ' ')" \
-" _dh_action=restart
+" deb-systemd-invoke start 'deptmilter.socket' >/dev/null || true
+ _dh_action=restart
  _dh_action=start
- deb-systemd-invoke \$_dh_action 'deptmilter.service' >/dev/null || true
- deb-systemd-invoke start 'deptmilter.socket' >/dev/null || true" \
+ deb-systemd-invoke \$_dh_action 'deptmilter.service' >/dev/null || true" \
     "an upgrade restarts deptmilter.service and only starts deptmilter.socket (never stops it)"
 grep -q deptmilter.socket /var/lib/dpkg/info/deptmilter.preinst 2>/dev/null
 ok $((! $?)) "and no preinst stops the socket before an upgrade"
