@@ -27,6 +27,7 @@ is "$(files "$dest")" "644 /etc/deptmilter/departments.rules
 644 /etc/deptmilter/deptmilter.conf
 644 /etc/deptmilter/sales.txt
 644 /usr/local/lib/systemd/system/deptmilter.service
+644 /usr/local/lib/systemd/system/deptmilter.socket
 644 /usr/local/lib/tmpfiles.d/deptmilter.conf
 755 /usr/local/sbin/deptmap
 755 /usr/local/sbin/deptmilter
