@@ -198,7 +198,7 @@ static int throwaway(int family, const char *spec, char *buf, size_t len,
 	((struct sockaddr_in6 *) want)->sin6_addr = in6addr_loopback;
 	return snprintf(buf, len, "inet6:0@[::1]") >= (int) len ? -1 : 0;
     }
-    snprintf(dir, sizeof(dir), "%s", path ? path : "/tmp/x");
+    snprintf(dir, sizeof(dir), "%s", path ? path : "/tmp/deptmilter");
     if (snprintf(buf, len, "unix:%s/.dm%ld", dirname(dir), (long) getpid()) >= (int) len
 	|| strlen(buf + 5) >= sizeof(sun->sun_path))
 	return -1;

@@ -15,9 +15,11 @@
  * or SIGHUP arrives, libmilter does not hear of it until drain_run()
  * (drain.c) has let the sessions in progress end, for at most drain_time
  * seconds, taking no new ones meanwhile: libmilter would close them all
- * at once.  Then (and at once for SIGINT) it starts a thread that interrupts the
- * listener's poll() every 20 ms with a signal whose handler does nothing,
- * and returns the signal to libmilter.  poll() is never restarted after a
+ * at once.  Then (and at once for SIGINT) it starts a thread that
+ * interrupts the listener's poll() every 20 ms with a signal whose
+ * handler does nothing, and returns the signal to libmilter.  A stop
+ * signal taken while starting, before smfi_main(), is seen by
+ * stop_pending(), and smfi_main() is not called.  poll() is never restarted after a
  * handler, so the listener lets go of its mutex and sees the flag; other
  * calls are restarted (SA_RESTART).  The thread stops when smfi_main()
  * has returned (stop_done) or after 2 seconds.
