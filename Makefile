@@ -23,15 +23,17 @@ PKG_LIBS   = $(shell pkg-config --libs $(PKGS) 2>/dev/null)
 LDAP_LIBS  = $(shell pkg-config --libs ldap 2>/dev/null || echo -lldap -llber)
 
 # libmilter, linked in from its static archive with its own calls of
-# accept(), read() and sigwait(), and only those, bound to deptmilter's
-# milter_accept(), milter_read() (milter/tcp.c: TCP_NODELAY, TCP_QUICKACK)
-# and milter_sigwait() (milter/stop.c: a stop at once).  No function of the
+# accept(), read(), sigwait() and close(), and only those, bound to
+# deptmilter's milter_accept(), milter_read() (milter/tcp.c: TCP_NODELAY,
+# TCP_QUICKACK; milter/drain.c: the sessions counted), milter_sigwait()
+# (milter/stop.c: a stop that lets the sessions end, then at once) and
+# milter_close() (milter/drain.c: a session ends).  No function of the
 # C library is defined by deptmilter.  The build fails when libmilter
 # calls something the binding does not cover, or when a binding found
 # nothing to bind.
 MILTER_A = $(shell pkg-config --variable=libdir milter 2>/dev/null || echo /usr/lib/x86_64-linux-gnu)/libmilter.a
 MILTER_BOUND = milter/libmilter-bound.o
-MILTER_BIND = accept=milter_accept read=milter_read sigwait=milter_sigwait
+MILTER_BIND = accept=milter_accept read=milter_read sigwait=milter_sigwait close=milter_close
 
 LIB_OBJS = rewrite/buf.o rewrite/quoted.o rewrite/text.o rewrite/domain.o \
 	   rewrite/address.o rewrite/record.o rewrite/regex.o rewrite/map.o \
@@ -46,7 +48,7 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
 	       milter/daemon.o milter/control.o milter/tcp.o \
 	       milter/stop.o milter/netstring.o milter/tables.o milter/socketmap.o \
-	       milter/shadow.o
+	       milter/shadow.o milter/drain.o milter/listen.o milter/handover.o
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
@@ -72,11 +74,11 @@ deptmap: $(DEPTMAP_OBJS) libdept.a
 deptmilter: $(MILTER_OBJS) $(MILTER_BOUND) libdept.a
 	$(CC) $(LDFLAGS) -o $@ $(MILTER_OBJS) $(MILTER_BOUND) libdept.a $(PKG_LIBS) -lpthread
 
-$(MILTER_BOUND): $(MILTER_A)
+$(MILTER_BOUND): $(MILTER_A) Makefile
 	ld -r --whole-archive $(MILTER_A) -o $@.tmp
 	objcopy $(MILTER_BIND:%=--redefine-sym %) $@.tmp $@
 	@rm -f $@.tmp; \
-	if nm $@ | grep -E ' U (accept|accept4|read|__read_chk|sigwait|sigtimedwait)$$'; then \
+	if nm $@ | grep -E ' U (accept|accept4|read|__read_chk|sigwait|sigtimedwait|close)$$'; then \
 	    echo "$@: libmilter calls the above unbound"; rm -f $@; exit 1; fi; \
 	for b in $(MILTER_BIND); do nm $@ | grep -q " U $${b#*=}$$" || \
 	    { echo "$@: nothing in libmilter calls $${b%%=*}"; rm -f $@; exit 1; }; done
@@ -248,6 +250,7 @@ install: all
 	install -m 0644 contrib/systemd/deptmap-refresh.timer $(DESTDIR)$(SYSTEMDUNITDIR)/
 	chmod 0644 $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.service
+	install -m 0644 contrib/systemd/deptmilter.socket $(DESTDIR)$(SYSTEMDUNITDIR)/
 	install -m 0644 contrib/systemd/deptmilter.tmpfiles $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf
 	@for f in $(ETC_FILES); do \
 	    t=$(DESTDIR)$(SYSCONFDIR)/deptmilter/$$f; \
@@ -259,7 +262,8 @@ install: all
 uninstall:
 	rm -f $(DESTDIR)$(SBINDIR)/deptmilter $(DESTDIR)$(SBINDIR)/deptmap \
 	    $(MAN5:man/%=$(DESTDIR)$(MANDIR)/man5/%) $(MAN8:man/%=$(DESTDIR)$(MANDIR)/man8/%) \
-	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf \
+	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.service $(DESTDIR)$(SYSTEMDUNITDIR)/deptmilter.socket \
+	    $(DESTDIR)$(TMPFILESDIR)/deptmilter.conf \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.service \
 	    $(DESTDIR)$(SYSTEMDUNITDIR)/deptmap-refresh.timer
 	rm -rf $(DESTDIR)$(DOCDIR)
@@ -319,8 +323,14 @@ check-format:
 	     "$$returns return (x);"; \
 	[ $$bad = 0 ] && [ "$$returns" = 0 ]
 
+# The fault test of restarts and upgrades while mail flows (root; long:
+# about 10,000 messages; FAULT_MESSAGES, FAULT_RESTARTS, FAULT_UPGRADES
+# size it; the upgrades install and purge the package, as package-test).
+fault-test: deps all
+	prove -v --exec bash tests/fault-restarts.sh
+
 # Build the .deb, install it with dpkg -i, check it, purge it (root).
 package-test: deps
 	prove --exec bash tests/package-test.sh
 
-.PHONY: check-man check-format package-test
+.PHONY: check-man check-format package-test fault-test

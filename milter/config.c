@@ -19,6 +19,7 @@
 
 #define CONFIG_LINE_MAX	4096
 #define STATS_MAX	(7 * 86400)		/* a week */
+#define DRAIN_MAX	600			/* Postfix's timeouts are far below */
 
 struct name_value {
     const char *name;
@@ -140,6 +141,18 @@ static int parse_interval(const struct key *k, const char *val, struct config *c
     if (parse_number(k->name, val, 10, STATS_MAX, &n, why, whylen) < 0)
 	return -1;
     cf->stats_interval = (unsigned) n;
+    return 0;
+}
+
+/* parse_drain - drain_time: seconds, 0 .. DRAIN_MAX */
+static int parse_drain(const struct key *k, const char *val, struct config *cf,
+		       char *why, size_t whylen)
+{
+    unsigned long n;
+
+    if (parse_number(k->name, val, 10, DRAIN_MAX, &n, why, whylen) < 0)
+	return -1;
+    cf->drain_time = (unsigned) n;
     return 0;
 }
 
@@ -276,6 +289,7 @@ static const struct key keys[] = {
     {"stats_interval", parse_interval, OFF(stats_interval), 0, 0},
     {"socketmap", parse_socket, OFF(socketmap), 1, 0},
     {"shadow_map", parse_string, OFF(shadow_map), 1, 0},
+    {"drain_time", parse_drain, OFF(drain_time), 0, 0},
 };
 
 #define NKEYS	(sizeof(keys) / sizeof(keys[0]))
@@ -295,6 +309,7 @@ void config_defaults(struct config *cf)
     cf->log_level = LOG_INFO;
     strcpy(cf->pid_file, "/run/deptmilter/deptmilter.pid");
     cf->stats_interval = 3600;
+    cf->drain_time = 20;
 }
 
 /* trim - cut leading and trailing white space in place */

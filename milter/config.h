@@ -39,6 +39,7 @@ struct config {
     unsigned stats_interval;		/* seconds, 0 = off */
     char    socketmap[CONFIG_STR_MAX];	/* "" = off; syntax of socket */
     char    shadow_map[CONFIG_STR_MAX];	/* "" = off; a candidate map */
+    unsigned drain_time;		/* seconds a stop waits for sessions */
     char    file[CONFIG_STR_MAX];	/* the file read, for config_where */
     unsigned line[CONFIG_KEYS_MAX];	/* where each key was set, or 0 */
 };

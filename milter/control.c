@@ -1,7 +1,9 @@
 /*
- * control - the thread that handles SIGUSR1, SIGUSR2 and the clock
+ * control - the thread that handles SIGUSR1, SIGUSR2, the clock and the
+ * control socket
  *
- * See control.h.  libmilter keeps SIGHUP, SIGTERM and SIGINT for itself
+ * See control.h.  A connection on the control socket is a deptmilter -R
+ * asking for a handover (handover.c).  libmilter keeps SIGHUP, SIGTERM and SIGINT for itself
  * (stop); this thread never touches them.  SIGUSR1 and SIGUSR2 arrive on a
  * signalfd, changes in the map's directory on an inotify descriptor, so
  * one poll() waits for all three and for the clock.  Times come from
@@ -22,6 +24,7 @@
 
 #include "milter/control.h"
 #include "milter/generation.h"
+#include "milter/handover.h"
 #include "milter/log.h"
 #include "milter/stats.h"
 #include "milter/stop.h"
@@ -127,7 +130,7 @@ static int control_signal(int sfd)
 /* control_main - wait for a signal, a change of the map file or a second */
 static void *control_main(void *arg)
 {
-    struct pollfd fds[2];
+    struct pollfd fds[3];
     time_t  last_check = now_sec(), next_stats;
     sigset_t set;
     int     sig;
@@ -136,11 +139,14 @@ static void *control_main(void *arg)
     control_sigset(&set);
     fds[0].fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
     fds[1].fd = watch_open();
-    fds[0].events = fds[1].events = POLLIN;
+    fds[0].events = fds[1].events = fds[2].events = POLLIN;
     next_stats = last_check + control_interval;
     while (!atomic_load(&control_quit)) {
-	fds[0].revents = fds[1].revents = 0;
-	(void) poll(fds, 2, 1000);
+	fds[0].revents = fds[1].revents = fds[2].revents = 0;
+	fds[2].fd = handover_fd();		/* -1 (ignored) once handed over */
+	(void) poll(fds, 3, 1000);
+	if (fds[2].revents & POLLIN)
+	    handover_serve();
 	while ((fds[0].revents & POLLIN) && (sig = control_signal(fds[0].fd)) != 0) {
 	    if (sig == SIGUSR1) {
 		log_msg(LOG_INFO, "map: reload requested (SIGUSR1)");

@@ -12,7 +12,8 @@
  * gen_check() as soon as inotify reports a change of either in its
  * directory, and about once a second anyway (inotify may be missing,
  * or the directory replaced); it reloads on SIGUSR1, logs the counters on
- * SIGUSR2 and every stats_interval seconds (0: never).  control_stop()
+ * SIGUSR2 and every stats_interval seconds (0: never); it answers a
+ * deptmilter -R on the control socket (handover_serve()).  control_stop()
  * ends and joins it.
  * SPDX-License-Identifier: BSD-2-Clause
  */

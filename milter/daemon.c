@@ -1,9 +1,10 @@
 /*
  * daemon - the parts of starting a daemon that need root
  *
- * See daemon.h.  libmilter creates the socket in smfi_opensocket() and
- * removes a stale unix socket first; its mode comes from the umask, and is
- * set again with chmod() once the owner is right.
+ * See daemon.h.  The milter socket is made (or checked, when inherited)
+ * here and in listen.c, not by libmilter: see listen.h.  A unix socket's
+ * mode comes from the umask at bind(), and is set again with chmod() once
+ * the owner is right, before it listens.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
@@ -21,9 +22,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#include <libmilter/mfapi.h>
-
 #include "milter/daemon.h"
+#include "milter/listen.h"
 #include "milter/log.h"
 
 static int ready_fd = -1;		/* the child's end of the start pipe */
@@ -88,13 +88,25 @@ static long running_pid(int fd)
     return strtol(buf, 0, 10);
 }
 
+/* pid_write - our pid in the pid file */
+static int pid_write(int fd, const char *path)
+{
+    char    line[32];
+    int     n = snprintf(line, sizeof(line), "%ld\n", (long) getpid());
+
+    if (ftruncate(fd, 0) < 0 || pwrite(fd, line, n, 0) != n) {
+	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
+	return -1;
+    }
+    return 0;
+}
+
 /* daemon_pid_file - lock the pid file and write our pid in it; a file
  * locked by a running deptmilter means an accidental second start: say
  * so and change nothing */
 int daemon_pid_file(const char *path)
 {
-    char    line[32];
-    int     fd, n;
+    int     fd;
 
     if (*path == 0)
 	return 0;
@@ -105,20 +117,52 @@ int daemon_pid_file(const char *path)
     if (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 	if (errno == EWOULDBLOCK)
 	    log_msg(LOG_ERR, "fatal: already running (pid %ld): %s is locked;"
-		    " nothing changed", running_pid(fd), path);
+		    " nothing changed (deptmilter -R replaces it)", running_pid(fd),
+		    path);
 	else
 	    log_msg(LOG_ERR, "fatal: pid_file %s: lock: %s", path, strerror(errno));
 	close(fd);
 	return -1;
     }
-    n = snprintf(line, sizeof(line), "%ld\n", (long) getpid());
-    if (ftruncate(fd, 0) < 0 || pwrite(fd, line, n, 0) != n) {
-	log_msg(LOG_ERR, "fatal: pid_file %s: %s", path, strerror(errno));
+    if (pid_write(fd, path) < 0) {
 	close(fd);
 	return -1;
     }
     pid_fd = fd;				/* held, and locked, until exit */
     return 0;
+}
+
+/* daemon_running - the pid of the deptmilter holding a pid file locked,
+ * or 0 */
+long daemon_running(const char *path)
+{
+    long    pid = 0;
+    int     fd;
+
+    if (*path == 0 || (fd = open(path, O_RDONLY | O_CLOEXEC)) < 0)
+	return 0;
+    if (flock(fd, LOCK_SH | LOCK_NB) < 0 && errno == EWOULDBLOCK)
+	pid = running_pid(fd);
+    close(fd);					/* and a lock we got with it */
+    return pid;
+}
+
+/* daemon_pid_adopt - a pid file handed over, its lock with it */
+void daemon_pid_adopt(int fd)
+{
+    pid_fd = fd;
+}
+
+/* daemon_pid_write - our pid in the adopted pid file */
+int daemon_pid_write(const char *path)
+{
+    return pid_fd < 0 ? 0 : pid_write(pid_fd, path);
+}
+
+/* daemon_pid_fd - the open, locked pid file, or -1 */
+int daemon_pid_fd(void)
+{
+    return pid_fd;
 }
 
 /* daemon_pid_remove - remove the pid file, if it is ours (another
@@ -196,33 +240,25 @@ static int answering(const char *path)
     return ret;
 }
 
-/* daemon_socket - create the listening socket with its owner and mode */
-int daemon_socket(const struct config *cf)
+/* daemon_socket - the listening socket, inherited (fd >= 0: from systemd
+ * or the deptmilter handing over) or made here, with its owner and mode,
+ * given to libmilter */
+int daemon_socket(const struct config *cf, int fd, int made_here)
 {
     const char *path = config_socket_path(cf->socket);
-    mode_t  old;
-    int     rc;
+    int     made = made_here || fd < 0;
 
-    if (path && check_dir(path, "fatal: socket directory") < 0)
-	return -1;
-    if (path && answering(path)) {
-	log_msg(LOG_ERR, "fatal: already running: something answers on %s;"
-		" nothing changed", path);
-	return -1;
-    }
-    if (smfi_setconn((char *) cf->socket) != MI_SUCCESS) {
-	log_msg(LOG_ERR, "fatal: socket %s: not accepted by libmilter", cf->socket);
+    if (fd >= 0 && !listen_matches(fd, cf->socket)) {
+	log_msg(LOG_ERR, "fatal: the socket passed to deptmilter does not listen"
+		" where deptmilter.conf says (socket = %s); nothing changed",
+		cf->socket);
 	return -1;
     }
-    old = umask(~cf->socket_mode & 0777);
-    rc = smfi_opensocket(1);
-    umask(old);
-    if (rc != MI_SUCCESS) {
-	log_msg(LOG_ERR, "fatal: socket %s: cannot listen (in use, or no"
-		" permission?)", cf->socket);
+    if (fd >= 0 && path && daemon_socket_owner(path, cf) < 0)
 	return -1;
-    }
-    return path ? daemon_socket_owner(path, cf) : 0;
+    if (fd < 0 && ((path && daemon_unix_free(path) < 0) || (fd = listen_open(cf)) < 0))
+	return -1;
+    return listen_give(fd, cf->socket, made);
 }
 
 /* daemon_socketmap_path - the socketmap's unix socket: its path fits a

@@ -1,13 +1,18 @@
 /*
- * main - deptmilter [-c CONF] [-f] [-t] [-V]
+ * main - deptmilter [-c CONF] [-f] [-R] [-t] [-V]
  *
  * Startup order: block the signals (a stop signal that arrives while
  * starting is taken when serving begins), parse the configuration, load
- * the map (either failing stops here, exit 1), detach unless -f, open the
- * log, write the pid file and create the sockets (milter, socketmap) as
- * root, drop groups, gid and uid, start the control and socketmap
- * threads, serve (smfi_main).
- * libmilter stops on SIGHUP and SIGTERM (at once: see stop.c).  -t stops
+ * the map (either failing stops here, exit 1), take the socket systemd
+ * passed (if any), detach unless -f, open the log, write the pid file
+ * and create the sockets (milter, control, socketmap) as root, drop
+ * groups, gid and uid, start the control and socketmap threads, serve
+ * (smfi_main).  With -R while a deptmilter runs, its milter socket,
+ * control socket and pid file are taken over instead (handover.h) and it
+ * is told to go once this one is ready.
+ * SIGHUP and SIGTERM stop deptmilter once the open sessions have ended
+ * (at most drain_time; see stop.c and drain.c); a stop after a handover
+ * leaves the sockets and the pid file to the new deptmilter.  -t stops
  * after the map: exit 0 when config and map are fine, the socket
  * directory and user exist, and the user can read the map and its
  * directory (checked at every start too: reloads run as that user; a pid
@@ -26,6 +31,8 @@
 #include "milter/control.h"
 #include "milter/daemon.h"
 #include "milter/generation.h"
+#include "milter/handover.h"
+#include "milter/listen.h"
 #include "milter/log.h"
 #include "milter/shadow.h"
 #include "milter/socketmap.h"
@@ -39,13 +46,14 @@
 struct options {
     const char *config;
     int     foreground;
+    int     replace;			/* -R: take over from a running one */
     int     test_only;
 };
 
 /* usage - the synopsis on stderr, exit 2 */
 static void usage(void)
 {
-    fprintf(stderr, "usage: deptmilter [-c CONF] [-f] [-t] [-V]\n");
+    fprintf(stderr, "usage: deptmilter [-c CONF] [-f] [-R] [-t] [-V]\n");
     exit(2);
 }
 
@@ -65,13 +73,16 @@ static void parse_options(int argc, char **argv, struct options *opt)
     int     ch;
 
     opt->config = CONFIG_PATH;
-    while ((ch = getopt(argc, argv, "c:ftV")) != -1) {
+    while ((ch = getopt(argc, argv, "c:fRtV")) != -1) {
 	switch (ch) {
 	case 'c':
 	    opt->config = optarg;
 	    break;
 	case 'f':
 	    opt->foreground = 1;
+	    break;
+	case 'R':
+	    opt->replace = 1;
 	    break;
 	case 't':
 	    opt->test_only = 1;
@@ -110,10 +121,27 @@ static int load(const struct options *opt, struct config *cf)
     return 0;
 }
 
-/* start - the root part of the start, then give root up */
-static int start(const struct options *opt, const struct config *cf)
+/* take_over - -R while a deptmilter runs: its sockets and pid file */
+static int take_over(const struct config *cf, const char *ctl, struct handover *h)
 {
-    if (!opt->foreground && daemon_detach() < 0)
+    if (*cf->socketmap) {
+	log_msg(LOG_ERR, "fatal: -R: the socketmap socket cannot be handed over"
+		" yet; stop deptmilter, then start it; nothing changed");
+	return -1;
+    }
+    if (handover_fetch(ctl, h) < 0)
+	return -1;
+    daemon_pid_adopt(h->pid_fd);
+    return 0;
+}
+
+/* start - the root part of the start, then give root up */
+static int start(const struct options *opt, const struct config *cf, struct handover *h)
+{
+    char    ctl[CONFIG_STR_MAX];
+    int     sd_fd = listen_systemd();	/* before the fork: LISTEN_PID */
+
+    if (sd_fd < -1 || (!opt->foreground && daemon_detach() < 0))
 	return -1;
     log_open("deptmilter", cf->syslog_facility, cf->log_level,
 	     opt->foreground ? LOG_DEBUG : LOG_WARNING);
@@ -121,15 +149,23 @@ static int start(const struct options *opt, const struct config *cf)
 	    " on_error=%s", DEPT_VERSION, cf->socket, cf->dry_run ? "yes" : "no",
 	    cf->on_error == ON_ERROR_ACCEPT ? "accept" : "tempfail");
     gen_announce();
-    if (daemon_pid_file(cf->pid_file) < 0)
+    handover_path(cf->pid_file, ctl, sizeof(ctl));
+    if (opt->replace && daemon_running(cf->pid_file) > 0) {
+	if (take_over(cf, ctl, h) < 0)
+	    return -1;
+    } else if (daemon_pid_file(cf->pid_file) < 0)
 	return -1;
     if (callbacks_register(cf) != MI_SUCCESS) {
 	log_msg(LOG_ERR, "fatal: smfi_register failed");
 	return -1;
     }
-    if (daemon_socket(cf) < 0 || socketmap_open(cf) < 0 || daemon_drop(cf->user) < 0)
+    if (sd_fd >= 0)
+	log_msg(LOG_INFO, "socket: listening on the socket systemd passed");
+    if (daemon_socket(cf, h->listen_fd >= 0 ? h->listen_fd : sd_fd, h->made) < 0
+	|| handover_listen(ctl, h->ctl_fd) < 0 || socketmap_open(cf) < 0
+	|| daemon_drop(cf->user) < 0)
 	return -1;
-    if (stop_prepare() < 0
+    if (stop_prepare(cf->drain_time) < 0
 	|| control_start(cf->stats_interval, cf->map, cf->shadow_map) < 0
 	|| socketmap_start() < 0)
 	return -1;
@@ -140,6 +176,7 @@ static int start(const struct options *opt, const struct config *cf)
 int main(int argc, char **argv)
 {
     struct options opt = { 0 };
+    struct handover h = { -1, -1, -1, 0, 0, -1 };
     struct config cf;
     int     rc = 1;
 
@@ -159,13 +196,17 @@ int main(int argc, char **argv)
 	gen_shutdown();
 	return 1;
     }
-    if (start(&opt, &cf) < 0)
+    if (start(&opt, &cf, &h) < 0)
+	goto out;
+    if (h.conn >= 0 && handover_go(&h) == 0 && daemon_pid_write(cf.pid_file) < 0)
 	goto out;
     if (!opt.foreground) {
 	log_set_stderr(LOG_NONE);
 	daemon_ready();
     }
-    rc = smfi_main() == MI_SUCCESS ? 0 : 1;
+    rc = 0;
+    if (!stop_pending())			/* else stopped while starting */
+	rc = smfi_main() == MI_SUCCESS ? 0 : 1;
     stop_done();
     log_msg(LOG_INFO, "stopping deptmilter");
 out:
@@ -173,7 +214,10 @@ out:
     control_stop();
     gen_shutdown();
     stats_free();
-    daemon_pid_remove(cf.pid_file);
+    if (!handover_done())			/* else the new one's now */
+	daemon_pid_remove(cf.pid_file);
+    listen_remove(handover_done());
+    handover_close();
     log_close();
     return rc;
 }

@@ -1,5 +1,6 @@
 /*
- * stop - SIGTERM, SIGHUP and SIGINT stop deptmilter at once
+ * stop - SIGTERM and SIGHUP stop deptmilter once its sessions have ended,
+ * SIGINT (or a second SIGTERM) at once
  *
  * libmilter takes these signals in a thread of its own (sigwait), sets
  * its stop flag and then waits for the listener's mutex to close the
@@ -10,10 +11,15 @@
  *
  * libmilter's call of sigwait() is therefore bound, at link time and in
  * libmilter's own objects only (see the Makefile and tcp.c), to
- * milter_sigwait() here.  It waits with sigtimedwait(2);
- * when a stop signal arrives, it starts a thread that interrupts the
- * listener's poll() every 20 ms with a signal whose handler does nothing,
- * and returns the signal to libmilter.  poll() is never restarted after a
+ * milter_sigwait() here.  It waits with sigtimedwait(2).  When SIGTERM
+ * or SIGHUP arrives, libmilter does not hear of it until drain_run()
+ * (drain.c) has let the sessions in progress end, for at most drain_time
+ * seconds, taking no new ones meanwhile: libmilter would close them all
+ * at once.  Then (and at once for SIGINT) it starts a thread that
+ * interrupts the listener's poll() every 20 ms with a signal whose
+ * handler does nothing, and returns the signal to libmilter.  A stop
+ * signal taken while starting, before smfi_main(), is seen by
+ * stop_pending(), and smfi_main() is not called.  poll() is never restarted after a
  * handler, so the listener lets go of its mutex and sees the flag; other
  * calls are restarted (SA_RESTART).  The thread stops when smfi_main()
  * has returned (stop_done) or after 2 seconds.
@@ -24,6 +30,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "milter/drain.h"
 #include "milter/log.h"
 #include "milter/stop.h"
 
@@ -32,6 +39,7 @@
 
 static pthread_t stop_listener;
 static int stop_ready;
+static unsigned stop_drain_time;	/* seconds */
 static atomic_int stop_finished;
 
 /* stop_nothing - the wake-up signal's handler: interrupting is its job */
@@ -40,8 +48,9 @@ static void stop_nothing(int sig)
     (void) sig;
 }
 
-/* stop_prepare - remember the listener thread; handle the wake-up signal */
-int stop_prepare(void)
+/* stop_prepare - remember the listener thread and the drain time;
+ * handle the wake-up signal */
+int stop_prepare(unsigned drain_time)
 {
     struct sigaction sa;
 
@@ -54,6 +63,7 @@ int stop_prepare(void)
 	return -1;
     }
     stop_listener = pthread_self();
+    stop_drain_time = drain_time;
     stop_ready = 1;
     return 0;
 }
@@ -78,6 +88,17 @@ static void *stop_waker(void *arg)
     return 0;
 }
 
+/* stop_pending - whether a stop signal arrived while starting (libmilter
+ * would take it before its listener runs, and stop with an error) */
+int stop_pending(void)
+{
+    sigset_t set;
+
+    return sigpending(&set) == 0 && (sigismember(&set, SIGTERM)
+				     || sigismember(&set, SIGHUP)
+				     || sigismember(&set, SIGINT));
+}
+
 /* stop_done - smfi_main() has returned: no more waking */
 void stop_done(void)
 {
@@ -96,6 +117,8 @@ int milter_sigwait(const sigset_t *set, int *sig)
     if (s < 0)
 	return errno;
     *sig = s;
+    if (stop_ready && (s == SIGTERM || s == SIGHUP))
+	(void) drain_run(stop_drain_time, set);
     if (stop_ready && (s == SIGTERM || s == SIGHUP || s == SIGINT)
 	&& pthread_attr_init(&attr) == 0) {
 	(void) pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);

@@ -13,8 +13,8 @@
  * libmilter accepts and reads its connections itself and gives the filter
  * no way to set socket options.  The Makefile therefore links libmilter's
  * own objects (libmilter.a) with their calls of accept() and read() bound
- * to milter_accept() and milter_read() here, which call the C library's
- * accept() and read() and tune the socket; nothing else in the process is
+ * to milter_accept() and milter_read() here, which accept (drain.c,
+ * which also counts the sessions) and read and tune the socket; nothing else in the process is
  * redirected, and the build fails if libmilter calls anything the binding
  * does not cover (accept4, __read_chk).  Unix-domain sockets and every
  * other descriptor are left as they are (a descriptor number reused after
@@ -29,6 +29,7 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "milter/drain.h"
 #include "milter/tcp.h"
 
 #define TCP_FD_MAX	65536
@@ -53,10 +54,11 @@ static void tcp_tune(int fd)
     atomic_store(&tcp_fds[fd], 1);
 }
 
-/* milter_accept - libmilter's accept(): the C library's, then tuned */
+/* milter_accept - libmilter's accept(): a session counted by drain.c
+ * (none while a stop drains), then tuned */
 int milter_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-    int     s = accept(fd, addr, len);
+    int     s = drain_accept(fd, addr, len);
 
     if (s >= 0)
 	tcp_tune(s);

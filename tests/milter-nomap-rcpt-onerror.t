@@ -12,7 +12,8 @@
 # holds that moment open: the worker that reads the MAIL FROM is held on
 # entry to msg_new(), deptmilter gets SIGTERM, and once main() has called
 # gen_shutdown() (it is held where it next calls stats_free()) the worker
-# goes on.  The client sends MAIL FROM (no reply agreed, as Postfix does)
+# goes on (drain_time = 0: a stop that waited for the session would wait
+# for the held worker).  The client sends MAIL FROM (no reply agreed, as Postfix does)
 # and RCPT in one write, so the RCPT is waiting when the worker goes on.
 # SPDX-License-Identifier: BSD-2-Clause
 
@@ -43,7 +44,7 @@ serve_under_gdb() {
     shift
     mkdir "$dir" && mkfifo "$dir/gdb.in" || return 1
     sock=$dir/deptmilter.sock
-    milter_conf "$dir" "unix:$sock" "$@"
+    milter_conf "$dir" "unix:$sock" drain_time=0 "$@"	# the stop at once
     MILTER_LOG=$dir/milter.log GDB_OUT=$dir/gdb.out MILTER_PID=
     : >"$MILTER_LOG"
     : >"$GDB_OUT"

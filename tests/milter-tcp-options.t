@@ -19,9 +19,9 @@ plan 5
 # nm -D: what the binary exports (would redirect every caller); nm: what
 # it defines at all (would redirect every caller inside it)
 defined=$({ nm -D --defined-only "$MILTER_BIN"; nm --defined-only "$MILTER_BIN"; } 2>/dev/null |
-    awk '{ print $NF }' | grep -xE 'accept|accept4|read|__read_chk|sigwait|sigtimedwait' |
+    awk '{ print $NF }' | grep -xE 'accept|accept4|read|__read_chk|sigwait|sigtimedwait|close' |
     sort -u | tr '\n' ' ')
-is "$defined" "" "deptmilter defines no accept, read or sigwait of the C library, exported or not"
+is "$defined" "" "deptmilter defines no accept, read, sigwait or close of the C library, exported or not"
 ldd "$MILTER_BIN" | grep -q libmilter
 ok $((! $?)) "libmilter is linked in (its calls bound), not loaded as a shared library"
 
@@ -32,7 +32,7 @@ milter_conf "$TEST_TMP" "inet:$port@127.0.0.1"
 milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
 
 trace=$TEST_TMP/strace.out
-strace -f -qq -e trace=accept,setsockopt -o "$trace" -p "$MILTER_PID" 2>"$TEST_TMP/strace.err" &
+strace -f -qq -e trace=accept,accept4,setsockopt -o "$trace" -p "$MILTER_PID" 2>"$TEST_TMP/strace.err" &
 spid=$!
 cleanup_add "kill $spid 2>/dev/null"
 # strace has attached when the tracer shows in the process's status
@@ -52,7 +52,7 @@ for _ in $(seq 100); do
     sleep 0.05
 done
 kill "$spid" 2>/dev/null; wait "$spid" 2>/dev/null
-fd=$(sed -n 's/.*accept(.*) = \([0-9][0-9]*\)$/\1/p' "$trace" | head -1)
+fd=$(sed -n 's/.*accept4\?(.*) = \([0-9][0-9]*\)$/\1/p' "$trace" | head -1)
 ok "$([ -n "$fd" ]; echo $?)" "the connection was accepted (fd ${fd:-none})" || diag "$(cat "$trace")"
 grep -q "setsockopt($fd, SOL_TCP, TCP_NODELAY, \[1\], 4) = 0" "$trace"
 ok $? "the accepted connection gets TCP_NODELAY" || diag "$(cat "$trace")"

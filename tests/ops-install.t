@@ -30,6 +30,7 @@ is "$(files "$dest")" "644 /etc/deptmilter/departments.rules
 644 /usr/local/lib/systemd/system/deptmap-refresh.service
 644 /usr/local/lib/systemd/system/deptmap-refresh.timer
 644 /usr/local/lib/systemd/system/deptmilter.service
+644 /usr/local/lib/systemd/system/deptmilter.socket
 644 /usr/local/lib/tmpfiles.d/deptmilter.conf
 755 /usr/local/sbin/deptmap
 755 /usr/local/sbin/deptmilter

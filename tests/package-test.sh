@@ -41,6 +41,7 @@ expected_files="/etc/deptmilter/departments.rules
 /lib/systemd/system/deptmap-refresh.service
 /lib/systemd/system/deptmap-refresh.timer
 /lib/systemd/system/deptmilter.service
+/lib/systemd/system/deptmilter.socket
 /usr/lib/tmpfiles.d/deptmilter.conf
 /usr/sbin/deptmap
 /usr/sbin/deptmilter
@@ -153,6 +154,18 @@ is "$(sed -n 's/^\(ExecStartPre\|ExecStart\|ExecReload\|PIDFile\)=//p' "$UNIT")"
 
 is "$(readlink /etc/systemd/system/multi-user.target.wants/deptmilter.service)" "$UNIT" \
     "the service is enabled at boot (multi-user.target.wants)"
+is "$(readlink /etc/systemd/system/sockets.target.wants/deptmilter.socket)" \
+    "/lib/systemd/system/deptmilter.socket" "so is its socket (sockets.target.wants)"
+# an upgrade restarts the service (stop: it drains; start) and leaves the
+# socket unit, which holds the listening socket, running
+is "$(grep -E 'deb-systemd-invoke|_dh_action=' /var/lib/dpkg/info/deptmilter.postinst | tr -s ' \t' ' ')" \
+" deb-systemd-invoke start 'deptmilter.socket' >/dev/null || true
+ _dh_action=restart
+ _dh_action=start
+ deb-systemd-invoke \$_dh_action 'deptmilter.service' >/dev/null || true" \
+    "an upgrade restarts deptmilter.service and only starts deptmilter.socket (never stops it)"
+grep -q deptmilter.socket /var/lib/dpkg/info/deptmilter.preinst 2>/dev/null
+ok $((! $?)) "and no preinst stops the socket before an upgrade"
 
 # the map refresh timer: installed, off until the administrator enables it
 REFRESH=/lib/systemd/system/deptmap-refresh
@@ -229,7 +242,8 @@ dpkg --purge deptmilter >"$TEST_TMP/purge.log" 2>&1
 ok $? "dpkg --purge removes it" || cat "$TEST_TMP/purge.log" >&2
 left=$(for f in $expected_files /etc/deptmilter /var/spool/postfix/deptmilter /run/deptmilter \
         /etc/systemd/system/multi-user.target.wants/deptmilter.service \
-        /etc/systemd/system/timers.target.wants/deptmap-refresh.timer; do
+        /etc/systemd/system/timers.target.wants/deptmap-refresh.timer \
+        /etc/systemd/system/sockets.target.wants/deptmilter.socket; do
     [ -e "$f" ] || [ -L "$f" ] && echo "$f"
 done)
 is "$left" "" "nothing is left after the purge"

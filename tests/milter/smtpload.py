@@ -26,7 +26,9 @@ runs the shell command CMD (with $LOAD_HOOK_N = 1, 2, ...) each time K
 more jobs have finished, while the sessions go on: the fault tests use it
 to replace the map or kill the milter at known points of the run.  The
 sessions wait while the hook is more than one step behind, so that every
-step happens during the run.
+step happens during the run; a session about to wait ends first (QUIT),
+so that no idle SMTP session is held open while the hook runs (a
+restart of deptmilter lets the open sessions end before it stops).
 """
 import os
 import subprocess
@@ -76,13 +78,15 @@ def send_one(s, mid, rcpts, stage):
 HOOK = {"every": 0, "n": 0}
 
 
+def hook_behind(results, lock):
+    """whether the hook is more than one step behind"""
+    with lock:
+        return HOOK["every"] and len(results) >= (HOOK["n"] + 2) * HOOK["every"]
+
+
 def hook_wait(results, lock):
     """wait while the hook is more than one step behind"""
-    while HOOK["every"]:
-        with lock:
-            behind = len(results) >= (HOOK["n"] + 2) * HOOK["every"]
-        if not behind:
-            return
+    while hook_behind(results, lock):
         time.sleep(0.005)
 
 
@@ -90,6 +94,12 @@ def worker(addr, jobs, results, per_session, lock):
     s = None
     used = 0
     while True:
+        if s is not None and hook_behind(results, lock):
+            try:                # no idle session held while the hook runs:
+                s.quit()        # a restart lets open sessions end first
+            except (smtplib.SMTPException, OSError):
+                pass
+            s = None
         hook_wait(results, lock)
         try:
             job = jobs.get_nowait()

@@ -1,0 +1,75 @@
+# tests/lib/unit.sh -- deptmilter under its systemd units, without systemd
+#
+# Source after tap.sh and milter.sh.  tests/milter/sockact.py holds the
+# socket as deptmilter.socket would and runs deptmilter.service's own
+# commands (ExecStartPre, ExecStart, SIGTERM at stop, stop then start for
+# a restart).
+#
+#   unit_up DIR SPEC
+#       start sockact.py for the socket SPEC (deptmilter.conf's spelling)
+#       with MILTER_CONF (which must set pid_file), then "start"; the
+#       events go to DIR/unit.events (UNIT_EVENTS), deptmilter's stderr to
+#       DIR/unit.log.  Stops everything at exit.
+#   unit_cmd start|stop|restart [SECONDS]
+#       send the command, wait (default 120 s) until it is done; 1 when it
+#       failed or timed out.
+#   unit_send CMD
+#       send the command and return at once.
+#   unit_main_pid
+#       the main pid now (from the last "start" event).
+# SPDX-License-Identifier: BSD-2-Clause
+
+UNIT_DIR=$MILTER_TOP/contrib/systemd
+
+_unit_count() {
+    grep -Ecs -- "$1" "$UNIT_EVENTS"
+}
+
+unit_send() {
+    echo "$1" >"$UNIT_FIFO"
+}
+
+unit_cmd() {
+    local cmd=$1 tries=$(( ${2:-120} * 50 )) re n
+    case $cmd in
+    stop) re='^stop ' ;;
+    *) re='^(start|fail) ' ;;
+    esac
+    n=$(_unit_count "$re")
+    unit_send "$cmd"
+    while [ "$tries" -gt 0 ]; do
+        [ "$(_unit_count "$re")" -gt "$n" ] && break
+        sleep 0.02
+        tries=$((tries - 1))
+    done
+    [ "$tries" -gt 0 ] && ! tail -1 "$UNIT_EVENTS" | grep -q '^fail'
+}
+
+unit_main_pid() {
+    sed -n 's/^start pid=\([0-9]*\) .*/\1/p' "$UNIT_EVENTS" | tail -1
+}
+
+unit_up() {
+    local dir=$1 spec=$2
+    UNIT_EVENTS=$dir/unit.events UNIT_FIFO=$dir/unit.fifo
+    : >"$UNIT_EVENTS"
+    mkfifo "$UNIT_FIFO" || return 1
+    python3 "$MILTER_TOP/tests/milter/sockact.py" "$UNIT_DIR/deptmilter.service" \
+        "$spec" 0660 "$MILTER_BIN" "$MILTER_CONF" "$UNIT_FIFO" "$UNIT_EVENTS" \
+        2>>"$dir/unit.log" &
+    UNIT_PID=$!
+    cleanup_add "unit_down"
+    unit_cmd start 30
+}
+
+unit_down() {
+    [ -n "${UNIT_PID:-}" ] || return 0
+    unit_send quit &
+    local tries=500
+    while kill -0 "$UNIT_PID" 2>/dev/null && [ "$tries" -gt 0 ]; do
+        sleep 0.02; tries=$((tries - 1))
+    done
+    kill "$UNIT_PID" 2>/dev/null
+    wait "$UNIT_PID" 2>/dev/null
+    UNIT_PID=
+}
