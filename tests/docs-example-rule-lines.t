@@ -5,7 +5,8 @@
 # in them is checked against `deptmap query -r examples/departments.rules`
 # for the address the example line names (the to=<...> before it, or the
 # address that starts a query output line).  Examples from other rules
-# files (rule=lab.rules:4) are not checked.
+# files (rule=lab.rules:4), and a citation in prose that names no
+# address, are not checked.
 # SPDX-License-Identifier: BSD-2-Clause
 
 cd "$(dirname "$0")/.." || exit 1
@@ -40,8 +41,8 @@ PY
 n=0
 while read -r file addr line; do
     n=$((n + 1))
-    if [ "$addr" = - ]; then
-        fail "$file: rule=departments.rules:$line names no address before it"
+    if [ "$addr" = - ]; then                # prose, not an example line
+        note "$file: rule=departments.rules:$line names no address: not checked"
         continue
     fi
     got=$(./deptmap query -r examples/departments.rules "$addr" | awk -F '\t' '{print $4}')
