@@ -281,10 +281,12 @@ int daemon_socketmap_path(const struct config *cf)
     return check_dir(path, what);
 }
 
-/* daemon_unix_free - a path to listen on ourselves: nothing answers
- * there, and a stale socket is gone */
+/* daemon_unix_free - a path to listen on ourselves: its directory exists,
+ * nothing answers there, and a stale socket is gone */
 int daemon_unix_free(const char *path)
 {
+    if (check_dir(path, "fatal: socket directory") < 0)
+	return -1;
     if (answering(path)) {
 	log_msg(LOG_ERR, "fatal: already running: something answers on %s;"
 		" nothing changed", path);
