@@ -29,7 +29,7 @@ if dpkg-query -W -f='${Status}' deptmilter 2>/dev/null | grep -q 'installed\|con
 fi
 [ -e /etc/deptmilter ] && bail_out "/etc/deptmilter exists (make install?); this test would install over it: remove it first"
 
-plan 34
+plan 37
 
 tmpdir_make
 UNIT=/lib/systemd/system/deptmilter.service
