@@ -292,8 +292,8 @@ static void warn_stale(void *ctx, const char *source)
     char    esc[1024];
 
     (void) text_escape(source, esc, sizeof(esc));
-    fprintf(stderr, "deptmap: warning: %s is older than source file %s;"
-	    " run deptmap compile\n", (const char *) ctx, esc);
+    fprintf(stderr, "deptmap: warning: " SOURCES_STALE_FMT "\n", (const char *) ctx,
+	    esc);
 }
 
 /* open_map - the map of deptmap query -m, with Postfix's warning when a

@@ -12,6 +12,7 @@
 #include <cdb.h>
 #include "maps/mailboxes.h"
 #include "maps/lines.h"
+#include "maps/roster.h"
 #include "maps/rules.h"
 #include "rewrite/address.h"
 #include "rewrite/domain.h"
@@ -212,18 +213,6 @@ static const struct source {
     {"", load_text},
 };
 
-/* join_path - DIR/PATH unless PATH is absolute */
-static char *join_path(const char *dir, const char *path)
-{
-    char   *out;
-
-    if (path[0] == '/' || strcmp(dir, ".") == 0)
-	return strdup(path);
-    if ((out = malloc(strlen(dir) + strlen(path) + 2)) != 0)
-	sprintf(out, "%s/%s", dir, path);
-    return out;
-}
-
 /* source_of - the kind of source spec names, or NULL (reported) */
 static const struct source *source_of(struct from *f, const char *spec)
 {
@@ -265,7 +254,7 @@ int mailboxes_load(struct mailboxes *m, const char *dir, const char *spec,
     if ((src = source_of(&f, spec)) == 0)
 	return 0;
     if (add_shown(m, spec) < 0
-	|| (path = join_path(dir, spec + strlen(src->prefix))) == 0) {
+	|| (path = roster_path(dir, spec + strlen(src->prefix))) == 0) {
 	errs_nomem(errs);
 	return -1;
     }

@@ -173,8 +173,8 @@ static void warn_stale(void *ctx, const char *source)
     const struct slot *s = ctx;
     char    esc[LOG_ESC_MAX];
 
-    log_msg(LOG_WARNING, "%s: warning: %s is older than source file %s;"
-	    " run deptmap compile", s->name, s->path, log_esc(source, esc, sizeof(esc)));
+    log_msg(LOG_WARNING, "%s: warning: " SOURCES_STALE_FMT, s->name, s->path,
+	    log_esc(source, esc, sizeof(esc)));
 }
 
 /* slot_warn_sources - the sources changed since gen's map was made */

@@ -402,17 +402,24 @@ int record_source_next(const char *val, size_t vlen, size_t *pos,
     return 0;
 }
 
+/* named_next - the next non-empty field called name at *pos; 0 at the end */
+static int named_next(const char *val, size_t vlen, size_t *pos, const char *name,
+		      const char **out, size_t *outlen)
+{
+    const char *n;
+    size_t  nlen, want = strlen(name);
+
+    while (next_field(val, vlen, pos, &n, &nlen, out, outlen))
+	if (nlen == want && memcmp(n, name, want) == 0 && *outlen > 0)
+	    return 1;
+    return 0;
+}
+
 /* record_target_next - the next non-empty "to=" field at *pos; 0 at the end */
 int record_target_next(const char *val, size_t vlen, size_t *pos,
 		       const char **t, size_t *tlen)
 {
-    const char *n;
-    size_t  nlen;
-
-    while (next_field(val, vlen, pos, &n, &nlen, t, tlen))
-	if (nlen == 2 && memcmp(n, "to", 2) == 0 && *tlen > 0)
-	    return 1;
-    return 0;
+    return named_next(val, vlen, pos, "to", t, tlen);
 }
 
 /* record_mailboxes_parse - the mailboxes record; -1 without its rule */
@@ -430,13 +437,7 @@ int record_mailboxes_parse(const char *val, size_t vlen, struct record_mailboxes
 int record_domain_next(const char *val, size_t vlen, size_t *pos,
 		       const char **d, size_t *dlen)
 {
-    const char *n;
-    size_t  nlen;
-
-    while (next_field(val, vlen, pos, &n, &nlen, d, dlen))
-	if (nlen == 6 && memcmp(n, "domain", 6) == 0 && *dlen > 0)
-	    return 1;
-    return 0;
+    return named_next(val, vlen, pos, "domain", d, dlen);
 }
 
 /* record_has_target - whether a value has "to=T" already */

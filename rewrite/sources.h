@@ -23,6 +23,9 @@
 #include <time.h>
 #include "rewrite/map.h"
 
+/* The warning's words after "warning: ": the map, then the source. */
+#define SOURCES_STALE_FMT "%s is older than source file %s; run deptmap compile"
+
 typedef void (*sources_fn)(void *ctx, const char *source);
 
 int     sources_file_digest(const char *path, uint64_t *digest);
