@@ -12,24 +12,13 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
 . tests/lib/tap.sh
+. tests/lib/run.sh
 
 [ -x ./deptmap ] || skip_all "./deptmap not built (make deptmap)"
 DEPTMAP=$ROOT/deptmap
 tmpdir_make TMP || exit 1
 TAB=$'\t'
 
-# run CMD...: sets RC, OUT (stdout) and ERR (stderr)
-run() {
-    "$@" >"$TMP/stdout" 2>"$TMP/stderr"
-    RC=$?
-    OUT=$(cat "$TMP/stdout")
-    ERR=$(cat "$TMP/stderr")
-}
-# exit_is WANT NAME: the last run's exit status, with its output on failure
-exit_is() {
-    local want=$1; shift
-    ok $((RC != want)) "$@" || diag "exit status $RC, want $want" "stdout: $OUT" "stderr: $ERR"
-}
 # files_are DIR WANT NAME: the names in DIR (hidden ones too), one line
 files_are() {
     is "$(cd "$1" && ls -A | tr '\n' ' ')" "$2" "$3"

@@ -13,24 +13,12 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
 . tests/lib/tap.sh
+. tests/lib/run.sh
 
 [ -x ./deptmap ] || skip_all "./deptmap not built (make deptmap)"
 DEPTMAP=$ROOT/deptmap
 tmpdir_make TMP || exit 1
 T=$'\t'
-
-# run CMD...: sets RC, OUT (stdout) and ERR (stderr)
-run() {
-    "$@" >"$TMP/stdout" 2>"$TMP/stderr"
-    RC=$?
-    OUT=$(cat "$TMP/stdout")
-    ERR=$(cat "$TMP/stderr")
-}
-# exit_is WANT NAME: the last run's exit status, with its output on failure
-exit_is() {
-    local want=$1; shift
-    ok $((RC != want)) "$@" || diag "exit status $RC, want $want" "stdout: $OUT" "stderr: $ERR"
-}
 
 cd "$TMP" || bail_out "cd $TMP"
 cat >old.rules <<'EOF'

@@ -13,19 +13,13 @@ cd "$(dirname "$0")/.." || exit 1
 ROOT=$PWD
 
 . tests/lib/tap.sh
+. tests/lib/run.sh
 
 [ -x ./deptmap ] || skip_all "./deptmap not built (make deptmap)"
 DEPTMAP=$ROOT/deptmap
 tmpdir_make TMP || exit 1
 cd "$TMP" || exit 1
 
-# run CMD...: sets RC, OUT (stdout) and ERR (stderr)
-run() {
-    "$@" >"$TMP/stdout" 2>"$TMP/stderr"
-    RC=$?
-    OUT=$(cat "$TMP/stdout")
-    ERR=$(cat "$TMP/stderr")
-}
 # stamp FILE - inode, mtime (ns) and size
 stamp() { stat -c '%i %Y.%y %s' "$1"; }
 # names MAP DOMAIN - the member and alias names of a department, sorted

@@ -13,10 +13,8 @@
 here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"
 . "$here/lib/milter.sh"
-# under AddressSanitizer (make check SANITIZE=1) the allocator keeps
-# quarantine and shadow memory: memory bounds get 8 times the room
-ASAN_SLACK=1
-nm "$MILTER_BIN" 2>/dev/null | grep -q __asan_init && ASAN_SLACK=8
+# memory bounds get more room under AddressSanitizer
+ASAN_SLACK=$(milter_memory_slack)
 
 milter_require
 command -v python3 >/dev/null || skip_all "needs python3"

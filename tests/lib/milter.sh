@@ -39,11 +39,19 @@
 #       and Postfix attached to it; bails out when either does not start.
 #   smtp_send FROM RCPT[,RCPT...] [SWAKS-ARGS...]
 #       swaks to the private Postfix; prints the whole dialogue.
+#   milter_memory_slack
+#       prints 8 when deptmilter is built with AddressSanitizer (make
+#       check SANITIZE=1: its quarantine and shadow memory), else 1: the
+#       factor for a bound on deptmilter's memory growth.
 # SPDX-License-Identifier: BSD-2-Clause
 
 MILTER_TOP=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 MILTER_BIN=${MILTER_BIN:-$MILTER_TOP/deptmilter}
 DEPTMAP_BIN=${DEPTMAP_BIN:-$MILTER_TOP/deptmap}
+
+milter_memory_slack() {
+    if nm "$MILTER_BIN" 2>/dev/null | grep -q __asan_init; then echo 8; else echo 1; fi
+}
 
 milter_require() {
     [ -x "$MILTER_BIN" ] || skip_all "deptmilter not built (make deptmilter)"
