@@ -228,7 +228,7 @@ TMPFILESDIR	?= $(PREFIX)/lib/tmpfiles.d
 MAN5 = man/deptmilter.conf.5 man/departments.rules.5
 MAN8 = man/deptmilter.8 man/deptmap.8
 ETC_FILES = deptmilter.conf departments.rules sales.txt
-DOC_FILES = README INSTALL postfix/main.cf.snippet
+DOC_FILES = README INSTALL postfix/main.cf.snippet postfix/master.cf.snippet postfix/milter-only.cf.snippet
 
 # mandoc: check-man; debhelper: package-test (dpkg-dev comes with build-essential);
 # indent: check-format

@@ -1,5 +1,5 @@
 #!/bin/bash
-# deptmilter behind a real Postfix, attached with postfix/main.cf.snippet
+# deptmilter behind a real Postfix, attached with postfix/milter-only.cf.snippet
 # verbatim (only its two placeholders are set, in a file appended after
 # it): what the sink receives and what deptmilter logs, message by message.
 # SPDX-License-Identifier: BSD-2-Clause

@@ -40,6 +40,8 @@ is "$(files "$dest")" "644 /etc/deptmilter/departments.rules
 644 /usr/local/share/doc/deptmilter/examples/deptmilter.conf
 644 /usr/local/share/doc/deptmilter/examples/sales.txt
 644 /usr/local/share/doc/deptmilter/main.cf.snippet
+644 /usr/local/share/doc/deptmilter/master.cf.snippet
+644 /usr/local/share/doc/deptmilter/milter-only.cf.snippet
 644 /usr/local/share/man/man5/departments.rules.5
 644 /usr/local/share/man/man5/deptmilter.conf.5
 644 /usr/local/share/man/man8/deptmap.8

@@ -53,6 +53,8 @@ expected_files="/etc/deptmilter/departments.rules
 /usr/share/doc/deptmilter/examples/deptmilter.conf
 /usr/share/doc/deptmilter/examples/sales.txt
 /usr/share/doc/deptmilter/main.cf.snippet
+/usr/share/doc/deptmilter/master.cf.snippet
+/usr/share/doc/deptmilter/milter-only.cf.snippet
 /usr/share/lintian/overrides/deptmilter
 /usr/share/man/man5/departments.rules.5.gz
 /usr/share/man/man5/deptmilter.conf.5.gz
@@ -215,7 +217,7 @@ EOF
 got=
 if sink_start "$TEST_TMP" "$SINK_PORT" &&
    pf_start "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" \
-       /usr/share/doc/deptmilter/main.cf.snippet "$TEST_TMP/site.cf"; then
+       /usr/share/doc/deptmilter/milter-only.cf.snippet "$TEST_TMP/site.cf"; then
     swaks --server "127.0.0.1:$SMTPD_PORT" --from sender@example.net \
         --to info@sales.example.com >"$TEST_TMP/swaks.log" 2>&1
     pf_wait_delivered "$TEST_TMP" 1 20 && got=$(sink_rcpts "$TEST_TMP")

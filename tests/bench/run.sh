@@ -158,9 +158,9 @@ e2e_setup() {
         "$INET_PORT" "$W/domains" >"$W/site-inet.cf"
     printf 'relay_domains = %s\nrecipient_delimiter = +\n' "$W/domains" >"$W/plain.cf"
     instance none "$W/plain.cf"
-    instance unix "$top/postfix/main.cf.snippet" "$W/site-unix.cf"
-    instance inet "$top/postfix/main.cf.snippet" "$W/site-inet.cf"
-    instance null "$top/postfix/main.cf.snippet" "$W/site-null.cf"
+    instance unix "$top/postfix/milter-only.cf.snippet" "$W/site-unix.cf"
+    instance inet "$top/postfix/milter-only.cf.snippet" "$W/site-inet.cf"
+    instance null "$top/postfix/milter-only.cf.snippet" "$W/site-null.cf"
     # the same rewrite done by Postfix itself
     printf 'alice@sales.example.com alice@example.com\n' >"$W/virtual.map"
     postmap -c "$CONF_none" cdb:"$W/virtual.map" || die "postmap failed"

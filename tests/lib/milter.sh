@@ -24,11 +24,20 @@
 #   milter_log_lines REGEX
 #       the lines of MILTER_LOG that match REGEX (grep -E).
 #   milter_postfix DIR SMTPD_PORT SINK_PORT POSTFIX_SOCKET [EXTRA_CF...]
-#       start the sink and a private Postfix with postfix/main.cf.snippet
-#       appended VERBATIM, then DIR/deptmilter-site.cf which sets only the
-#       snippet's two placeholders: deptmilter_socket = POSTFIX_SOCKET and
+#       start the sink and a private Postfix with the milter-only setup,
+#       postfix/milter-only.cf.snippet, appended VERBATIM, then
+#       DIR/deptmilter-site.cf which sets only the snippet's two
+#       placeholders: deptmilter_socket = POSTFIX_SOCKET and
 #       deptmilter_domains = DIR/domains (from deptmap domains), then any
 #       EXTRA_CF files (a test's own limits, say).
+#   milter_postfix_recommended DIR SMTPD_PORT SINK_PORT POSTFIX_SOCKET SOCKETMAP [EXTRA_CF...]
+#       the same with INSTALL's recommended setup, postfix/main.cf.snippet
+#       appended VERBATIM, then DIR/deptmilter-site.cf setting its two
+#       placeholders: deptmilter_socket = POSTFIX_SOCKET and
+#       deptmilter_socketmap = socketmap:SOCKETMAP (deptmilter.conf's
+#       "socketmap" in Postfix syntax: unix:PATH or inet:HOST:PORT).
+#       "smtpd_milters =" in an EXTRA_CF file gives the socketmap-only
+#       setup.
 #   milter_postfix_require [PROGRAM...]
 #       skip_all unless deptmilter, deptmap, Postfix (as root) and the
 #       programs the test sends mail with (default: swaks) are there.
@@ -149,6 +158,19 @@ milter_postfix() {
 # the two site-specific values of postfix/main.cf.snippet, for this test
 deptmilter_socket = $socket
 deptmilter_domains = $dir/domains
+EOT
+    sink_start "$dir" "$sink_port" || return 1
+    pf_start "$dir" "$smtpd_port" "$sink_port" \
+        "$MILTER_TOP/postfix/milter-only.cf.snippet" "$dir/deptmilter-site.cf" "$@"
+}
+
+milter_postfix_recommended() {
+    local dir=$1 smtpd_port=$2 sink_port=$3 socket=$4 socketmap=$5
+    shift 5
+    cat >"$dir/deptmilter-site.cf" <<EOT
+# the two site-specific values of postfix/main.cf.snippet, for this test
+deptmilter_socket = $socket
+deptmilter_socketmap = socketmap:$socketmap
 EOT
     sink_start "$dir" "$sink_port" || return 1
     pf_start "$dir" "$smtpd_port" "$sink_port" \
