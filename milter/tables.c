@@ -223,6 +223,46 @@ static int answer_access(struct tables *t, const struct map *map, const char *ke
     return reply(r, "NOTFOUND", "");
 }
 
+/* transport_value - "OK error:DSN text" for a refusal (bounce with the
+ * department's text), "OK retry:DSN text" for a tempfail (defer) */
+static int transport_value(const struct decision *d, struct buf *r)
+{
+    r->len = 0;
+    return buf_addf(r, "OK %s:%s %s", d->action == DECIDE_REJECT ? "error" : "retry",
+		    d->dsn, d->text) < 0 ? -1 : 0;
+}
+
+/* answer_transport - transport_maps: where a refused department address
+ * goes (error: or retry: with the department's text), so that mail that
+ * no smtpd refused bounces with it; logged at debug only: the decision
+ * was logged where it was made (access at RCPT, virtual in cleanup) */
+static int answer_transport(struct tables *t, const struct map *map, const char *key,
+			    const char *client, struct buf *r)
+{
+    struct decision *d = &t->d;
+    char    to[LOG_ESC_MAX];
+
+    if (strchr(key, '@') == 0) {		/* Postfix's domain and "*" keys */
+	t->d.dept = 0;
+	return reply(r, "NOTFOUND", "");
+    }
+    if (decide(map, key, d, 0, 0) < 0 && d->action != DECIDE_TEMPFAIL)
+	return -1;
+    if (d->action == DECIDE_TEMPFAIL && d->map_error)
+	return map_trouble(t, "transport", key, client, "map error", r);
+    log_msg(LOG_DEBUG, "socketmap: transport: to=<%s> decision=%s rule=%s%s"
+	    " table=transport client=%s", log_esc(key, to, sizeof(to)),
+	    decision_action_name(d->action), d->rule, refused(d->action)
+	    && t->cf->dry_run ? " (dry_run: answered NOTFOUND)" : "", client);
+    if (t->cf->dry_run)
+	return reply(r, "NOTFOUND", "");
+    if (refused(d->action))
+	return transport_value(d, r);
+    if (refused(base_action(t, map, key)))
+	return reply(r, "OK", ":");		/* no shorter key: as usual */
+    return reply(r, "NOTFOUND", "");
+}
+
 /* answer_domains - relay_domains: whether key is a department domain */
 static int answer_domains(struct tables *t, const struct map *map, const char *key,
 			  const char *client, struct buf *r)
@@ -244,6 +284,7 @@ static const struct table tables[] = {
     {"virtual", 1, answer_virtual},
     {"access", 1, answer_access},
     {"domains", 0, answer_domains},
+    {"transport", 0, answer_transport},
 };
 
 /* owner - the table that logs a decision at info: access a refusal,
@@ -299,10 +340,10 @@ int tables_answer(struct tables *t, const char *req, size_t len, const char *cli
 
     if (st == REQUEST_NO_KEY || (tab = find_table(q.name, q.name_len)) == 0) {
 	log_msg(LOG_WARNING, "socketmap: warning: not a table of deptmilter"
-		" (virtual, access, domains): \"%s\" client=%s",
+		" (virtual, access, domains, transport): \"%s\" client=%s",
 		log_esc_n(q.name, q.name_len, esc, sizeof(esc)), client);
 	return reply(r, "PERM",
-		     "unknown table; deptmilter has virtual, access, domains");
+		     "unknown table; deptmilter has virtual, access, domains, transport");
     }
     if (st != REQUEST_OK) {
 	log_msg(LOG_WARNING, "socketmap: warning: key with NUL, CR or LF, or longer"

@@ -22,6 +22,13 @@
  *            not refused while user@dept is: "OK DUNNO" (no shorter key).
  *   domains  (relay_domains, virtual_alias_domains) a department domain
  *            in either IDN form: "OK domain" (its A-label); else NOTFOUND.
+ *   transport (transport_maps) a department's refusal of an address:
+ *            "OK error:DSN text" (reject: bounce with the department's
+ *            text) or "OK retry:DSN text" (tempfail: defer), so that mail
+ *            no smtpd refused (sendmail(1), bounces, a submission service
+ *            without the access check) gets the department's answer.
+ *            user+ext@dept not refused while user@dept is: "OK :" (the
+ *            usual transport; no shorter key).  Domain keys: NOTFOUND.
  *
  * An address outside every department is answered without a CDB lookup
  * (decide() stops at map_department()).  A map error, or no map in

@@ -85,7 +85,7 @@ malformed "a ':' without a length" ':x,' ':x,'
 malformed "a control byte in the length" '1\r:x,' '1\\x0d:x,'
 still_serving "after the malformed netstrings"
 
-like "$(send '0:,' 1)" '^[0-9]+:PERM unknown table; deptmilter has virtual, access, domains,$' \
+like "$(send '0:,' 1)" '^[0-9]+:PERM unknown table; deptmilter has virtual, access, domains, transport,$' \
     "an empty request (0:,) is a well-formed netstring: PERM, an unknown table"
 
 # a request longer than any address, shorter than the skip limit

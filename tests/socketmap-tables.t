@@ -13,7 +13,7 @@ milter_require
 command -v postmap >/dev/null || skip_all "needs postmap (postfix)"
 command -v python3 >/dev/null || skip_all "needs python3"
 
-plan 46
+plan 55
 
 tmpdir_make || bail_out "no temporary folder"
 milter_map "$TEST_TMP" "$here/socketmap/departments.rules" || bail_out "map did not compile"
@@ -34,7 +34,10 @@ pq() {
 expect() {
     "$DEPTMAP_BIN" query -m "$MILTER_MAP" "$2" | awk -F'\t' -v t="$1" '
         t == "virtual" { print $2 == "REWRITE" ? $3 : "NOTFOUND" }
-        t == "access" { print $2 == "REJECT" || $2 == "TEMPFAIL" ? $3 : "NOTFOUND" }'
+        t == "access" { print $2 == "REJECT" || $2 == "TEMPFAIL" ? $3 : "NOTFOUND" }
+        t == "transport" {
+            sub(/^[^ ]+ /, "", $3)
+            print $2 == "REJECT" ? "error:" $3 : $2 == "TEMPFAIL" ? "retry:" $3 : "NOTFOUND" }'
 }
 
 # same TABLE KEY WHAT -- the table's answer equals deptmap query
@@ -72,6 +75,19 @@ same access bob@example.net "outside: NOTFOUND"
 same access alice+news@sales.example.com "member with extension: NOTFOUND"
 is "$(pq access zoe+list@sales.example.com)" "DUNNO" \
     "access: user+ext accepted while user is refused answers DUNNO (no shorter key)"
+
+same transport nobody@sales.example.com "unknown person: error: with the department's DSN and text"
+is "$(pq transport nobody@sales.example.com)" "error:5.1.1 No such person in Sales" \
+    "transport: a refusal is error:DSN text (bounce with the department's text)"
+is "$(pq transport x@ops.example.com)" "retry:4.2.1 Ops roster is being updated" \
+    "transport: a tempfail department's refusal is retry:DSN text (deferred)"
+same transport alice@sales.example.com "member: NOTFOUND (cleanup rewrote it)"
+same transport bob@example.net "outside: NOTFOUND"
+same transport nobody+x@sales.example.com "unknown person with an extension: its refusal"
+is "$(pq transport zoe+list@sales.example.com)" ":" \
+    "transport: user+ext accepted while user is refused answers ':' (the usual transport, no shorter key)"
+is "$(pq transport sales.example.com)" NOTFOUND "transport: a domain key is NOTFOUND"
+is "$(pq transport '*')" NOTFOUND "transport: the '*' key is NOTFOUND"
 
 is "$(pq domains sales.example.com)" sales.example.com "domains: a department domain is found"
 is "$(pq domains bücher.example)" xn--bcher-kva.example "domains: IDN department, U-label"
