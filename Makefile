@@ -48,7 +48,8 @@ MILTER_OBJS  = milter/main.o milter/config.o milter/log.o milter/generation.o \
 	       milter/stats.o milter/message.o milter/callbacks.o \
 	       milter/daemon.o milter/control.o milter/tcp.o \
 	       milter/stop.o milter/netstring.o milter/tables.o milter/socketmap.o \
-	       milter/shadow.o milter/drain.o milter/listen.o milter/handover.o
+	       milter/shadow.o milter/drain.o milter/listen.o milter/handover.o \
+	       milter/claims.o
 
 UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \

@@ -12,7 +12,9 @@
  *             on_error = accept continues instead
  *   REWRITE   remembered; at end of message smfi_delrcpt() of the argument
  *             as received and smfi_addrcpt_par() of each target not yet in
- *             the envelope, with ORCPT and NOTIFY
+ *             the envelope, with ORCPT and NOTIFY; with the socketmap on,
+ *             unless cleanup's virtual_alias_maps rewrote it already
+ *             (claims.h): then only logged
  *
  * A message begun with no map in service (possible only while deptmilter
  * stops: libmilter may still serve a session after smfi_main() returned
@@ -338,6 +340,17 @@ static sfsistat rcpt_pass(SMFICTX *ctx, struct conn *conn, const char *arg,
     return SMFIS_CONTINUE;
 }
 
+/* rcpt_claim - with the socketmap on, leave the rewrite to cleanup if it
+ * asks (claims.h); without memory for the claim the milter rewrites */
+static void rcpt_claim(struct rewrite *rw)
+{
+    char   *bare;
+
+    if ((bare = bare_addr(rw->arg)) != 0)
+	rw->claim = claims_post(bare);
+    free(bare);
+}
+
 /* rcpt_rewrite - a known department address: remember it for the end */
 static sfsistat rcpt_rewrite(SMFICTX *ctx, struct conn *conn, char **argv,
 			     const struct decision *d)
@@ -354,6 +367,8 @@ static sfsistat rcpt_rewrite(SMFICTX *ctx, struct conn *conn, char **argv,
 	log_msg(LOG_ERR, "error: out of memory or address too long at RCPT");
 	return SMFIS_TEMPFAIL;
     }
+    if (*cb_cf->socketmap && !cb_cf->dry_run)
+	rcpt_claim(conn->msg->rw + conn->msg->nrw - 1);
     return SMFIS_CONTINUE;
 }
 
@@ -485,7 +500,8 @@ static void log_rewrite(SMFICTX *ctx, const struct rewrite *rw)
 	    log_targets(rw->targets, rw->ntargets, list, sizeof(list)), rw->rule);
 }
 
-/* cb_eom - apply every remembered rewrite, then log them */
+/* cb_eom - apply every remembered rewrite that cleanup did not make,
+ * then log them all */
 static sfsistat cb_eom(SMFICTX *ctx)
 {
     struct conn *conn = smfi_getpriv(ctx);
@@ -496,6 +512,8 @@ static sfsistat cb_eom(SMFICTX *ctx)
     if (conn == 0 || (msg = conn->msg) == 0)
 	return SMFIS_CONTINUE;
     for (i = 0; !cb_cf->dry_run && i < msg->nrw; i++) {
+	if (msg->rw[i].claim && claims_taken(msg->rw[i].claim))
+	    continue;				/* cleanup rewrote it */
 	if (apply_rewrite(ctx, msg, i) < 0) {
 	    status = SMFIS_TEMPFAIL;
 	    goto out;

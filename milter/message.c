@@ -44,6 +44,7 @@ void msg_free(struct conn *conn)
 	free(msg->rw[i].arg);
 	free(msg->rw[i].params);
 	free(msg->rw[i].targets);
+	claims_drop(msg->rw[i].claim);
     }
     free(msg->rw);
     for (i = 0; i < msg->nseen; i++)

@@ -16,6 +16,7 @@
  */
 #include <stddef.h>
 #include "rewrite/decide.h"
+#include "milter/claims.h"
 #include "milter/generation.h"
 
 #define CONN_HOST_MAX	256
@@ -28,6 +29,7 @@ struct rewrite {
     size_t  ntargets;
     char    rule[RULE_MAX];
     const struct map_dept *dept;	/* in the message's generation */
+    struct claim *claim;		/* left to cleanup's rewrite (claims.h) */
 };
 
 struct msg {

@@ -21,6 +21,7 @@
 
 #include "rewrite/address.h"
 #include "rewrite/domain.h"
+#include "milter/claims.h"
 #include "milter/generation.h"
 #include "milter/log.h"
 #include "milter/netstring.h"
@@ -48,6 +49,7 @@ void tables_init(struct tables *t, const struct config *cf)
     decision_init(&t->d);
     decision_init(&t->base);
     decision_init(&t->shadow);
+    t->quiet = 0;
 }
 
 /* tables_free - release the decisions' buffers */
@@ -113,15 +115,46 @@ static enum decision_action base_action(struct tables *t, const struct map *map,
     return t->base.map_error ? DECIDE_PASS : t->base.action;
 }
 
+/* refused - a decision that refuses the address */
+static int refused(enum decision_action action)
+{
+    return action == DECIDE_REJECT || action == DECIDE_TEMPFAIL;
+}
+
+/* asked_by - whether client ("comm[pid]" of a unix peer) is program */
+static int asked_by(const char *client, const char *program)
+{
+    size_t  n = strlen(program);
+
+    return strncmp(client, program, n) == 0 && client[n] == '[';
+}
+
+/* log_refusal - the "reject:" or "tempfail:" line of a refusal, counted
+ * when logged at info */
+static void log_refusal(const struct tables *t, const char *table, const char *key,
+			const char *client, int level)
+{
+    const struct decision *d = &t->d;
+    char    to[LOG_ESC_MAX], txt[LOG_ESC_MAX];
+    int     reject = d->action == DECIDE_REJECT;
+
+    if (level == LOG_INFO)
+	stats_count(d->dept, reject ? STATS_REJECT : STATS_TEMPFAIL);
+    log_msg(level, "socketmap: %s%s: %s %s %s; to=<%s> rule=%s table=%s client=%s",
+	    would(t), reject ? "reject" : "tempfail", d->code, d->dsn,
+	    log_esc(d->text, txt, sizeof(txt)), log_esc(key, to, sizeof(to)), d->rule,
+	    table, client);
+}
+
 /* log_other - a department address a table does not act on, or one
  * outside: at debug, but a department's pass at info once (virtual: the
- * table every message meets) */
+ * table every message meets), unless quiet */
 static void log_other(const struct tables *t, const char *table, const char *key,
-		      const char *client, const char *answer)
+		      const char *client, const char *answer, int quiet)
 {
     const struct decision *d = &t->d;
     char    to[LOG_ESC_MAX];
-    int     level = d->dept && d->action == DECIDE_PASS
+    int     level = !quiet && d->dept && d->action == DECIDE_PASS
 	&& strcmp(table, "virtual") == 0 ? LOG_INFO : LOG_DEBUG;
 
     log_esc(key, to, sizeof(to));
@@ -148,17 +181,50 @@ static int targets_value(const struct decision *d, struct buf *r)
     return 0;
 }
 
+/* log_rewrite - the "rewrite:" line of a rewrite, counted at info */
+static void log_rewrite(const struct tables *t, const char *key, const char *client,
+			int level, const char *why)
+{
+    const struct decision *d = &t->d;
+    char    list[LOG_TARGETS_MAX], to[LOG_ESC_MAX];
+
+    if (level == LOG_INFO)
+	stats_count(d->dept, STATS_REWRITE);
+    log_msg(level, "socketmap: %srewrite: to=<%s> -> %s rule=%s table=virtual"
+	    " client=%s%s", would(t), log_esc(key, to, sizeof(to)),
+	    log_targets(d->targets, d->ntargets, list, sizeof(list)), d->rule,
+	    client, why);
+}
+
+/* virtual_level - how a virtual answer is logged: smtpd's lookup (its
+ * unlisted-recipient check) at debug, the decision being logged by
+ * access or the milter at RCPT, or by cleanup; cleanup's, the step every
+ * message passes, at info unless a milter session claimed it (claims.h:
+ * the session logs it with the queue id); any other client at info */
+static int virtual_level(const struct tables *t, const char *key, const char *client)
+{
+    if (asked_by(client, "smtpd"))
+	return LOG_DEBUG;
+    if (t->d.action == DECIDE_REWRITE && !t->cf->dry_run && asked_by(client, "cleanup")
+	&& claims_take(key))
+	return LOG_DEBUG;
+    return LOG_INFO;
+}
+
 /* answer_virtual - virtual_alias_maps: the targets of a rewritten address */
 static int answer_virtual(struct tables *t, const struct map *map, const char *key,
 			  const char *client, struct buf *r)
 {
     struct decision *d = &t->d;
-    char    list[LOG_TARGETS_MAX], to[LOG_ESC_MAX];
+    char    to[LOG_ESC_MAX];
+    int     level;
 
     if (decide(map, key, d, 0, 0) < 0 && d->action != DECIDE_TEMPFAIL)
 	return -1;
     if (d->action == DECIDE_TEMPFAIL && d->map_error)
 	return map_trouble(t, "virtual", key, client, "map error", r);
+    level = virtual_level(t, key, client);
+    t->quiet = level != LOG_INFO;
     if (d->action == DECIDE_REWRITE) {
 	if (targets_value(d, r) < 0)
 	    return -1;
@@ -168,27 +234,22 @@ static int answer_virtual(struct tables *t, const struct map *map, const char *k
 		    " rule=%s", log_esc(key, to, sizeof(to)), TABLES_REPLY_MAX, d->rule);
 	    return reply(r, "TEMP", "reply too long");
 	}
-	stats_count(d->dept, STATS_REWRITE);
-	log_msg(LOG_INFO, "socketmap: %srewrite: to=<%s> -> %s rule=%s table=virtual"
-		" client=%s", would(t), log_esc(key, to, sizeof(to)),
-		log_targets(d->targets, d->ntargets, list, sizeof(list)), d->rule,
-		client);
+	log_rewrite(t, key, client, level, level == LOG_INFO
+		    || asked_by(client, "smtpd") ? "" : " (logged by the milter)");
 	return t->cf->dry_run ? reply(r, "NOTFOUND", "") : 0;
     }
-    if (d->action == DECIDE_PASS && d->dept)
+    if (refused(d->action))			/* transport_maps bounces it */
+	log_refusal(t, "virtual", key, client, level);
+    else if (d->action == DECIDE_PASS && d->dept && level == LOG_INFO)
 	stats_count(d->dept, STATS_PASS);
     if (!t->cf->dry_run && base_action(t, map, key) == DECIDE_REWRITE) {
-	log_other(t, "virtual", key, client, " answer=itself");
+	if (!refused(d->action))
+	    log_other(t, "virtual", key, client, " answer=itself", level != LOG_INFO);
 	return reply(r, "OK", key);		/* itself: Postfix stops here */
     }
-    log_other(t, "virtual", key, client, "");
+    if (!refused(d->action))
+	log_other(t, "virtual", key, client, "", level != LOG_INFO);
     return reply(r, "NOTFOUND", "");
-}
-
-/* refused - a decision that refuses the address at RCPT */
-static int refused(enum decision_action action)
-{
-    return action == DECIDE_REJECT || action == DECIDE_TEMPFAIL;
 }
 
 /* answer_access - check_recipient_access: a department's refusal */
@@ -196,30 +257,24 @@ static int answer_access(struct tables *t, const struct map *map, const char *ke
 			 const char *client, struct buf *r)
 {
     struct decision *d = &t->d;
-    char    to[LOG_ESC_MAX], txt[LOG_ESC_MAX];
-    int     reject;
 
+    t->quiet = 0;
     if (decide(map, key, d, 0, 0) < 0 && d->action != DECIDE_TEMPFAIL)
 	return -1;
     if (d->action == DECIDE_TEMPFAIL && d->map_error)
 	return map_trouble(t, "access", key, client, "map error", r);
     if (refused(d->action)) {
-	reject = d->action == DECIDE_REJECT;
-	stats_count(d->dept, reject ? STATS_REJECT : STATS_TEMPFAIL);
-	log_msg(LOG_INFO, "socketmap: %s%s: %s %s %s; to=<%s> rule=%s table=access"
-		" client=%s", would(t), reject ? "reject" : "tempfail", d->code,
-		d->dsn, log_esc(d->text, txt, sizeof(txt)),
-		log_esc(key, to, sizeof(to)), d->rule, client);
+	log_refusal(t, "access", key, client, LOG_INFO);
 	if (t->cf->dry_run)
 	    return reply(r, "NOTFOUND", "");
 	r->len = 0;
 	return buf_addf(r, "OK %s %s %s", d->code, d->dsn, d->text) < 0 ? -1 : 0;
     }
     if (!t->cf->dry_run && refused(base_action(t, map, key))) {
-	log_other(t, "access", key, client, " answer=DUNNO");
+	log_other(t, "access", key, client, " answer=DUNNO", 1);
 	return reply(r, "OK", "DUNNO");		/* no shorter key */
     }
-    log_other(t, "access", key, client, "");
+    log_other(t, "access", key, client, "", 1);
     return reply(r, "NOTFOUND", "");
 }
 
@@ -298,20 +353,22 @@ static const char *owner(const struct decision *d)
 
 /* answer_shadow - the key decided on the shadow map too: a different
  * answer reported by the table that logs the decision in service (the
- * candidate's, for an address outside every department now), and
- * repeated at debug by the other */
+ * candidate's, for an address outside every department now) where that
+ * table logged its decision at info, and repeated at debug otherwise */
 static void answer_shadow(struct tables *t, const char *table, const struct map *map,
 			  const char *key, const char *client)
 {
     char    to[LOG_ESC_MAX], tail[TABLES_NAME_MAX + LOG_ESC_MAX + 32];
     const char *o;
+    int     info;
 
     if (shadow_differs(map, key, &t->d, &t->shadow) <= 0)
 	return;
     o = owner(&t->d) ? owner(&t->d) : owner(&t->shadow);
     snprintf(tail, sizeof(tail), " table=%s client=%s", table, client);
-    shadow_report(o && strcmp(o, table) == 0, "socketmap", log_esc(key, to, sizeof(to)),
-		  &t->d, &t->shadow, tail);
+    info = o && strcmp(o, table) == 0 && !t->quiet;
+    shadow_report(info, "socketmap", log_esc(key, to, sizeof(to)), &t->d, &t->shadow,
+		  tail);
 }
 
 #define NTABLES	(sizeof(tables) / sizeof(tables[0]))

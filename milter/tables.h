@@ -66,6 +66,7 @@ struct tables {
     struct decision d;			/* the key's */
     struct decision base;		/* the key without its extension */
     struct decision shadow;		/* the key's, on the shadow map */
+    int     quiet;			/* the decision was logged at debug */
 };
 
 void    tables_init(struct tables *t, const struct config *cf);
