@@ -55,7 +55,7 @@ UNIT_TESTS = tests/unit/address.bin tests/unit/decide.bin tests/unit/reply.bin \
 	     tests/unit/text.bin tests/unit/regex_skip.bin tests/unit/rules.bin \
 	     tests/unit/generation.bin tests/unit/writer.bin tests/unit/mailbox.bin \
 	     tests/unit/diff.bin tests/unit/mailboxes.bin tests/unit/record.bin \
-	     tests/unit/directory.bin
+	     tests/unit/directory.bin tests/unit/claims.bin
 
 # Debian packages the build and the tests need; `make deps` installs them.
 DEB_PKGS = build-essential pkg-config libcdb-dev tinycdb libpcre2-dev \
@@ -102,6 +102,9 @@ tests/unit/%.bin: tests/unit/%.c libdept.a
 GEN_OBJS = milter/generation.o milter/log.o
 tests/unit/generation.bin: tests/unit/generation.c $(GEN_OBJS) libdept.a
 	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< $(GEN_OBJS) libdept.a $(PKG_LIBS) $(LDAP_LIBS) -lpthread
+
+tests/unit/claims.bin: tests/unit/claims.c milter/claims.o
+	$(CC) $(CFLAGS) $(DEPFLAGS) $(PKG_CFLAGS) $(LDFLAGS) -o $@ $< milter/claims.o -lpthread
 
 -include $(DEPS)
 
