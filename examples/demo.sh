@@ -3,9 +3,11 @@
 #
 # Compiles examples/departments.rules, starts smtp-sink, a private Postfix
 # (its own config and queue under a temporary folder, never the system's)
-# with postfix/main.cf.snippet attached, and deptmilter on a unix socket;
-# sends a few messages with swaks; shows the SMTP replies, the envelope
-# recipients that reached the sink and deptmilter's log lines; runs
+# with postfix/main.cf.snippet (INSTALL's recommended setup) attached, and
+# deptmilter as its milter and its socketmap on unix sockets; sends a few
+# messages with swaks and one with sendmail(1); shows the SMTP replies,
+# the envelope recipients that reached the sink and deptmilter's log
+# lines; runs
 # deptmap test on the example's tests file and deptmap diff between the
 # example and a changed copy of it; then stops everything and removes the
 # folder.  KEEP_TMP=1 keeps it.
@@ -31,9 +33,27 @@ read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
 setup() {
     cp "$top/examples/sales.txt" "$DEMO/" || return 1
     milter_map "$DEMO" "$top/examples/departments.rules" || return 1
-    milter_conf "$DEMO" "unix:$DEMO/deptmilter.sock" || return 1
+    milter_conf "$DEMO" "unix:$DEMO/deptmilter.sock" "socketmap=unix:$DEMO/socketmap.sock" ||
+	return 1
     milter_start "$DEMO" || return 1
-    milter_postfix "$DEMO" "$SMTPD_PORT" "$SINK_PORT" "unix:$DEMO/deptmilter.sock"
+    milter_postfix_recommended "$DEMO" "$SMTPD_PORT" "$SINK_PORT" \
+	"unix:$DEMO/deptmilter.sock" "unix:$DEMO/socketmap.sock"
+}
+
+# arrived - what reached the sink, then empty it
+arrived() {
+    pf_wait_delivered "$DEMO" 1 20 >/dev/null 2>&1 || echo "  (not delivered in 20 s)"
+    echo "  reached the sink:"
+    sink_rcpts "$DEMO" | sed 's/^/    /'
+    sink_clear "$DEMO"
+}
+
+# local WHAT RCPT - one message through sendmail(1): no SMTP, no milter
+local_send() {
+    printf '\n%s\n  sendmail -f sender@example.net %s\n' "$1" "$2"
+    printf 'Subject: %s\n\nbody\n' "$1" |
+	MAIL_CONFIG=$PF_CONF sendmail -f sender@example.net "$2" || echo "  (sendmail failed)"
+    arrived
 }
 
 # send WHAT RCPT - one message; its RCPT reply and what reached the sink
@@ -44,10 +64,7 @@ send() {
     reply=$(sed -n '/^ -> RCPT TO:/{n;s/^<[-*]* *//;s/\r$//;p;q}' <<<"$out")
     printf '\n%s\n  RCPT TO:<%s>\n  Postfix answers: %s\n' "$what" "$rcpt" "$reply"
     case $reply in
-    2*) pf_wait_delivered "$DEMO" 1 20 >/dev/null 2>&1 || echo "  (not delivered in 20 s)"
-	echo "  reached the sink:"
-	sink_rcpts "$DEMO" | sed 's/^/    /'
-	sink_clear "$DEMO" ;;
+    2*) arrived ;;
     *) echo "  (refused during the SMTP dialogue: nothing is queued, no bounce)" ;;
     esac
 }
@@ -55,8 +72,8 @@ send() {
 echo "== deptmilter demo, everything under $DEMO, loopback only"
 setup >"$DEMO/setup.log" 2>&1 || { cat "$DEMO/setup.log"; die "setup failed"; }
 echo "== rules: examples/departments.rules (compiled with deptmap compile)"
-echo "== Postfix on 127.0.0.1:$SMTPD_PORT, deptmilter on unix:$DEMO/deptmilter.sock,"
-echo "   mail relayed to smtp-sink on 127.0.0.1:$SINK_PORT"
+echo "== Postfix on 127.0.0.1:$SMTPD_PORT; deptmilter: milter on unix:$DEMO/deptmilter.sock,"
+echo "   socketmap on unix:$DEMO/socketmap.sock; mail relayed to smtp-sink on 127.0.0.1:$SINK_PORT"
 
 send "1. a member of Sales" alice@sales.example.com
 send "2. an alias that reaches two people" info@sales.example.com
@@ -65,6 +82,7 @@ send "4. a member with an address extension" alice+orders@sales.example.com
 send "5. a pattern rule (first.last)" john.doe@sales.example.com
 send "6. anyone at Engineering (members *)" Grace.Hopper@eng.example.com
 send "7. an address outside the departments" carol@example.net
+local_send "8. sendmail(1), as cron and web applications send: an alias" info@sales.example.com
 
 echo
 echo "== deptmilter's log (syslog, facility mail; here on stderr with -f)"
