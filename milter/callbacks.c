@@ -336,6 +336,8 @@ static sfsistat rcpt_pass(SMFICTX *ctx, struct conn *conn, const char *arg,
 	log_msg(LOG_ERR, "error: out of memory at RCPT");
 	return SMFIS_TEMPFAIL;
     }
+    if (d->dept && *cb_cf->socketmap && !cb_cf->dry_run)
+	(void) msg_claim_pass(conn->msg, bare);	/* none: logged twice */
     free(bare);
     return SMFIS_CONTINUE;
 }

@@ -50,6 +50,9 @@ void msg_free(struct conn *conn)
     for (i = 0; i < msg->nseen; i++)
 	free(msg->seen[i]);
     free(msg->seen);
+    for (i = 0; i < msg->npassed; i++)
+	claims_drop(msg->passed[i]);
+    free(msg->passed);
     decision_free(&msg->d);
     decision_free(&msg->sd);
     free(msg->from);
@@ -106,5 +109,18 @@ int msg_add_seen(struct msg *msg, const char *addr)
     if ((copy = strdup(addr)) == 0)
 	return -1;
     msg->seen[msg->nseen++] = copy;
+    return 0;
+}
+
+/* msg_claim_pass - a claim on a department address passed untouched,
+ * logged at RCPT: cleanup's lookup of it is then not logged again */
+int msg_claim_pass(struct msg *msg, const char *addr)
+{
+    struct claim *c;
+
+    if (grow((void **) &msg->passed, &msg->cappassed, msg->npassed + 1,
+	     sizeof(*msg->passed)) < 0 || (c = claims_post(addr)) == 0)
+	return -1;
+    msg->passed[msg->npassed++] = c;
     return 0;
 }

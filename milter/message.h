@@ -43,6 +43,8 @@ struct msg {
     size_t  nrw, caprw;
     char  **seen;			/* addresses in the envelope, no <> */
     size_t  nseen, capseen;
+    struct claim **passed;		/* claims on department passes */
+    size_t  npassed, cappassed;
 };
 
 struct conn {
@@ -59,5 +61,6 @@ int     msg_remember(struct msg *msg, const char *arg, const char *params,
 		     const struct decision *d);
 int     msg_seen(const struct msg *msg, const char *addr);
 int     msg_add_seen(struct msg *msg, const char *addr);
+int     msg_claim_pass(struct msg *msg, const char *addr);
 
 #endif

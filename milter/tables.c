@@ -200,13 +200,14 @@ static void log_rewrite(const struct tables *t, const char *key, const char *cli
  * unlisted-recipient check) at debug, the decision being logged by
  * access or the milter at RCPT, or by cleanup; cleanup's, the step every
  * message passes, at info unless a milter session claimed it (claims.h:
- * the session logs it with the queue id); any other client at info */
+ * the session logs a rewrite with the queue id, a department's pass at
+ * RCPT); any other client at info */
 static int virtual_level(const struct tables *t, const char *key, const char *client)
 {
     if (asked_by(client, "smtpd"))
 	return LOG_DEBUG;
-    if (t->d.action == DECIDE_REWRITE && !t->cf->dry_run && asked_by(client, "cleanup")
-	&& claims_take(key))
+    if ((t->d.action == DECIDE_REWRITE || (t->d.action == DECIDE_PASS && t->d.dept))
+	&& !t->cf->dry_run && asked_by(client, "cleanup") && claims_take(key))
 	return LOG_DEBUG;
     return LOG_INFO;
 }

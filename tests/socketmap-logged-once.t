@@ -19,7 +19,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 milter_postfix_require swaks sendmail
 
-plan 22
+plan 27
 
 tmpdir_make || bail_out "no temporary folder"
 read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
@@ -108,6 +108,23 @@ is "$(info_lines 'reject: .*to=<nobody@sales\.example\.com>' | wc -l)" 2 \
     "sendmail(1): one more refusal line, two in all"
 is "$(stats_of sales.example.com)" "pass=0 reject=2 rewrite=2 tempfail=0" \
     "sendmail(1): counted once"
+
+# --- a department's "unknown pass": the milter logs it at RCPT, once
+out=$(smtp_send sender@example.net x@lab.example.com)
+settle 1
+is "$GOT" "x@lab.example.com " "SMTP: a department's pass is delivered as addressed"
+milter_wait_log "^(NOQUEUE|$QID): pass: to=<x@lab\\.example\\.com> rule=departments\\.rules:23\$" 10
+ok $? "SMTP: the milter session logs the pass at RCPT (NOQUEUE: the first recipient)"
+is "$(info_lines 'pass: to=<x@lab\.example\.com>' | wc -l)" 1 \
+    "SMTP: one pass line (cleanup's lookup was claimed by the session)" ||
+    diag "$(milter_log_lines 'x@lab')"
+printf 'Subject: local\n\nbody\n' |
+    MAIL_CONFIG=$PF_CONF sendmail -f sender@example.net x@lab.example.com
+settle 1
+milter_wait_log '^socketmap: pass: to=<x@lab\.example\.com> rule=departments\.rules:23 table=virtual client=cleanup\[[0-9]+\]$' 10
+ok $? "sendmail(1): the socketmap logs the pass, client=cleanup"
+is "$(stats_of lab.example.com)" "pass=2 reject=0 rewrite=0 tempfail=0" \
+    "a department's pass counted once per message"
 
 # --- cleanup does not ask the socketmap: the milter rewrites, as alone
 postconf -c "$PF_CONF" -e 'virtual_alias_maps =' && postfix -c "$PF_CONF" reload >/dev/null 2>&1
