@@ -208,8 +208,8 @@ int socketmap_open(const struct config *cf)
 	log_msg(LOG_ERR, "fatal: socketmap: epoll: %s", strerror(errno));
 	return -1;
     }
-    log_msg(LOG_INFO, "socketmap: listening on %s (tables virtual, access, domains, transport;"
-	    " at most %lu connections)", cf->socketmap, sm_max_conns);
+    log_msg(LOG_INFO, "socketmap: listening on %s (tables virtual, access, domains,"
+	    " transport; at most %lu connections)", cf->socketmap, sm_max_conns);
     return 0;
 }
 
