@@ -16,25 +16,36 @@
  * corrupted and smfi_main() fail.)  The listening
  * socket is non-blocking (listen.c), so an accept() that another process
  * sharing the socket won first returns at once.
+ *
+ * Out of descriptors, libmilter's listener would call accept() again at
+ * once, for as long as the connection waits in the queue: a core spent
+ * for nothing, and not a word in the log.  drain_accept() then waits
+ * DRAIN_FULL_MS before it returns, and says why at most once a minute;
+ * the connection is taken as soon as a session has ended.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <errno.h>
 #include <pthread.h>
 #include <stdatomic.h>
+#include <string.h>
+#include <sys/resource.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "milter/drain.h"
 #include "milter/log.h"
 
-#define DRAIN_FD_MAX	65536
 #define DRAIN_STEP_MS	10
+#define DRAIN_FULL_MS	100			/* out of descriptors: wait */
+#define DRAIN_WARN_MS	60000			/* and say so, at most this often */
 
 static atomic_uchar drain_fds[DRAIN_FD_MAX];	/* 1: an open session */
 static atomic_int drain_sessions;
 static int drain_stopping;		/* under drain_lock */
 static atomic_llong drain_done;		/* when drain_run() returned, ms */
 static pthread_mutex_t drain_lock = PTHREAD_MUTEX_INITIALIZER;
+static unsigned long drain_fds_limit;	/* set once, before any session */
+static long long drain_full_warned;	/* the listener's only */
 
 /* now_ms - milliseconds on the monotonic clock */
 static long long now_ms(void)
@@ -55,10 +66,45 @@ static void drain_hold(void)
 	(void) nanosleep(&ts, 0);
 }
 
+/* drain_fd_limit - the soft descriptor limit set to the hard one, at
+ * most DRAIN_FD_MAX */
+unsigned long drain_fd_limit(void)
+{
+    struct rlimit rl;
+    rlim_t  want;
+
+    if (drain_fds_limit != 0 || getrlimit(RLIMIT_NOFILE, &rl) < 0)
+	return drain_fds_limit;
+    want = rl.rlim_max < DRAIN_FD_MAX ? rl.rlim_max : DRAIN_FD_MAX;
+    if (rl.rlim_cur != want) {
+	rl.rlim_cur = want;
+	(void) setrlimit(RLIMIT_NOFILE, &rl);
+	(void) getrlimit(RLIMIT_NOFILE, &rl);
+    }
+    drain_fds_limit = rl.rlim_cur;
+    return drain_fds_limit;
+}
+
+/* drain_full - out of descriptors: wait a little, say so now and then */
+static void drain_full(int err)
+{
+    struct timespec ts = { 0, DRAIN_FULL_MS * 1000 * 1000 };
+    long long now = now_ms();
+
+    if (drain_full_warned == 0 || now >= drain_full_warned + DRAIN_WARN_MS) {
+	drain_full_warned = now;
+	log_msg(LOG_WARNING, "warning: no descriptor for a new session (%s;"
+		" %d sessions open, descriptor limit %lu): it waits in the"
+		" socket's queue", strerror(err), drain_open_sessions(),
+		drain_fd_limit());
+    }
+    (void) nanosleep(&ts, 0);
+}
+
 /* drain_accept - accept a session, unless a stop has begun */
 int drain_accept(int fd, struct sockaddr *addr, socklen_t *len)
 {
-    int     s = -1, stopping;
+    int     s = -1, stopping, err;
 
     pthread_mutex_lock(&drain_lock);
     if ((stopping = drain_stopping) == 0
@@ -66,12 +112,16 @@ int drain_accept(int fd, struct sockaddr *addr, socklen_t *len)
 	atomic_store(&drain_fds[s], 1);
 	atomic_fetch_add(&drain_sessions, 1);
     }
+    err = errno;
     pthread_mutex_unlock(&drain_lock);
     if (stopping) {				/* left queued for the next one */
 	drain_hold();
 	errno = EAGAIN;
 	return -1;
     }
+    if (s < 0 && (err == EMFILE || err == ENFILE))
+	drain_full(err);
+    errno = err;
     return s;
 }
 

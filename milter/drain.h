@@ -14,11 +14,21 @@
  * the open ones have ended, at most drain_time seconds, or until a second
  * stop signal of set arrives.  It returns the number of sessions still
  * open, which the stop then closes.
+ *
+ * Each session holds a descriptor.  drain_fd_limit(), called at start,
+ * sets the soft descriptor limit to the hard one (systemd gives services
+ * 1024 and 524288), at most DRAIN_FD_MAX, the descriptors that drain.c
+ * and tcp.c keep a flag for, and returns it.  Out of
+ * descriptors, drain_accept() leaves the connection queued, waits a
+ * little and logs a warning at most once a minute.
  * SPDX-License-Identifier: BSD-2-Clause
  */
 #include <signal.h>
 #include <sys/socket.h>
 
+#define DRAIN_FD_MAX	65536			/* descriptors counted */
+
+unsigned long drain_fd_limit(void);
 int     drain_accept(int fd, struct sockaddr *addr, socklen_t *len);
 int     milter_close(int fd);
 int     drain_open_sessions(void);

@@ -30,6 +30,7 @@
 #include "milter/config.h"
 #include "milter/control.h"
 #include "milter/daemon.h"
+#include "milter/drain.h"
 #include "milter/generation.h"
 #include "milter/handover.h"
 #include "milter/listen.h"
@@ -143,6 +144,7 @@ static int start(const struct options *opt, const struct config *cf, struct hand
 
     if (sd_fd < -1 || (!opt->foreground && daemon_detach() < 0))
 	return -1;
+    (void) drain_fd_limit();			/* a descriptor per session */
     log_open("deptmilter", cf->syslog_facility, cf->log_level,
 	     opt->foreground ? LOG_DEBUG : LOG_WARNING);
     log_msg(LOG_INFO, "starting deptmilter %s: socket=%s dry_run=%s"

@@ -13,8 +13,8 @@
  * for the stop by an eventfd, which cannot be missed as a signal
  * arriving just before epoll_wait() can.  When accept() runs out of
  * descriptors the listener rests for a second instead of waking the loop
- * again and again; connections beyond half the descriptor limit (raised
- * to its hard value, at most 65536) are accepted and closed at once, so
+ * again and again; connections beyond half the descriptor limit
+ * (drain_fd_limit()) are accepted and closed at once, so
  * the milter keeps descriptors for its own connections.
  * SPDX-License-Identifier: BSD-2-Clause
  */
@@ -30,7 +30,6 @@
 #include <string.h>
 #include <sys/epoll.h>
 #include <sys/eventfd.h>
-#include <sys/resource.h>
 #include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/un.h>
@@ -38,6 +37,7 @@
 #include <unistd.h>
 
 #include "milter/daemon.h"
+#include "milter/drain.h"
 #include "milter/log.h"
 #include "milter/netstring.h"
 #include "milter/socketmap.h"
@@ -46,7 +46,6 @@
 #define SM_READ_SIZE	65536
 #define SM_EVENTS	64
 #define SM_ACCEPTS	64			/* accepts per wake-up */
-#define SM_FD_MAX	65536			/* descriptor limit raised to */
 #define SM_REST_SEC	1			/* the listener after EMFILE */
 #define SM_WARN_SEC	60			/* between "too many" warnings */
 
@@ -97,21 +96,6 @@ static long long now_ms(void)
 
     clock_gettime(CLOCK_MONOTONIC, &ts);
     return ts.tv_sec * 1000LL + ts.tv_nsec / 1000000;
-}
-
-/* raise_fd_limit - the soft descriptor limit up to the hard one */
-static void raise_fd_limit(void)
-{
-    struct rlimit rl;
-
-    if (getrlimit(RLIMIT_NOFILE, &rl) < 0)
-	return;
-    if (rl.rlim_cur < SM_FD_MAX && rl.rlim_cur < rl.rlim_max) {
-	rl.rlim_cur = rl.rlim_max < SM_FD_MAX ? rl.rlim_max : SM_FD_MAX;
-	(void) setrlimit(RLIMIT_NOFILE, &rl);
-	(void) getrlimit(RLIMIT_NOFILE, &rl);
-    }
-    sm_max_conns = rl.rlim_cur / 2 > 16 ? rl.rlim_cur / 2 : 16;
 }
 
 /* listen_unix - a unix socket with the milter socket's owner and mode */
@@ -197,7 +181,7 @@ int socketmap_open(const struct config *cf)
     if (*cf->socketmap == 0)
 	return 0;
     path = config_socket_path(cf->socketmap);
-    raise_fd_limit();
+    sm_max_conns = drain_fd_limit() / 2 > 16 ? drain_fd_limit() / 2 : 16;
     sm_lfd = path ? listen_unix(path, cf) : listen_inet(cf->socketmap);
     if (sm_lfd < 0)
 	return -1;

@@ -32,9 +32,7 @@
 #include "milter/drain.h"
 #include "milter/tcp.h"
 
-#define TCP_FD_MAX	65536
-
-static atomic_uchar tcp_fds[TCP_FD_MAX];	/* 1: a milter TCP connection */
+static atomic_uchar tcp_fds[DRAIN_FD_MAX];	/* 1: a milter TCP connection */
 
 /* tcp_tune - TCP_NODELAY and TCP_QUICKACK on an accepted TCP socket */
 static void tcp_tune(int fd)
@@ -43,7 +41,7 @@ static void tcp_tune(int fd)
     socklen_t len = sizeof(ss);
     int     on = 1;
 
-    if (fd < 0 || fd >= TCP_FD_MAX)
+    if (fd < 0 || fd >= DRAIN_FD_MAX)
 	return;
     atomic_store(&tcp_fds[fd], 0);
     if (getsockname(fd, (struct sockaddr *) &ss, &len) < 0
@@ -71,7 +69,7 @@ ssize_t milter_read(int fd, void *buf, size_t count)
     ssize_t n = read(fd, buf, count);
     int     on = 1, saved = errno;
 
-    if (n > 0 && fd >= 0 && fd < TCP_FD_MAX && atomic_load(&tcp_fds[fd]))
+    if (n > 0 && fd >= 0 && fd < DRAIN_FD_MAX && atomic_load(&tcp_fds[fd]))
 	(void) setsockopt(fd, IPPROTO_TCP, TCP_QUICKACK, &on, sizeof(on));
     errno = saved;
     return n;
