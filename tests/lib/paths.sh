@@ -1,0 +1,190 @@
+# tests/lib/paths.sh -- INSTALL's recommended setup on a private Postfix,
+# and what deptmap query says, for the tests of every path into Postfix
+# (tests/paths-*.t).
+#
+# Source after tap.sh, postfix.sh and milter.sh:
+#
+#   paths_up [EXTRA_CF...]
+#       TEST_TMP; ports SMTPD_PORT, SINK_PORT, SUB_PORT; the map of
+#       tests/socketmap/departments.rules; deptmilter with its milter on
+#       $TEST_TMP/deptmilter.sock and its socketmap on SM
+#       ($TEST_TMP/socketmap.sock); Postfix with postfix/main.cf.snippet
+#       VERBATIM (milter_postfix_recommended) plus EXTRA_CF, and
+#       postfix/master.cf.snippet's submission service VERBATIM on
+#       127.0.0.1:SUB_PORT.  Bails out when something does not start.
+#   query ADDRESS
+#       deptmap query for ADDRESS: sets Q_ACTION, Q_DETAIL, Q_RULE.
+#   expected_delivered ADDRESS
+#       the recipients Postfix must deliver for one message to ADDRESS,
+#       as deptmap query says: "TARGET ADDRESS" lines (ADDRESS is the
+#       original recipient, the ORCPT), sorted; nothing for a refusal.
+#   delivered [ADDRESS]
+#       what the sink received: "RECIPIENT ORCPT" lines (ORCPT decoded),
+#       sorted; with ADDRESS only those whose ORCPT is ADDRESS.
+#   expected_refusal ADDRESS
+#       smtpd's reply to RCPT for a person the department refuses:
+#       "CODE DSN <ADDRESS>: Recipient address rejected: TEXT".
+#   swaks_rcpt PORT ADDRESS
+#       swaks up to RCPT TO:<ADDRESS>; prints the reply to the RCPT
+#       ("250 2.1.5 Ok", "550 5.1.1 <...>: ...").
+#   smtp_utf8 [-q] PORT FROM SUBJECT RCPT...
+#       one message by SMTP with SMTPUTF8 (swaks cannot send it), for
+#       U-label addresses; -q: quit after the RCPTs.  Prints
+#       "RCPT ADDRESS: CODE TEXT" per recipient and "DATA: CODE TEXT".
+#   local_send FROM SUBJECT RCPT... [-- SENDMAIL-ARGS]
+#       one message through sendmail(1) and pickup.
+#   report_lines [ADDRESS]
+#       the delivery-status parts of the reports and bounces in the sink,
+#       one line per recipient, sorted, with ADDRESS only those whose
+#       original recipient is ADDRESS: "FINAL ORIGINAL STATUS TEXT" for one
+#       that was not expanded and is not deliverable (a refused person),
+#       else "FINAL ORIGINAL" (the next hop's verdict on a target is left
+#       out: the sink is not the point).
+#   bv_send ADDRESS
+#       sendmail -bv ADDRESS as sender@example.net: Postfix mails its
+#       report to the sink.
+#   expected_bv ADDRESS
+#       report_lines ADDRESS as deptmap query says, for the report of
+#       sendmail -bv ADDRESS or the bounce of a message to ADDRESS.
+# SPDX-License-Identifier: BSD-2-Clause
+
+PATHS_RULES=$MILTER_TOP/tests/socketmap/departments.rules
+
+paths_up() {
+    tmpdir_make || bail_out "no temporary folder"
+    read -r SMTPD_PORT SINK_PORT SUB_PORT <<<"$(free_port 3)"
+    milter_map "$TEST_TMP" "$PATHS_RULES" || bail_out "the test map did not compile"
+    SM=$TEST_TMP/socketmap.sock
+    sock=$TEST_TMP/deptmilter.sock
+    milter_conf "$TEST_TMP" "unix:$sock" "socketmap=unix:$SM"
+    milter_start "$TEST_TMP" && milter_wait_log '^socketmap: listening on ' ||
+        bail_out "deptmilter did not start"
+    milter_postfix_recommended "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
+        "unix:$SM" "$@" || bail_out "Postfix did not start"
+    milter_submission "$SUB_PORT" "$SM" || bail_out "the submission service did not start"
+}
+
+declare -A _PATHS_QUERY=()
+
+query() {
+    [ -n "${_PATHS_QUERY[$1]:-}" ] ||
+        _PATHS_QUERY[$1]=$("$DEPTMAP_BIN" query -m "$MILTER_MAP" "$1")
+    IFS=$'\t' read -r _ Q_ACTION Q_DETAIL Q_RULE <<<"${_PATHS_QUERY[$1]}"
+}
+
+expected_delivered() {
+    local t
+    query "$1"
+    case $Q_ACTION in
+    REWRITE) for t in ${Q_DETAIL//,/ }; do echo "$t $1"; done ;;
+    PASS) echo "$1 $1" ;;
+    esac | LC_ALL=C sort
+}
+
+delivered() {
+    local files
+    files=$(sink_files "$TEST_TMP")
+    [ -n "$files" ] || return 0
+    # ORCPT: rfc822 xtext, or utf-8-addr-xtext (RFC 6533: \x{HEX})
+    # shellcheck disable=SC2086
+    perl -CSD -ne '
+        next unless /^X-Rcpt-Args: <([^>]*)>(.*?)\r?$/;
+        my ($rcpt, $orcpt) = ($1, "-");
+        for (split " ", $2) {
+            next unless s/^ORCPT=//i;
+            my $utf8 = s/^utf-8;//i;
+            s/^rfc822;//i;
+            s/\+([0-9A-Fa-f]{2})/chr(hex($1))/ge;
+            s/\\x\{([0-9A-Fa-f]+)\}/chr(hex($1))/ge if $utf8;
+            $orcpt = $_;
+        }
+        print "$rcpt $orcpt\n"' $files | _paths_orig "${1:-}"
+}
+
+# _paths_orig [ADDRESS] -- sorted lines "X ORIGINAL ...", with ADDRESS
+# only those whose second field is ADDRESS
+_paths_orig() {
+    awk -v a="$1" 'a == "" || $2 == a' | LC_ALL=C sort
+}
+
+expected_refusal() {
+    query "$1"
+    set -- "$1" $Q_DETAIL
+    echo "$2 $3 <$1>: Recipient address rejected: ${*:4}"
+}
+
+swaks_rcpt() {
+    swaks --server "127.0.0.1:$1" --from sender@example.net --to "$2" \
+        --quit-after RCPT 2>&1 |
+        awk '/^ -> RCPT TO:/ { r = 1; next } r && /^(<-|<\*\*) / { sub(/^[<*-]+ +/, ""); print; exit }'
+}
+
+smtp_utf8() {
+    local quit=0
+    [ "$1" = -q ] && { quit=1; shift; }
+    python3 - "$quit" "$@" <<'EOF'
+import smtplib, sys
+quit, port, sender, subject, rcpts = sys.argv[1] == '1', int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+s = smtplib.SMTP('127.0.0.1', port, local_hostname='client.test', timeout=30)
+s.ehlo()
+s.mail(sender, ['SMTPUTF8'] if any(ord(c) > 127 for r in rcpts for c in r) else [])
+ok = 0
+for r in rcpts:
+    code, text = s.rcpt(r)
+    print("RCPT %s: %d %s" % (r, code, text.decode('utf-8', 'replace')))
+    ok += code // 100 == 2
+if ok and not quit:
+    code, text = s.data(("Subject: %s\r\nTo: undisclosed-recipients:;\r\n\r\nbody\r\n"
+                         % subject).encode())
+    print("DATA: %d %s" % (code, text.decode()))
+s.quit()
+EOF
+}
+
+local_send() {
+    local from=$1 subject=$2 rcpts=()
+    shift 2
+    while [ $# -gt 0 ] && [ "$1" != -- ]; do rcpts+=("$1"); shift; done
+    [ "${1:-}" = -- ] && shift
+    printf 'Subject: %s\n\nbody\n' "$subject" |
+        MAIL_CONFIG=$PF_CONF sendmail "$@" -f "$from" "${rcpts[@]}"
+}
+
+report_lines() {
+    local files
+    files=$(sink_files "$TEST_TMP")
+    [ -n "$files" ] || return 0
+    # the delivery-status parts: a blank-line separated block per recipient
+    # shellcheck disable=SC2086
+    perl -CSD -ne '
+        sub addr {
+            my ($type, $a) = $_[0] =~ /^\s*([^;]*?)\s*;\s*(.*)$/ or return $_[0];
+            $a =~ s/\\x\{([0-9A-Fa-f]+)\}/chr(hex($1))/ge if lc $type eq "utf-8";
+            return $a;
+        }
+        s/\r?\n$//;
+        $f = addr("$1") if /^Final-Recipient:(.*)/;
+        $o = addr("$1") if /^Original-Recipient:(.*)/;
+        $s = $1 if /^Status:\s*(\S+)/;
+        $act = $1 if /^Action:\s*(\S+)/;
+        ($d = $1) =~ s/^[^;]*;\s*// if /^Diagnostic-Code:\s*(.*)/;
+        if ($_ eq "" && defined $f) {
+            print $f eq $o && $act ne "deliverable" ? "$f $o $s $d\n" : "$f $o\n";
+            undef $f;
+            $o = $s = $d = $act = "";
+        }' $files | _paths_orig "${1:-}"
+}
+
+bv_send() {
+    MAIL_CONFIG=$PF_CONF sendmail -f sender@example.net -bv "$1" </dev/null >/dev/null
+}
+
+expected_bv() {
+    local t
+    query "$1"
+    case $Q_ACTION in
+    REWRITE) for t in ${Q_DETAIL//,/ }; do echo "$t $1"; done ;;
+    PASS) echo "$1 $1" ;;
+    *) set -- "$1" $Q_DETAIL; echo "$1 $1 $3 ${*:4}" ;;
+    esac | LC_ALL=C sort
+}
