@@ -12,6 +12,27 @@
 #       VERBATIM (milter_postfix_recommended) plus EXTRA_CF, and
 #       postfix/master.cf.snippet's submission service VERBATIM on
 #       127.0.0.1:SUB_PORT.  Bails out when something does not start.
+#   paths_milter
+#       TEST_TMP; the map of tests/socketmap/departments.rules; deptmilter
+#       with its milter on $sock ($TEST_TMP/deptmilter.sock) and its
+#       socketmap on SM ($TEST_TMP/socketmap.sock).  Bails out when it
+#       does not start.  (paths_up does this first.)
+#   paths_mailbox_postfix SETUP
+#       after paths_milter: a private Postfix in $TEST_TMP/SETUP (the one
+#       before is stopped) attached to deptmilter as SETUP says: milter
+#       (postfix/milter-only.cf.snippet), socketmap (main.cf.snippet with
+#       "smtpd_milters =" after it) or both (main.cf.snippet); example.com
+#       is delivered by virtual(8) into maildirs VMAIL/example.com/USER/
+#       for alice, bob and anna.  Sets SMTPD_PORT, SINK_PORT, VMAIL.
+#   mailbox_send smtp|sendmail SUBJECT RCPT...
+#       one message (smtp: by smtp_utf8 to port 25), and wait until
+#       Postfix has removed it from the queue: every delivery is done.
+#   mailbox_lines SUBJECT
+#       the delivered copies of the message with SUBJECT, one line each:
+#       "USER X-ORIGINAL-TO DELIVERED-TO", sorted.
+#   expected_mailbox ADDRESS address|target
+#       mailbox_lines for one message to ADDRESS as deptmap query says,
+#       with X-Original-To the address as sent or the target.
 #   query ADDRESS
 #       deptmap query for ADDRESS: sets Q_ACTION, Q_DETAIL, Q_RULE.
 #   expected_delivered ADDRESS
@@ -49,19 +70,95 @@
 # SPDX-License-Identifier: BSD-2-Clause
 
 PATHS_RULES=$MILTER_TOP/tests/socketmap/departments.rules
+# Debian's python3 (DEB_PKGS) before one found in PATH: a pyenv shim there
+# takes seconds to start on a loaded machine
+PATHS_PYTHON=$(command -v /usr/bin/python3 || command -v python3)
 
-paths_up() {
+paths_milter() {
     tmpdir_make || bail_out "no temporary folder"
-    read -r SMTPD_PORT SINK_PORT SUB_PORT <<<"$(free_port 3)"
     milter_map "$TEST_TMP" "$PATHS_RULES" || bail_out "the test map did not compile"
     SM=$TEST_TMP/socketmap.sock
     sock=$TEST_TMP/deptmilter.sock
     milter_conf "$TEST_TMP" "unix:$sock" "socketmap=unix:$SM"
     milter_start "$TEST_TMP" && milter_wait_log '^socketmap: listening on ' ||
         bail_out "deptmilter did not start"
+}
+
+paths_up() {
+    paths_milter
+    read -r SMTPD_PORT SINK_PORT SUB_PORT <<<"$(free_port 3)"
     milter_postfix_recommended "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
         "unix:$SM" "$@" || bail_out "Postfix did not start"
     milter_submission "$SUB_PORT" "$SM" || bail_out "the submission service did not start"
+}
+
+paths_mailbox_postfix() {
+    local setup=$1 dir=$TEST_TMP/$1 u
+    pf_stop
+    mkdir -p "$dir/vmail" && chown nobody:nogroup "$dir/vmail" || return 1
+    VMAIL=$dir/vmail
+    for u in alice bob anna; do
+        echo "$u@example.com example.com/$u/"
+    done >"$dir/vmailbox"
+    cat >"$dir/virtual.cf" <<EOT
+# example.com delivered by virtual(8) into maildirs
+virtual_mailbox_domains = example.com
+virtual_mailbox_base = $VMAIL
+virtual_mailbox_maps = texthash:$dir/vmailbox
+virtual_uid_maps = static:$(id -u nobody)
+virtual_gid_maps = static:$(id -g nobody)
+EOT
+    echo "smtpd_milters =" >"$dir/no-milter.cf"
+    read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
+    case $setup in
+    milter)
+        milter_postfix "$dir" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" "$dir/virtual.cf" ;;
+    socketmap)
+        milter_postfix_recommended "$dir" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
+            "unix:$SM" "$dir/virtual.cf" "$dir/no-milter.cf" ;;
+    both)
+        milter_postfix_recommended "$dir" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
+            "unix:$SM" "$dir/virtual.cf" ;;
+    *) echo "paths_mailbox_postfix: no setup $setup" >&2; return 1 ;;
+    esac
+}
+
+mailbox_send() {
+    local how=$1 subject=$2 qid from
+    shift 2
+    case $how in
+    smtp)
+        qid=$(smtp_utf8 "$SMTPD_PORT" sender@example.net "$subject" "$@" |
+            sed -n 's/^DATA: 250 .*queued as \([0-9A-F]*\).*/\1/p') ;;
+    sendmail)
+        # a sender of its own, to find the queue id in pickup's log line
+        from=s$(date +%s%N)@example.net
+        local_send "$from" "$subject" "$@" || return 1
+        pf_wait_log "pickup\[[0-9]+\]: [0-9A-F]+: uid=[0-9]+ from=<$from>" 30 || return 1
+        qid=$(grep -E "pickup\[[0-9]+\]: [0-9A-F]+: uid=[0-9]+ from=<$from>" "$PF_MAILLOG" |
+            sed -E 's/^.*\]: ([0-9A-F]+): .*$/\1/') ;;
+    esac
+    [ -n "$qid" ] || { echo "mailbox_send: $how to $*: not queued" >&2; return 1; }
+    pf_wait_log "]: $qid: removed\$" 30
+}
+
+expected_mailbox() {
+    local t u
+    query "$1"
+    for t in ${Q_DETAIL//,/ }; do
+        u=${t%%@*}
+        if [ "$2" = address ]; then echo "${u%%+*} $1 $t"; else echo "${u%%+*} $t $t"; fi
+    done | LC_ALL=C sort
+}
+
+mailbox_lines() {
+    local f u
+    grep -l -x -F "Subject: $1" -r "$VMAIL" 2>/dev/null | while IFS= read -r f; do
+        u=${f#"$VMAIL"/example.com/}
+        printf '%s %s %s\n' "${u%%/*}" \
+            "$(sed -n 's/^X-Original-To: //p' "$f" | head -1)" \
+            "$(sed -n 's/^Delivered-To: //p' "$f" | head -1)"
+    done | LC_ALL=C sort
 }
 
 declare -A _PATHS_QUERY=()
@@ -122,7 +219,7 @@ swaks_rcpt() {
 smtp_utf8() {
     local quit=0
     [ "$1" = -q ] && { quit=1; shift; }
-    python3 - "$quit" "$@" <<'EOF'
+    "$PATHS_PYTHON" - "$quit" "$@" <<'EOF'
 import smtplib, sys
 quit, port, sender, subject, rcpts = sys.argv[1] == '1', int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
 s = smtplib.SMTP('127.0.0.1', port, local_hostname='client.test', timeout=30)
