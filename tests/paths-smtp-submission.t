@@ -22,6 +22,8 @@ ACCEPTED=(
     "info@sales.example.com alias to several"
     "alice+news@sales.example.com +extension of a member, carried once"
     "info+x@sales.example.com +extension of an alias, carried to every target"
+    "dave+x@ops.example.com +extension in a department that tempfails unknown people"
+    "Alice@Sales.Example.COM upper case (the ORCPT keeps it)"
     "zoe+list@sales.example.com a match rule that takes the extension (not appended again)"
     "anna@xn--bcher-kva.example IDN domain as A-label"
     "bob@example.net address outside every department"
@@ -29,6 +31,7 @@ ACCEPTED=(
 # refused at RCPT; a U-label one is sent with SMTPUTF8
 REFUSED=(
     "nobody@sales.example.com unknown person"
+    "john.smith+x@sales.example.com +extension refused while the address without it is rewritten"
     "x@ops.example.com unknown person, the department tempfails"
     "nobody@bücher.example unknown person, IDN domain as U-label"
 )

@@ -18,8 +18,8 @@
 #       socketmap on SM ($TEST_TMP/socketmap.sock).  Bails out when it
 #       does not start.  (paths_up does this first.)
 #   paths_mailbox_postfix SETUP
-#       after paths_milter: a private Postfix in $TEST_TMP/SETUP (the one
-#       before is stopped) attached to deptmilter as SETUP says: milter
+#       after paths_milter: a private Postfix in $TEST_TMP/SETUP attached
+#       to deptmilter as SETUP says: milter
 #       (postfix/milter-only.cf.snippet), socketmap (main.cf.snippet with
 #       "smtpd_milters =" after it) or both (main.cf.snippet); example.com
 #       is delivered by virtual(8) into maildirs VMAIL/example.com/USER/
@@ -94,8 +94,7 @@ paths_up() {
 
 paths_mailbox_postfix() {
     local setup=$1 dir=$TEST_TMP/$1 u
-    pf_stop
-    mkdir -p "$dir/vmail" && chown nobody:nogroup "$dir/vmail" || return 1
+    mkdir -p "$dir/vmail" && chown "$(id -u nobody):$(id -g nobody)" "$dir/vmail" || return 1
     VMAIL=$dir/vmail
     for u in alice bob anna; do
         echo "$u@example.com example.com/$u/"
