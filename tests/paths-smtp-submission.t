@@ -5,7 +5,10 @@
 # recommended main.cf lines: for each address Postfix does what deptmap
 # query says -- the recipients it delivers (the address kept as ORCPT, an
 # extension carried once), and for a person a department refuses, the
-# department's code, enhanced code and text at RCPT.
+# department's code, enhanced code and text at RCPT.  From a client
+# outside mynetworks (XCLIENT), port 25 relays for the department domains
+# (relay_domains answered by the socketmap), in both IDN forms, and for
+# nothing else.
 # SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -37,9 +40,18 @@ REFUSED=(
 )
 UMEMBER=anna@bücher.example
 
-plan $(((${#ACCEPTED[@]} + 1 + ${#REFUSED[@]}) * 2 + 1))
+OUTSIDE=(
+    "alice@sales.example.com 250 2.1.5 Ok"
+    "anna@xn--bcher-kva.example 250 2.1.5 Ok"
+    "anna@bücher.example 250 2.1.5 Ok"
+    "bob@example.net 554 5.7.1 <bob@example.net>: Relay access denied"
+)
 
-paths_up
+plan $(((${#ACCEPTED[@]} + 1 + ${#REFUSED[@]}) * 2 + ${#OUTSIDE[@]} + 2))
+
+paths_milter
+echo "smtpd_authorized_xclient_hosts = 127.0.0.0/8" >"$TEST_TMP/xclient.cf"
+paths_postfix "$TEST_TMP/xclient.cf"
 
 for service in "port 25:$SMTPD_PORT" "submission:$SUB_PORT"; do
     name=${service%:*} port=${service##*:}
@@ -75,6 +87,21 @@ for service in "port 25:$SMTPD_PORT" "submission:$SUB_PORT"; do
             "$name: ${case#* } ($a): the department's code, enhanced code and text at RCPT"
     done
 done
+
+# a client from outside mynetworks: the relay check needs relay_domains
+for case in "${OUTSIDE[@]}"; do
+    a=${case%% *}
+    if [[ $a == *[![:ascii:]]* ]]; then
+        out=$(smtp_utf8 -q -x 192.0.2.1 "$SMTPD_PORT" sender@example.net test "$a")
+        out=${out#"RCPT $a: "}
+    else
+        out=$(swaks_rcpt "$SMTPD_PORT" "$a" --xclient-addr 192.0.2.1)
+    fi
+    is "$out" "${case#* }" "port 25, a client outside mynetworks: RCPT $a: ${case#* }"
+done
+a=nobody@sales.example.com
+is "$(swaks_rcpt "$SMTPD_PORT" "$a" --xclient-addr 192.0.2.1)" "$(expected_refusal "$a")" \
+    "port 25, a client outside mynetworks: $a gets the department's reply, not a relay refusal"
 
 ! grep -E 'warning: .*(socketmap|lookup|table)|fatal|panic' "$PF_MAILLOG"
 ok $? "Postfix logged no trouble with the tables" ||

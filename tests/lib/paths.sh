@@ -12,6 +12,7 @@
 #       VERBATIM (milter_postfix_recommended) plus EXTRA_CF, and
 #       postfix/master.cf.snippet's submission service VERBATIM on
 #       127.0.0.1:SUB_PORT.  Bails out when something does not start.
+#       It is paths_milter, then paths_postfix [EXTRA_CF...].
 #   paths_milter
 #       TEST_TMP; the map of tests/socketmap/departments.rules; deptmilter
 #       with its milter on $sock ($TEST_TMP/deptmilter.sock) and its
@@ -45,12 +46,14 @@
 #   expected_refusal ADDRESS
 #       smtpd's reply to RCPT for a person the department refuses:
 #       "CODE DSN <ADDRESS>: Recipient address rejected: TEXT".
-#   swaks_rcpt PORT ADDRESS
+#   swaks_rcpt PORT ADDRESS [SWAKS-ARGS...]
 #       swaks up to RCPT TO:<ADDRESS>; prints the reply to the RCPT
 #       ("250 2.1.5 Ok", "550 5.1.1 <...>: ...").
-#   smtp_utf8 [-q] PORT FROM SUBJECT RCPT...
+#   smtp_utf8 [-q] [-x CLIENT-ADDR] PORT FROM SUBJECT RCPT...
 #       one message by SMTP with SMTPUTF8 (swaks cannot send it), for
-#       U-label addresses; -q: quit after the RCPTs.  Prints
+#       U-label addresses; -q: quit after the RCPTs; -x: as a client from
+#       CLIENT-ADDR (XCLIENT; smtpd_authorized_xclient_hosts must allow
+#       it).  Prints
 #       "RCPT ADDRESS: CODE TEXT" per recipient and "DATA: CODE TEXT".
 #   local_send FROM SUBJECT RCPT... [-- SENDMAIL-ARGS]
 #       one message through sendmail(1) and pickup.
@@ -86,6 +89,10 @@ paths_milter() {
 
 paths_up() {
     paths_milter
+    paths_postfix "$@"
+}
+
+paths_postfix() {
     read -r SMTPD_PORT SINK_PORT SUB_PORT <<<"$(free_port 3)"
     milter_postfix_recommended "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
         "unix:$SM" "$@" || bail_out "Postfix did not start"
@@ -211,18 +218,24 @@ expected_refusal() {
 
 swaks_rcpt() {
     swaks --server "127.0.0.1:$1" --from sender@example.net --to "$2" \
-        --quit-after RCPT 2>&1 |
+        --quit-after RCPT "${@:3}" 2>&1 |
         awk '/^ -> RCPT TO:/ { r = 1; next } r && /^(<-|<\*\*) / { sub(/^[<*-]+ +/, ""); print; exit }'
 }
 
 smtp_utf8() {
-    local quit=0
+    local quit=0 client=
     [ "$1" = -q ] && { quit=1; shift; }
-    "$PATHS_PYTHON" - "$quit" "$@" <<'EOF'
+    [ "$1" = -x ] && { client=$2; shift 2; }
+    "$PATHS_PYTHON" - "$quit" "$client" "$@" <<'EOF'
 import smtplib, sys
-quit, port, sender, subject, rcpts = sys.argv[1] == '1', int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5:]
+quit, client = sys.argv[1] == '1', sys.argv[2]
+port, sender, subject, rcpts = int(sys.argv[3]), sys.argv[4], sys.argv[5], sys.argv[6:]
 s = smtplib.SMTP('127.0.0.1', port, local_hostname='client.test', timeout=30)
 s.ehlo()
+if client:
+    s.docmd('XCLIENT ADDR=%s' % client)
+    s.ehlo_resp = None
+    s.ehlo()
 s.mail(sender, ['SMTPUTF8'] if any(ord(c) > 127 for r in rcpts for c in r) else [])
 ok = 0
 for r in rcpts:
