@@ -37,7 +37,7 @@ REFUSED=(
 )
 TEMPFAIL="x@ops.example.com"
 
-plan $((${#ACCEPTED[@]} * 2 + ${#REFUSED[@]} * 2 + 3 + 3))
+plan $((${#ACCEPTED[@]} * 2 + ${#REFUSED[@]} * 2 + 3 + 4))
 
 paths_up
 
@@ -143,3 +143,13 @@ done
 got=$(pq transport | sed 's/ -> :$/ -> /')
 is "$got" "$(printf '%s\n' "${want[@]}")" \
     "postmap -q ADDRESS socketmap:...:transport: error: or retry: with the department's DSN and text, else nothing"
+
+# the domains table (relay_domains): every domain deptmap domains lists
+# (both IDN forms) is found, and nothing else; the value (the A-label) is
+# not what relay_domains looks at
+ADDRS=($("$DEPTMAP_BIN" domains "$MILTER_MAP") example.com example.net)
+want=$(for d in "${ADDRS[@]}"; do
+    case $d in example.*) echo "$d -> " ;; *) echo "$d -> found" ;; esac
+done)
+is "$(pq domains | sed 's/ -> ..*/ -> found/')" "$want" \
+    "postmap -q DOMAIN socketmap:...:domains: the domains deptmap domains lists, else nothing"
