@@ -38,6 +38,14 @@
 #       "socketmap" in Postfix syntax: unix:PATH or inet:HOST:PORT).
 #       "smtpd_milters =" in an EXTRA_CF file gives the socketmap-only
 #       setup.
+#   milter_submission PORT SOCKETMAP_PATH
+#       append postfix/master.cf.snippet VERBATIM to the running
+#       instance's master.cf, its service address "submission" replaced
+#       by 127.0.0.1:PORT (pf_master_append).  The snippet's service is
+#       chrooted (column 5 "y", as on Debian) and resolves main.cf's
+#       socketmap path inside the queue directory, as a production smtpd
+#       does; the test's socket lives outside it, so a hard link puts
+#       SOCKETMAP_PATH (a unix socket) at the same path inside.
 #   milter_postfix_require [PROGRAM...]
 #       skip_all unless deptmilter, deptmap, Postfix (as root) and the
 #       programs the test sends mail with (default: swaks) are there.
@@ -175,6 +183,12 @@ EOT
     sink_start "$dir" "$sink_port" || return 1
     pf_start "$dir" "$smtpd_port" "$sink_port" \
         "$MILTER_TOP/postfix/main.cf.snippet" "$dir/deptmilter-site.cf" "$@"
+}
+
+milter_submission() {
+    local port=$1 sm=$2
+    mkdir -p "$PF_QUEUE$(dirname "$sm")" && ln -f "$sm" "$PF_QUEUE$sm" || return 1
+    pf_master_append "$MILTER_TOP/postfix/master.cf.snippet" submission "127.0.0.1:$port"
 }
 
 milter_postfix_require() {

@@ -43,6 +43,19 @@
 #       to master, then kill -9 of its process group as last resort).
 #       Sets PF_CONF, PF_QUEUE, PF_MAILLOG, PF_SMTPD_PORT, PF_SINK_PORT.
 #
+#   pf_master_append FILE SERVICE ADDRESS
+#       Append FILE (master.cf lines) to the running instance's master.cf
+#       verbatim, except that the first column of the entry named SERVICE
+#       becomes ADDRESS (for an inet service: 127.0.0.1:PORT), then
+#       "postfix reload" and wait (5 s) until 127.0.0.1:PORT listens.
+#       Other columns stay as FILE has them (a chroot "y" stays: the
+#       service then resolves paths inside the queue directory).
+#
+#   pf_wait_log REGEX [TIMEOUT [COUNT]]
+#       Wait until COUNT (default 1) lines of the maillog match REGEX
+#       (grep -E). TIMEOUT in seconds, default 30. Returns 1 on timeout
+#       (with a diag of the count and the maillog's tail).
+#
 #   pf_postconf NAME=VALUE...
 #       postconf -c $PF_CONF -e ..., then "postfix reload" if running.
 #
@@ -391,6 +404,39 @@ pf_postconf() {
     if _pf_master_pid >/dev/null; then
         postfix -c "$PF_CONF" reload >/dev/null 2>&1
     fi
+}
+
+pf_master_append() {
+    local file=$1 service=$2 address=$3
+    [ -r "$file" ] || { echo "pf_master_append: cannot read $file" >&2; return 1; }
+    {
+        printf '\n# ---- appended from %s (%s on %s)\n' "$file" "$service" "$address"
+        awk -v s="$service" -v a="$address" '
+            !done && /^[^ \t#]/ && $1 == s { sub(/^[^ \t]+/, a); done = 1 }
+            { print }' "$file"
+    } >>"$PF_CONF/master.cf" || return 1
+    _pf_backdate
+    if ! postfix -c "$PF_CONF" reload >/dev/null 2>&1 ||
+       ! _pf_wait_listen "${address##*:}" 5; then
+        echo "pf_master_append: $service not listening on $address after reload:" >&2
+        tail -20 "$PF_MAILLOG" >&2
+        return 1
+    fi
+}
+
+pf_wait_log() {
+    local re=$1 timeout=${2:-30} count=${3:-1} start n
+    start=$(date +%s)
+    while :; do
+        n=$(grep -Ecs -- "$re" "$PF_MAILLOG")
+        [ "${n:-0}" -ge "$count" ] && return 0
+        if [ $(($(date +%s) - start)) -ge "$timeout" ]; then
+            echo "pf_wait_log: timeout after ${timeout}s: ${n:-0} of $count maillog lines match /$re/; its tail:" >&2
+            tail -15 "$PF_MAILLOG" >&2
+            return 1
+        fi
+        sleep 0.1
+    done
 }
 
 pf_queue_empty() {

@@ -1,0 +1,51 @@
+#!/bin/bash
+# Delivery into a real mailbox (example.com by virtual(8)) with the milter
+# only: postfix/milter-only.cf.snippet, verbatim.  The milter replaces the
+# recipient at end of message, and Postfix takes the added recipient as
+# the original one: X-Original-To is the target (a milter cannot keep the
+# address as sent; the ORCPT keeps it for DSNs).  A target reached twice
+# in one message arrives once (the milter adds it once).  Mail from
+# sendmail(1) meets no milter and is not rewritten at all.
+# SPDX-License-Identifier: BSD-2-Clause
+
+here=$(cd "$(dirname "$0")" && pwd)
+. "$here/lib/tap.sh"
+. "$here/lib/postfix.sh"
+. "$here/lib/milter.sh"
+. "$here/lib/paths.sh"
+
+milter_postfix_require sendmail perl
+
+# by SMTP (with SMTPUTF8 for the U-label)
+CASES=(
+    "alice@sales.example.com member"
+    "info@sales.example.com alias to several"
+    "alice+news@sales.example.com +extension"
+    "anna@bücher.example IDN domain as U-label"
+)
+
+plan $((${#CASES[@]} + 3))
+
+paths_milter
+paths_mailbox_postfix milter || bail_out "Postfix did not start"
+
+n=0
+for case in "${CASES[@]}"; do
+    a=${case%% *} n=$((n + 1))
+    mailbox_send smtp "xot $n" "$a"
+    is "$(mailbox_lines "xot $n")" "$(expected_mailbox "$a" target)" \
+        "SMTP, ${case#* } ($a): X-Original-To is the target (the milter's added recipient), Delivered-To the target"
+done
+# relayed as addressed (to the sink here; a production MX for the
+# department domains loops back to itself)
+mailbox_send sendmail local alice@sales.example.com
+is "$(mailbox_lines local)" "" \
+    "sendmail(1) to alice@sales.example.com is not rewritten: nothing reaches the mailbox"
+
+mailbox_send smtp twice info@sales.example.com alice@sales.example.com
+is "$(mailbox_lines twice)" "alice alice@example.com alice@example.com
+bob bob@example.com bob@example.com" \
+    "SMTP, RCPT info@ and alice@sales.example.com: alice@example.com gets one copy"
+mailbox_send sendmail "twice local" info@sales.example.com alice@sales.example.com
+is "$(mailbox_lines "twice local")" "" \
+    "sendmail(1) to info@ and alice@sales.example.com: not rewritten, nothing reaches the mailbox"
