@@ -33,7 +33,7 @@ grep -q '^| reload x3 under load: messages failed of 450 | - | [0-9]' "$TEST_TMP
 ok $? "the reload row counts the messages that failed"
 # the questions of one message, counted: each asking process is named
 for p in smtpd cleanup trivial-rewrite; do
-    grep -q "^| tables | member | $p | " "$TEST_TMP/BENCHMARKS.md" || missing_p="$missing_p $p"
+    grep -q "^| member | $p | " "$TEST_TMP/BENCHMARKS.md" || missing_p="$missing_p $p"
 done
 ok "$([ -z "$missing_p" ]; echo $?)" "the socketmap questions of a message name smtpd, cleanup and trivial-rewrite" ||
     diag "no question from:$missing_p"

@@ -85,10 +85,34 @@ instance() {
     eval "PORT_$name=$smtpd CONF_$name=$PF_CONF"
 }
 
+# instances NAME:CF[,CF...]... - instance for each, started side by side
+# (each start mostly waits); its stop registered here, in the main shell
+instances() {
+    local spec name dir smtpd sink pids=() names=() i cfs
+    for spec in "$@"; do
+        name=${spec%%:*} dir=$W/${spec%%:*}
+        IFS=, read -r -a cfs <<<"${spec#*:}"
+        mkdir -p "$dir"
+        read -r smtpd sink <<<"$(free_port 2)"
+        smtp-sink -u postfix "127.0.0.1:$sink" 1000 >/dev/null 2>&1 &
+        cleanup_add "kill $! 2>/dev/null"
+        cleanup_add "PF_QUEUE=$dir/pf/queue pf_stop"
+        eval "PORT_$name=$smtpd CONF_$name=$dir/pf/conf"
+        pf_start "$dir" "$smtpd" "$sink" "${cfs[@]}" >"$dir/start.log" 2>&1 &
+        pids+=($!) names+=("$name")
+    done
+    for i in "${!pids[@]}"; do
+        wait "${pids[i]}" ||
+            { cat "$W/${names[i]}/start.log" >&2; die "Postfix ${names[i]} did not start"; }
+    done
+}
+
 # milter NAME SOCKET [LINE...] - deptmilter on SOCKET with the example
-# map; each LINE ("key = value") is added to its deptmilter.conf
+# map; each LINE ("key = value") is added to its deptmilter.conf, in place
+# of the default for that key.  Started once the map is loaded, or (a
+# log_level that does not log that) once its socketmap socket is there.
 milter() {
-    local name=$1 socket=$2 dir=$W/milter-$1
+    local name=$1 socket=$2 dir=$W/milter-$1 line sm=
     shift 2
     mkdir -p "$dir"
     cat >"$dir/deptmilter.conf" <<EOT
@@ -100,12 +124,17 @@ log_level = info
 stats_interval = 0
 pid_file =
 EOT
-    [ $# -gt 0 ] && printf '%s\n' "$@" >>"$dir/deptmilter.conf"
+    for line in "$@"; do
+        sed -i "/^${line%% *} =/d" "$dir/deptmilter.conf"
+        echo "$line" >>"$dir/deptmilter.conf"
+        [[ $line == "socketmap = unix:"* ]] && sm=${line#socketmap = unix:}
+    done
     "$DEPTMILTER" -f -c "$dir/deptmilter.conf" 2>"$dir/log" &
     cleanup_add "kill $! 2>/dev/null"
     eval "MPID_$name=$!"
     for _ in $(seq 100); do
         grep -q '^map: loaded' "$dir/log" && return 0
+        [ -n "$sm" ] && [ -S "$sm" ] && return 0
         sleep 0.05
     done
     cat "$dir/log" >&2
@@ -491,7 +520,7 @@ cpu_ns() {
 # sm_rcpt NAME - the recipient of an instance of this section
 sm_rcpt() {
     case $1 in
-    smcdb | smvirt | cntvirt) echo "$SM_MEMBER" ;;
+    smcdb | smvirt) echo "$SM_MEMBER" ;;
     *) echo "$SM_OUTSIDE" ;;
     esac
 }
@@ -504,11 +533,11 @@ sm_virtual_table() {
         s = substr($1, 6); d = substr(s, 1, index(s, ":") - 1); l = substr(s, index(s, ":") + 1)
         v = ""; for (i = 2; i <= NF; i++) if ($i ~ /^to=/) v = v (v == "" ? "" : ",") substr($i, 4)
         print l "@" d, v }' >"$W/sm-virtual" || die "socketmap: deptmap dump failed"
-    postmap -c "$CONF_bare" cdb:"$W/sm-virtual" || die "socketmap: postmap failed"
+    postmap cdb:"$W/sm-virtual" || die "socketmap: postmap failed"
     SM_KEYS=$(wc -l <"$W/sm-virtual")
     cut -d' ' -f1 "$W/sm-virtual" >"$W/sm-keys"
-    postmap -c "$CONF_bare" -q - cdb:"$W/sm-virtual" <"$W/sm-keys" >"$W/sm-cdb.answers"
-    postmap -c "$CONF_bare" -q - "socketmap:unix:$W/sm.sock:virtual" <"$W/sm-keys" \
+    postmap -q - cdb:"$W/sm-virtual" <"$W/sm-keys" >"$W/sm-cdb.answers"
+    postmap -q - "socketmap:unix:$W/sm.sock:virtual" <"$W/sm-keys" \
         >"$W/sm-socketmap.answers"
     [ "$(wc -l <"$W/sm-cdb.answers")" = "$SM_KEYS" ] &&
         cmp -s "$W/sm-cdb.answers" "$W/sm-socketmap.answers" ||
@@ -522,6 +551,7 @@ sm_setup() {
     mkdir -p "$dir"
     milter sm "unix:$W/sm-milter.sock" "socketmap = unix:$W/sm.sock"
     SM_PID=$MPID_sm
+    milter smq "unix:$W/smq-milter.sock" "socketmap = unix:$W/smq.sock" "log_level = warning"
     for p in null_socketmap smload; do
         cc -O2 -std=c11 -D_GNU_SOURCE -o "$W/$p" "$top/tests/bench/$p.c" || die "cannot build $p"
     done
@@ -541,17 +571,13 @@ sm_setup() {
         "$W/domains" "socketmap:unix:$W/sm.sock:virtual" >"$dir/smvirt.cf"
     printf 'relay_domains = %s\nrecipient_delimiter = +\nvirtual_alias_maps = cdb:%s\n' \
         "$W/domains" "$W/sm-virtual" >"$dir/smcdb.cf"
-    sed "s|$W/sm.sock|$W/count.sock|" "$dir/smvirt.cf" >"$dir/cntvirt.cf"
     # the recommended tables, verbatim, without the milter
     printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/sm.sock" >"$dir/small.cf"
     printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/count.sock" >"$dir/cntrec.cf"
-    instance bare "$dir/bare.cf"
     sm_virtual_table
-    instance smcdb "$dir/smcdb.cf"
-    instance smvirt "$dir/smvirt.cf"
-    instance small "$top/postfix/main.cf.snippet" "$dir/small.cf"
-    instance cntvirt "$dir/cntvirt.cf"
-    instance cntrec "$top/postfix/main.cf.snippet" "$dir/cntrec.cf"
+    instances "bare:$dir/bare.cf" "smcdb:$dir/smcdb.cf" "smvirt:$dir/smvirt.cf" \
+        "small:$top/postfix/main.cf.snippet,$dir/small.cf" \
+        "cntrec:$top/postfix/main.cf.snippet,$dir/cntrec.cf"
 }
 
 # sm_e2e - the four instances in turn, PAIRS rounds: seconds and
@@ -594,24 +620,31 @@ sm_e2e_rows() {
 
 # sm_load - smload against the null server and deptmilter, alternating:
 # for a member's and an outside address's virtual request, over 1 and 50
-# connections; "ROUND SERVER CONNS KIND RATE CPU-NS LOOKUPS CLIENT-CPU
-# SECONDS" lines to $W/sm.load
+# connections, and for the member over 1 connection also against a second
+# deptmilter that logs warnings only (the answer without its log line);
+# "ROUND SERVER CONNS KIND RATE CPU-NS LOOKUPS CLIENT-CPU SECONDS" lines
+# to $W/sm.load
 sm_load() {
-    local i kind conns srv pid sock req c0 out n
+    local i kind conns srv servers pid sock req c0 out n
     : >"$W/sm.load"
     for kind in member outside; do
         [ "$kind" = member ] && req="virtual $SM_MEMBER" || req="virtual $SM_OUTSIDE"
         for conns in 1 50; do
+            servers="null dept"
+            [ "$kind$conns" = member1 ] && servers="null dept quiet"
             for i in $(seq "$PAIRS"); do
-                for srv in null dept; do
-                    [ "$srv" = null ] && pid=$NULL_SM_PID sock=$W/null-sm.sock ||
-                        pid=$SM_PID sock=$W/sm.sock
+                for srv in $servers; do
+                    case $srv in
+                    null) pid=$NULL_SM_PID sock=$W/null-sm.sock ;;
+                    dept) pid=$SM_PID sock=$W/sm.sock ;;
+                    quiet) pid=$MPID_smq sock=$W/smq.sock ;;
+                    esac
                     c0=$(cpu_ns "$pid")
                     out=$("$W/smload" "$sock" "$conns" "$SM_SECS" "$req") || die "smload failed"
                     n=$(($(cpu_ns "$pid") - c0))
                     # a reply other than OK or NOTFOUND: the figure is not a lookup's
                     [[ $out == *" other=0" ]] || die "smload: unexpected replies: $out"
-                    echo "$i $srv $conns $kind $n $out" | awk '{ gsub(/[a-z_]+=/, ""); 
+                    echo "$i $srv $conns $kind $n $out" | awk '{ gsub(/[a-z_]+=/, "")
                         print $1, $2, $3, $4, $8, $5, $6, $9, $7 }' >>"$W/sm.load"
                 done
             done
@@ -627,30 +660,44 @@ sm_load_col() {
         "$W/sm.load" | stats | cut -d' ' -f1
 }
 
+# sm_load_ratio SERVER CONNS KIND EXPR - per-round ratios of an awk
+# expression, SERVER against the null server: "MEDIAN MIN MAX"
+sm_load_ratio() {
+    awk -v s="$1" -v c="$2" -v k="$3" "\$3 == c && \$4 == k && \$2 == \"null\" { x[\$1] = $4 }
+        \$3 == c && \$4 == k && \$2 == s { y[\$1] = $4 }
+        END { for (i in y) if (x[i] > 0) print y[i] / x[i] }" "$W/sm.load" | stats
+}
+
+# fmt FORMAT NUMBER - a number printed with an awk format
+fmt() {
+    awk -v f="$1" -v n="$2" 'BEGIN { printf f, n }'
+}
+
 sm_load_rows() {
-    local kind conns what nus dus r lo hi cl sv
-    for kind in member outside; do
-        [ "$kind" = member ] && what="virtual $SM_MEMBER (a rewrite, logged at info)" ||
-            what="virtual $SM_OUTSIDE (outside every department, not logged)"
-        nus=$(sm_load_col null 1 "$kind" '$6 / $7 / 1000')
-        dus=$(sm_load_col dept 1 "$kind" '$6 / $7 / 1000')
-        read -r r lo hi <<<"$(awk -v k="$kind" '$3 == 1 && $4 == k && $2 == "null" { x[$1] = $6 / $7 }
-            $3 == 1 && $4 == k && $2 == "dept" { y[$1] = $6 / $7 }
-            END { for (i in y) if (x[i] > 0) print y[i] / x[i] }' "$W/sm.load" | stats)"
+    local srv kind conns what nus dus r lo hi cl sv
+    for srv in dept:member quiet:member dept:outside; do
+        kind=${srv#*:} srv=${srv%:*}
+        case $srv$kind in
+        deptmember) what="virtual $SM_MEMBER (a rewrite, its line logged at info)" ;;
+        quietmember) what="virtual $SM_MEMBER (a rewrite; log_level = warning: the answer without its log line)" ;;
+        *) what="virtual $SM_OUTSIDE (outside every department, no log line)" ;;
+        esac
+        nus=$(fmt %.1f "$(sm_load_col null 1 "$kind" '$6 / $7 / 1000')")
+        dus=$(fmt %.1f "$(sm_load_col "$srv" 1 "$kind" '$6 / $7 / 1000')")
+        read -r r lo hi <<<"$(sm_load_ratio "$srv" 1 "$kind" '$6 / $7')"
         row "socketmap: deptmilter's own CPU per query (/proc schedstat), $what, 1 connection, against a minimal netstring server answering NOTFOUND" \
             "${nus} us" "${dus} us" "$r" "$lo..$hi" "<= 50 us" "$(verdict "$dus" "<=" 50)"
     done
     for kind in member outside; do
+        [ "$kind" = member ] && what=$SM_MEMBER || what=$SM_OUTSIDE
         for conns in 1 50; do
-            read -r r lo hi <<<"$(awk -v k="$kind" -v c="$conns" '$3 == c && $4 == k && $2 == "null" { x[$1] = $5 }
-                $3 == c && $4 == k && $2 == "dept" { y[$1] = $5 }
-                END { for (i in y) if (x[i] > 0) print y[i] / x[i] }' "$W/sm.load" | stats)"
-            cl=$(sm_load_col dept "$conns" "$kind" '$8')
-            sv=$(sm_load_col dept "$conns" "$kind" '$6 / 1e9 / $9')
-            dus=$(sm_load_col dept "$conns" "$kind" '$6 / $7 / 1000')
-            row "socketmap lookups/s over $conns connection(s), virtual $(sm_rcpt "$([ "$kind" = member ] && echo smvirt || echo small)"), against the minimal server (client smload.c, C, 1 request in flight per connection; deptmilter CPU $sv cores, $dus us/query; client CPU $cl cores)" \
-                "$(sm_load_col null "$conns" "$kind" '$5')/s" "$(sm_load_col dept "$conns" "$kind" '$5')/s" \
-                "$r" "$lo..$hi" "-" "-"
+            read -r r lo hi <<<"$(sm_load_ratio dept "$conns" "$kind" '$5')"
+            cl=$(fmt %.2f "$(sm_load_col dept "$conns" "$kind" '$8')")
+            sv=$(fmt %.2f "$(sm_load_col dept "$conns" "$kind" '$6 / 1e9 / $9')")
+            dus=$(fmt %.1f "$(sm_load_col dept "$conns" "$kind" '$6 / $7 / 1000')")
+            row "socketmap lookups/s over $conns connection(s), virtual $what, against the minimal server (client tests/bench/smload.c, C, one request in flight per connection; deptmilter busy $sv cores, $dus us CPU a query; client $cl cores)" \
+                "$(fmt %.0f "$(sm_load_col null "$conns" "$kind" '$5')")/s" \
+                "$(fmt %.0f "$(sm_load_col dept "$conns" "$kind" '$5')")/s" "$r" "$lo..$hi" "-" "-"
         done
     done
 }
@@ -691,30 +738,22 @@ sm_count_all() {
     for i in 1 2 3 4 5 6; do outside="$outside user$i@example.net"; done
     # shellcheck disable=SC2086
     {
-        sm_count virtual-member-each cntvirt $members
-        sm_count virtual-member-same cntvirt "$SM_MEMBER"
-        sm_count tables-member-each cntrec $members
-        sm_count tables-member-same cntrec "$SM_MEMBER"
-        sm_count tables-outside-each cntrec $outside
-        sm_count tables-outside-same cntrec "$SM_OUTSIDE"
+        sm_count member-each cntrec $members
+        sm_count member-same cntrec "$SM_MEMBER"
+        sm_count outside-each cntrec $outside
+        sm_count outside-same cntrec "$SM_OUTSIDE"
     }
 }
 
 sm_count_rows() {
-    local label setup who each same
+    local kind who each same
     sm_count_all
-    for label in virtual-member tables-member tables-outside; do
-        case $label in
-        virtual-*) setup="virtual_alias_maps only" ;;
-        *) setup="main.cf.snippet's four tables, smtpd_milters =" ;;
-        esac
-        case $label in
-        *-member) who="a member of sales.example.com" ;;
-        *) who="an address outside every department" ;;
-        esac
-        each=$(sm_questions "$label-each")
-        same=$(sm_questions "$label-same")
-        row "socketmap questions per one-recipient message to $who, $setup (tests/bench/smcount.py, $SM_COUNT msgs, a different recipient each: ${each#*$'\t'}; the same recipient every message, as the e2e runs send: ${same%%$'\t'*})" \
+    for kind in member outside; do
+        [ "$kind" = member ] && who="a member of sales.example.com" ||
+            who="an address outside every department"
+        each=$(sm_questions "$kind-each")
+        same=$(sm_questions "$kind-same")
+        row "socketmap questions per one-recipient message to $who, main.cf.snippet's four tables, smtpd_milters = (tests/bench/smcount.py, $SM_COUNT msgs, a different recipient each: ${each#*$'\t'}; the same recipient every message, as the e2e runs send: ${same%%$'\t'*})" \
             "-" "${each%%$'\t'*}" "-" "-" "-" "-"
     done
 }
@@ -722,51 +761,54 @@ sm_count_rows() {
 # sm_where_table - each question of the counts with a different
 # recipient every message, the local part of an address key as "*"
 sm_where_table() {
-    local label
-    echo "| setup | recipient | process | table | key | answer | per message |"
-    echo "|---|---|---|---|---|---|---|"
-    for label in virtual-member tables-member tables-outside; do
-        awk -F'\t' -v n="$SM_COUNT" -v s="${label%%-*}" -v r="${label#*-}" '
+    local kind
+    echo "| recipient | process | table | key | answer | per message |"
+    echo "|---|---|---|---|---|---|"
+    for kind in member outside; do
+        awk -F'\t' -v n="$SM_COUNT" -v r="$kind" '
             { sub(/^[^@]*@/, "*@", $3); k = $1 " | " $2 " | " $3 " | " $4
               if (!(k in q)) o[++m] = k; q[k]++ }
-            END { for (i = 1; i <= m; i++) printf "| %s | %s | %s | %.1f |\n", s, r, o[i], q[o[i]] / n }' \
-            "$W/count-$label-each"
+            END { for (i = 1; i <= m; i++) printf "| %s | %s | %.1f |\n", r, o[i], q[o[i]] / n }' \
+            "$W/count-$kind-each"
     done
 }
 
 # sm_where - where a message's time goes, from this run's figures, as a
 # section of BENCHMARKS.md
 sm_where() {
-    local cpu_v cpu_t rtt n_v n_t dcdb dvirt
-    n_v=$(sm_questions virtual-member-same | cut -f1)
-    n_t=$(sm_questions tables-outside-same | cut -f1)
+    local cpu_v cpu_t rtt n_m n_o dcdb dvirt dbare dsmall
+    n_m=$(sm_questions member-same | cut -f1)
+    n_o=$(sm_questions outside-same | cut -f1)
     cpu_v=$(sm_med "$W/sm.times" smvirt 4 | awk -v m="$MSGS" '{ printf "%.0f", $1 / m / 1000 }')
     cpu_t=$(sm_med "$W/sm.times" small 4 | awk -v m="$MSGS" '{ printf "%.0f", $1 / m / 1000 }')
     rtt=$(sm_load_col dept 1 member '1e6 / $5' | awk '{ printf "%.0f", $1 }')
     dcdb=$(sm_med "$W/sm.times" smcdb 3)
     dvirt=$(sm_med "$W/sm.times" smvirt 3)
+    dbare=$(sm_med "$W/sm.times" bare 3)
+    dsmall=$(sm_med "$W/sm.times" small 3)
     cat <<EOT
 ## socketmap: who asks what for one message
 
-Written by make bench from this run's figures.  Every question Postfix
-asked deptmilter's socketmap for $SM_COUNT one-recipient messages, each in
-a session of its own, to a different recipient each time (the members of
-the example map in turn, or user1..6@example.net), from
-bench@example.net; tests/bench/smcount.py sits between Postfix and
-deptmilter and names the asking process (SO_PEERCRED).  Per message, an
-address key's local part written "*":
+Written by make bench from this run's figures.  Every question a Postfix
+with postfix/main.cf.snippet's socketmap tables (smtpd_milters =) asked
+deptmilter for $SM_COUNT one-recipient messages, each in a session of its
+own, to a different recipient each time (the members of the example map
+in turn, or user1..6@example.net), from bench@example.net;
+tests/bench/smcount.py sits between Postfix and deptmilter and names the
+asking process (SO_PEERCRED).  Per message, an address key's local part
+written "*":
 
 $(sm_where_table)
 
-Setups: virtual = virtual_alias_maps only (the first socketmap e2e row);
-tables = postfix/main.cf.snippet verbatim with smtpd_milters = (the
-second).  smtpd asks virtual_alias_maps too (is the recipient known?),
-and trivial-rewrite asks it for domains (virtual_alias_domains defaults
-to \$virtual_alias_maps).  Each Postfix client keeps the last address it
-had resolved, so with the same recipient every message (as the e2e runs
-send) trivial-rewrite is asked less: $n_v questions a message for the
-member with virtual_alias_maps only, $n_t for the outside address with
-the four tables.
+smtpd asks virtual_alias_maps as well as the access table (is the
+recipient known?); cleanup asks it for the address and again for each
+target; trivial-rewrite asks virtual_alias_maps for domains
+(virtual_alias_domains defaults to \$virtual_alias_maps), relay_domains,
+and transport_maps, for the recipient and for the sender.  smtpd, cleanup
+and qmgr keep the last address they had resolved, so with the same
+recipient every message, as the e2e runs send, trivial-rewrite is asked
+less: $n_m questions a message for the member, $n_o for the outside
+address.
 
 Time: deptmilter's own CPU (all its threads, /proc schedstat, median of
 $PAIRS runs) per message in the e2e runs was $cpu_v us for the member with
@@ -775,9 +817,10 @@ four tables.  One question's round trip over one connection, as smload
 sees it, took $rtt us (a member's rewrite).  Each Postfix process asks one
 question at a time and waits for the answer, so a message's questions
 add their round trips to the time of the smtpd, cleanup or
-trivial-rewrite that asked; end to end, $MSGS messages in $SESSIONS
-sessions took ${dvirt}s with the socketmap against ${dcdb}s with the cdb:
-table (medians).
+trivial-rewrite that asked.  End to end, medians for $MSGS messages in
+$SESSIONS sessions: ${dvirt}s with virtual_alias_maps on the socketmap
+against ${dcdb}s from the cdb: table; ${dsmall}s with the four tables
+against ${dbare}s without any, for the outside address.
 
 EOT
 }
