@@ -24,7 +24,7 @@ SMOKE=${SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
     set -- 1 100 5 20000 0.2 3 2000 2000 0.2 3
 else
-    set -- 5 2000 20 1000000 1 20 20000 100000 1 20
+    set -- 5 2000 20 1000000 1 20 20000 100000 1 12
 fi
 # each can be set from the environment, e.g. PAIRS=2 MSGS=500 make bench
 PAIRS=${PAIRS:-$1} MSGS=${MSGS:-$2} SESSIONS=${SESSIONS:-$3} ROSTER=${ROSTER:-$4}
@@ -173,17 +173,10 @@ run_source() {
     awk -v a="$t0" -v b="$t1" 'BEGIN { printf "%.3f\n", b - a }'
 }
 
-# example_map - the example rules compiled into $W/departments.cdb, its
-# domains in $W/domains (once)
-example_map() {
-    [ -s "$W/domains" ] && return 0
+e2e_setup() {
     cp "$top/examples/departments.rules" "$top/examples/sales.txt" "$W/" &&
         "$DEPTMAP" compile "$W/departments.rules" && "$DEPTMAP" domains \
         "$W/departments.cdb" >"$W/domains" || die "cannot compile the example rules"
-}
-
-e2e_setup() {
-    example_map
     read -r INET_PORT <<<"$(free_port 1)"
     milter unix "unix:$W/deptmilter.sock"
     milter inet "inet:$INET_PORT@127.0.0.1"
@@ -511,10 +504,11 @@ ldap_bench() {
 SM_MEMBER=alice@sales.example.com
 SM_OUTSIDE=bob@example.net
 
-# cpu_ns PID - the CPU time of every thread of a process, in ns
-# (/proc/PID/task/*/schedstat, first field: time on a CPU)
+# cpu_ns PID - the CPU time of every thread of a process, in ns, then the
+# time they waited for a CPU, runnable (/proc/PID/task/*/schedstat)
 cpu_ns() {
-    cat /proc/"$1"/task/*/schedstat 2>/dev/null | awk '{ s += $1 } END { printf "%.0f\n", s }'
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+        awk '{ s += $1; w += $2 } END { printf "%.0f %.0f\n", s, w }'
 }
 
 # sm_rcpt NAME - the recipient of an instance of this section
@@ -529,7 +523,7 @@ sm_rcpt() {
 # targets, as a Postfix cdb: table; both tables must answer every one of
 # them alike (postmap -q), or the comparison would mean nothing
 sm_virtual_table() {
-    "$DEPTMAP" dump "$W/departments.cdb" | awk -F'\t' '$1 ~ /^addr:/ {
+    "$DEPTMAP" dump "$SM_MAP" | awk -F'\t' '$1 ~ /^addr:/ {
         s = substr($1, 6); d = substr(s, 1, index(s, ":") - 1); l = substr(s, index(s, ":") + 1)
         v = ""; for (i = 2; i <= NF; i++) if ($i ~ /^to=/) v = v (v == "" ? "" : ",") substr($i, 4)
         print l "@" d, v }' >"$W/sm-virtual" || die "socketmap: deptmap dump failed"
@@ -547,11 +541,16 @@ sm_virtual_table() {
 
 sm_setup() {
     local dir=$W/sm-cf
-    example_map
-    mkdir -p "$dir"
-    milter sm "unix:$W/sm-milter.sock" "socketmap = unix:$W/sm.sock"
+    # the example map, of its own: the reload rows replace $W/departments.cdb
+    mkdir -p "$dir" "$W/sm-map"
+    SM_MAP=$W/sm-map/departments.cdb
+    cp "$top/examples/departments.rules" "$top/examples/sales.txt" "$W/sm-map/" &&
+        "$DEPTMAP" compile "$W/sm-map/departments.rules" &&
+        "$DEPTMAP" domains "$SM_MAP" >"$W/sm-map/domains" || die "cannot compile the example rules"
+    milter sm "unix:$W/sm-milter.sock" "socketmap = unix:$W/sm.sock" "map = $SM_MAP"
     SM_PID=$MPID_sm
-    milter smq "unix:$W/smq-milter.sock" "socketmap = unix:$W/smq.sock" "log_level = warning"
+    milter smq "unix:$W/smq-milter.sock" "socketmap = unix:$W/smq.sock" "map = $SM_MAP" \
+        "log_level = warning"
     for p in null_socketmap smload; do
         cc -O2 -std=c11 -D_GNU_SOURCE -o "$W/$p" "$top/tests/bench/$p.c" || die "cannot build $p"
     done
@@ -568,9 +567,9 @@ sm_setup() {
     printf 'relay_domains =\n' >"$dir/bare.cf"
     # the same rewrite: deptmilter's virtual table, or a cdb: table
     printf 'relay_domains = %s\nrecipient_delimiter = +\nvirtual_alias_maps = %s\n' \
-        "$W/domains" "socketmap:unix:$W/sm.sock:virtual" >"$dir/smvirt.cf"
+        "$W/sm-map/domains" "socketmap:unix:$W/sm.sock:virtual" >"$dir/smvirt.cf"
     printf 'relay_domains = %s\nrecipient_delimiter = +\nvirtual_alias_maps = cdb:%s\n' \
-        "$W/domains" "$W/sm-virtual" >"$dir/smcdb.cf"
+        "$W/sm-map/domains" "$W/sm-virtual" >"$dir/smcdb.cf"
     # the recommended tables, verbatim, without the milter
     printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/sm.sock" >"$dir/small.cf"
     printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/count.sock" >"$dir/cntrec.cf"
@@ -583,14 +582,17 @@ sm_setup() {
 # sm_e2e - the four instances in turn, PAIRS rounds: seconds and
 # deptmilter's CPU ns for each to $W/sm.times
 sm_e2e() {
-    local i name t c0
-    for name in smcdb smvirt bare small; do run_source "$name" "$(sm_rcpt "$name")" >/dev/null; done
+    local i name t c0 c1
+    for name in smcdb smvirt bare small; do     # warm up
+        MSGS=$((MSGS / 10 + 1)) run_source "$name" "$(sm_rcpt "$name")" >/dev/null
+    done
     : >"$W/sm.times"
     for i in $(seq "$PAIRS"); do
         for name in smcdb smvirt bare small; do
-            c0=$(cpu_ns "$SM_PID")
+            read -r c0 _ <<<"$(cpu_ns "$SM_PID")"
             t=$(run_source "$name" "$(sm_rcpt "$name")")
-            echo "$i $name $t $(($(cpu_ns "$SM_PID") - c0))" >>"$W/sm.times"
+            read -r c1 _ <<<"$(cpu_ns "$SM_PID")"
+            echo "$i $name $t $((c1 - c0))" >>"$W/sm.times"
         done
     done
 }
@@ -622,10 +624,10 @@ sm_e2e_rows() {
 # for a member's and an outside address's virtual request, over 1 and 50
 # connections, and for the member over 1 connection also against a second
 # deptmilter that logs warnings only (the answer without its log line);
-# "ROUND SERVER CONNS KIND RATE CPU-NS LOOKUPS CLIENT-CPU SECONDS" lines
-# to $W/sm.load
+# "ROUND SERVER CONNS KIND RATE CPU-NS LOOKUPS CLIENT-CPU SECONDS WAIT-NS"
+# lines to $W/sm.load
 sm_load() {
-    local i kind conns srv servers pid sock req c0 out n
+    local i kind conns srv servers pid sock req c0 w0 c1 w1 out
     : >"$W/sm.load"
     for kind in member outside; do
         [ "$kind" = member ] && req="virtual $SM_MEMBER" || req="virtual $SM_OUTSIDE"
@@ -639,13 +641,14 @@ sm_load() {
                     dept) pid=$SM_PID sock=$W/sm.sock ;;
                     quiet) pid=$MPID_smq sock=$W/smq.sock ;;
                     esac
-                    c0=$(cpu_ns "$pid")
+                    read -r c0 w0 <<<"$(cpu_ns "$pid")"
                     out=$("$W/smload" "$sock" "$conns" "$SM_SECS" "$req") || die "smload failed"
-                    n=$(($(cpu_ns "$pid") - c0))
+                    read -r c1 w1 <<<"$(cpu_ns "$pid")"
                     # a reply other than OK or NOTFOUND: the figure is not a lookup's
                     [[ $out == *" other=0" ]] || die "smload: unexpected replies: $out"
-                    echo "$i $srv $conns $kind $n $out" | awk '{ gsub(/[a-z_]+=/, "")
-                        print $1, $2, $3, $4, $8, $5, $6, $9, $7 }' >>"$W/sm.load"
+                    echo "$i $srv $conns $kind $((c1 - c0)) $((w1 - w0)) $out" |
+                        awk '{ gsub(/[a-z_]+=/, "")
+                        print $1, $2, $3, $4, $9, $5, $7, $10, $8, $6 }' >>"$W/sm.load"
                 done
             done
         done
@@ -654,7 +657,7 @@ sm_load() {
 
 # sm_load_col SERVER CONNS KIND EXPR - the median of an awk expression
 # over the runs of one server ($5 rate, $6 CPU ns, $7 lookups, $8 client
-# CPU, $9 seconds)
+# CPU, $9 seconds, $10 ns waiting for a CPU)
 sm_load_col() {
     awk -v s="$1" -v c="$2" -v k="$3" "\$2 == s && \$3 == c && \$4 == k { print $4 }" \
         "$W/sm.load" | stats | cut -d' ' -f1
@@ -674,7 +677,7 @@ fmt() {
 }
 
 sm_load_rows() {
-    local srv kind conns what nus dus r lo hi cl sv
+    local srv kind conns what nus dus r lo hi cl sv wv
     for srv in dept:member quiet:member dept:outside; do
         kind=${srv#*:} srv=${srv%:*}
         case $srv$kind in
@@ -694,8 +697,9 @@ sm_load_rows() {
             read -r r lo hi <<<"$(sm_load_ratio dept "$conns" "$kind" '$5')"
             cl=$(fmt %.2f "$(sm_load_col dept "$conns" "$kind" '$8')")
             sv=$(fmt %.2f "$(sm_load_col dept "$conns" "$kind" '$6 / 1e9 / $9')")
+            wv=$(fmt %.2f "$(sm_load_col dept "$conns" "$kind" '$10 / 1e9 / $9')")
             dus=$(fmt %.1f "$(sm_load_col dept "$conns" "$kind" '$6 / $7 / 1000')")
-            row "socketmap lookups/s over $conns connection(s), virtual $what, against the minimal server (client tests/bench/smload.c, C, one request in flight per connection; deptmilter busy $sv cores, $dus us CPU a query; client $cl cores)" \
+            row "socketmap lookups/s over $conns connection(s), virtual $what, against the minimal server (client tests/bench/smload.c, C, one request in flight per connection; deptmilter on a CPU $sv s a second and runnable waiting for one $wv s a second, $dus us CPU a query; the client on a CPU $cl s a second)" \
                 "$(fmt %.0f "$(sm_load_col null "$conns" "$kind" '$5')")/s" \
                 "$(fmt %.0f "$(sm_load_col dept "$conns" "$kind" '$5')")/s" "$r" "$lo..$hi" "-" "-"
         done
