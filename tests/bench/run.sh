@@ -1,10 +1,10 @@
 #!/bin/bash
 # bench/run.sh - deptmilter's speed, side by side with its baselines
 #
-#   make bench          the full run (about 8 minutes on 2 cores)
+#   make bench          the full run (BENCHMARKS.md says how long it took)
 #   make bench-smoke    the same code on small inputs (SMOKE=1), in check
-#   ONLY="e2e socketmap" make bench   some parts only (e2e decide regex
-#                       compile reload ldap socketmap)
+#   ONLY="e2e socketmap" BENCH_OUT=DIR make bench   some parts only (e2e
+#                       decide regex compile reload ldap socketmap)
 #
 # Every figure is a ratio against a baseline measured in the same run,
 # the two alternating (A B A B ...); medians with the spread (min..max).
@@ -879,6 +879,9 @@ report() {
         echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo),"
         echo "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);"
         echo "Postfix $(postconf -h mail_version), deptmilter built with the Makefile's flags."
+        echo "The run took $(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.1f", (b - a) / 60 }')"
+        echo "minutes; the load average (1 minute) was $LOAD_START when it began and"
+        echo "$(cut -d' ' -f1 /proc/loadavg) when it ended: other work on the machine shows in the rows."
         echo
         echo "Commands: smtp-source -s $SESSIONS -m $MSGS -t alice@sales.example.com against"
         echo "private Postfix instances relaying to smtp-sink ($PAIRS rounds of: no milter,"
@@ -906,6 +909,7 @@ report() {
 }
 
 : >"$ROWS"
+T_START=$(now) LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 only() { [[ " $ONLY " == *" $1 "* ]]; }
 only e2e && e2e
 if only decide || only regex || only compile || only reload; then
