@@ -1,8 +1,10 @@
 #!/bin/bash
 # bench/run.sh - deptmilter's speed, side by side with its baselines
 #
-#   make bench          the full run (about 5 minutes on 2 cores)
+#   make bench          the full run (BENCHMARKS.md says how long it took)
 #   make bench-smoke    the same code on small inputs (SMOKE=1), in check
+#   ONLY="e2e socketmap" BENCH_OUT=DIR make bench   some parts only (e2e
+#                       decide regex compile reload ldap socketmap)
 #
 # Every figure is a ratio against a baseline measured in the same run,
 # the two alternating (A B A B ...); medians with the spread (min..max).
@@ -20,15 +22,15 @@ set -o pipefail
 
 SMOKE=${SMOKE:-0}
 if [ "$SMOKE" = 1 ]; then
-    set -- 1 100 5 20000 0.2 3 2000 2000
+    set -- 1 100 5 20000 0.2 3 2000 2000 0.2 3
 else
-    set -- 5 2000 20 1000000 1 20 20000 100000
+    set -- 5 2000 20 1000000 1 20 20000 100000 1 12
 fi
 # each can be set from the environment, e.g. PAIRS=2 MSGS=500 make bench
 PAIRS=${PAIRS:-$1} MSGS=${MSGS:-$2} SESSIONS=${SESSIONS:-$3} ROSTER=${ROSTER:-$4}
 DECIDE_SECS=${DECIDE_SECS:-$5} RELOADS=${RELOADS:-$6} CALLGRIND_N=${CALLGRIND_N:-$7}
-LDAP_ENTRIES=${LDAP_ENTRIES:-$8}
-ONLY=${ONLY:-e2e decide regex compile reload ldap}
+LDAP_ENTRIES=${LDAP_ENTRIES:-$8} SM_SECS=${SM_SECS:-$9} SM_COUNT=${SM_COUNT:-${10}}
+ONLY=${ONLY:-e2e decide regex compile reload ldap socketmap}
 DEPTMAP=$top/deptmap
 DEPTMILTER=$top/deptmilter
 
@@ -83,9 +85,35 @@ instance() {
     eval "PORT_$name=$smtpd CONF_$name=$PF_CONF"
 }
 
-# milter NAME SOCKET - deptmilter on SOCKET with the example map
+# instances NAME:CF[,CF...]... - instance for each, started side by side
+# (each start mostly waits); its stop registered here, in the main shell
+instances() {
+    local spec name dir smtpd sink pids=() names=() i cfs
+    for spec in "$@"; do
+        name=${spec%%:*} dir=$W/${spec%%:*}
+        IFS=, read -r -a cfs <<<"${spec#*:}"
+        mkdir -p "$dir"
+        read -r smtpd sink <<<"$(free_port 2)"
+        smtp-sink -u postfix "127.0.0.1:$sink" 1000 >/dev/null 2>&1 &
+        cleanup_add "kill $! 2>/dev/null"
+        cleanup_add "PF_QUEUE=$dir/pf/queue pf_stop"
+        eval "PORT_$name=$smtpd CONF_$name=$dir/pf/conf"
+        pf_start "$dir" "$smtpd" "$sink" "${cfs[@]}" >"$dir/start.log" 2>&1 &
+        pids+=($!) names+=("$name")
+    done
+    for i in "${!pids[@]}"; do
+        wait "${pids[i]}" ||
+            { cat "$W/${names[i]}/start.log" >&2; die "Postfix ${names[i]} did not start"; }
+    done
+}
+
+# milter NAME SOCKET [LINE...] - deptmilter on SOCKET with the example
+# map; each LINE ("key = value") is added to its deptmilter.conf, in place
+# of the default for that key.  Started once the map is loaded, or (a
+# log_level that does not log that) once its socketmap socket is there.
 milter() {
-    local name=$1 socket=$2 dir=$W/milter-$1
+    local name=$1 socket=$2 dir=$W/milter-$1 line sm=
+    shift 2
     mkdir -p "$dir"
     cat >"$dir/deptmilter.conf" <<EOT
 socket = $socket
@@ -96,11 +124,17 @@ log_level = info
 stats_interval = 0
 pid_file =
 EOT
+    for line in "$@"; do
+        sed -i "/^${line%% *} =/d" "$dir/deptmilter.conf"
+        echo "$line" >>"$dir/deptmilter.conf"
+        [[ $line == "socketmap = unix:"* ]] && sm=${line#socketmap = unix:}
+    done
     "$DEPTMILTER" -f -c "$dir/deptmilter.conf" 2>"$dir/log" &
     cleanup_add "kill $! 2>/dev/null"
     eval "MPID_$name=$!"
     for _ in $(seq 100); do
         grep -q '^map: loaded' "$dir/log" && return 0
+        [ -n "$sm" ] && [ -S "$sm" ] && return 0
         sleep 0.05
     done
     cat "$dir/log" >&2
@@ -123,15 +157,16 @@ cpu_ticks() {
     awk '{ print $14 + $15 }' "/proc/$1/stat" 2>/dev/null || echo 0
 }
 
-# run_source NAME - seconds smtp-source needs for MSGS messages; the
-# milter's own CPU ticks for them go to $W/e2e.cpu
+# run_source NAME [RCPT] - seconds smtp-source needs for MSGS messages to
+# RCPT (alice@sales.example.com); the milter's own CPU ticks for them go
+# to $W/e2e.cpu
 run_source() {
-    local port conf t0 t1 mpid c0=0
+    local port conf t0 t1 mpid c0=0 rcpt=${2:-alice@sales.example.com}
     eval "port=\$PORT_$1 conf=\$CONF_$1 mpid=\${MPID_$1:-}"
     [ -n "$mpid" ] && c0=$(cpu_ticks "$mpid")
     t0=$(now)
     smtp-source -s "$SESSIONS" -m "$MSGS" -f bench@example.net \
-        -t alice@sales.example.com "127.0.0.1:$port" 2>>"$W/source-$1.err"
+        -t "$rcpt" "127.0.0.1:$port" 2>>"$W/source-$1.err"
     t1=$(now)
     drain "$conf"
     [ -n "$mpid" ] && echo "$1 $(($(cpu_ticks "$mpid") - c0))" >>"$W/e2e.cpu"
@@ -459,6 +494,352 @@ ldap_bench() {
 }
 
 # ---------------------------------------------------------------------------
+# 7. deptmilter's socketmap (no milter): end to end against the same
+# rewrite from a cdb: table and, for mail outside every department,
+# against no table; deptmilter's own CPU per query and lookups per second
+# against a minimal netstring server (tests/bench/null_socketmap.c),
+# driven by tests/bench/smload.c; and the questions Postfix asks per
+# message, counted by a proxy (tests/bench/smcount.py)
+
+SM_MEMBER=alice@sales.example.com
+SM_OUTSIDE=bob@example.net
+
+# cpu_ns PID - the CPU time of every thread of a process, in ns, then the
+# time they waited for a CPU, runnable (/proc/PID/task/*/schedstat)
+cpu_ns() {
+    cat /proc/"$1"/task/*/schedstat 2>/dev/null |
+        awk '{ s += $1; w += $2 } END { printf "%.0f %.0f\n", s, w }'
+}
+
+# sm_rcpt NAME - the recipient of an instance of this section
+sm_rcpt() {
+    case $1 in
+    smcdb | smvirt) echo "$SM_MEMBER" ;;
+    *) echo "$SM_OUTSIDE" ;;
+    esac
+}
+
+# sm_virtual_table - every address of the example map's dump with its
+# targets, as a Postfix cdb: table; both tables must answer every one of
+# them alike (postmap -q), or the comparison would mean nothing
+sm_virtual_table() {
+    "$DEPTMAP" dump "$SM_MAP" | awk -F'\t' '$1 ~ /^addr:/ {
+        s = substr($1, 6); d = substr(s, 1, index(s, ":") - 1); l = substr(s, index(s, ":") + 1)
+        v = ""; for (i = 2; i <= NF; i++) if ($i ~ /^to=/) v = v (v == "" ? "" : ",") substr($i, 4)
+        print l "@" d, v }' >"$W/sm-virtual" || die "socketmap: deptmap dump failed"
+    postmap cdb:"$W/sm-virtual" || die "socketmap: postmap failed"
+    SM_KEYS=$(wc -l <"$W/sm-virtual")
+    cut -d' ' -f1 "$W/sm-virtual" >"$W/sm-keys"
+    postmap -q - cdb:"$W/sm-virtual" <"$W/sm-keys" >"$W/sm-cdb.answers"
+    postmap -q - "socketmap:unix:$W/sm.sock:virtual" <"$W/sm-keys" \
+        >"$W/sm-socketmap.answers"
+    [ "$(wc -l <"$W/sm-cdb.answers")" = "$SM_KEYS" ] &&
+        cmp -s "$W/sm-cdb.answers" "$W/sm-socketmap.answers" ||
+        die "socketmap: cdb: and socketmap answer differently: $(diff "$W/sm-cdb.answers" \
+            "$W/sm-socketmap.answers" | head -5)"
+}
+
+sm_setup() {
+    local dir=$W/sm-cf
+    # the example map, of its own: the reload rows replace $W/departments.cdb
+    mkdir -p "$dir" "$W/sm-map"
+    SM_MAP=$W/sm-map/departments.cdb
+    cp "$top/examples/departments.rules" "$top/examples/sales.txt" "$W/sm-map/" &&
+        "$DEPTMAP" compile "$W/sm-map/departments.rules" &&
+        "$DEPTMAP" domains "$SM_MAP" >"$W/sm-map/domains" || die "cannot compile the example rules"
+    milter sm "unix:$W/sm-milter.sock" "socketmap = unix:$W/sm.sock" "map = $SM_MAP"
+    SM_PID=$MPID_sm
+    milter smq "unix:$W/smq-milter.sock" "socketmap = unix:$W/smq.sock" "map = $SM_MAP" \
+        "log_level = warning"
+    for p in null_socketmap smload; do
+        cc -O2 -std=c11 -D_GNU_SOURCE -o "$W/$p" "$top/tests/bench/$p.c" || die "cannot build $p"
+    done
+    (umask 0; exec "$W/null_socketmap" "$W/null-sm.sock") &
+    cleanup_add "kill $! 2>/dev/null"
+    NULL_SM_PID=$!
+    python3 "$top/tests/bench/smcount.py" "$W/count.sock" "$W/sm.sock" "$W/count.log" &
+    cleanup_add "kill $! 2>/dev/null"
+    for _ in $(seq 100); do
+        [ -S "$W/null-sm.sock" ] && [ -S "$W/count.sock" ] && [ -S "$W/sm.sock" ] && break
+        sleep 0.05
+    done
+    # no table at all, the baseline of mail outside every department
+    printf 'relay_domains =\n' >"$dir/bare.cf"
+    # the same rewrite: deptmilter's virtual table, or a cdb: table
+    printf 'relay_domains = %s\nrecipient_delimiter = +\nvirtual_alias_maps = %s\n' \
+        "$W/sm-map/domains" "socketmap:unix:$W/sm.sock:virtual" >"$dir/smvirt.cf"
+    printf 'relay_domains = %s\nrecipient_delimiter = +\nvirtual_alias_maps = cdb:%s\n' \
+        "$W/sm-map/domains" "$W/sm-virtual" >"$dir/smcdb.cf"
+    # the recommended tables, verbatim, without the milter
+    printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/sm.sock" >"$dir/small.cf"
+    printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/count.sock" >"$dir/cntrec.cf"
+    sm_virtual_table
+    instances "bare:$dir/bare.cf" "smcdb:$dir/smcdb.cf" "smvirt:$dir/smvirt.cf" \
+        "small:$top/postfix/main.cf.snippet,$dir/small.cf" \
+        "cntrec:$top/postfix/main.cf.snippet,$dir/cntrec.cf"
+}
+
+# sm_e2e - the four instances in turn, PAIRS rounds: seconds and
+# deptmilter's CPU ns for each to $W/sm.times
+sm_e2e() {
+    local i name t c0 c1
+    for name in smcdb smvirt bare small; do     # warm up
+        MSGS=$((MSGS / 10 + 1)) run_source "$name" "$(sm_rcpt "$name")" >/dev/null
+    done
+    : >"$W/sm.times"
+    for i in $(seq "$PAIRS"); do
+        for name in smcdb smvirt bare small; do
+            read -r c0 _ <<<"$(cpu_ns "$SM_PID")"
+            t=$(run_source "$name" "$(sm_rcpt "$name")")
+            read -r c1 _ <<<"$(cpu_ns "$SM_PID")"
+            echo "$i $name $t $((c1 - c0))" >>"$W/sm.times"
+        done
+    done
+}
+
+# sm_ratio FILE A B - per-round ratios of column 3, A/B: "MEDIAN MIN MAX"
+sm_ratio() {
+    awk -v a="$2" -v b="$3" '$2 == a { x[$1] = $3 } $2 == b { y[$1] = $3 }
+        END { for (i in x) if (y[i] > 0) print x[i] / y[i] }' "$1" | stats
+}
+
+# sm_med FILE NAME COLUMN - the median of a column over the rows of NAME
+sm_med() {
+    awk -v n="$2" -v c="$3" '$2 == n { print $c }' "$1" | stats | cut -d' ' -f1
+}
+
+sm_e2e_rows() {
+    local r lo hi
+    read -r r lo hi <<<"$(sm_ratio "$W/sm.times" smvirt smcdb)"
+    row "socketmap e2e: virtual_alias_maps = socketmap:...:virtual (deptmilter, no milter) against the same $SM_KEYS addresses as a cdb: table (from deptmap dump), $MSGS msgs to $SM_MEMBER" \
+        "$(sm_med "$W/sm.times" smcdb 3)s" "$(sm_med "$W/sm.times" smvirt 3)s" "$r" "$lo..$hi" \
+        "<= 1.03" "$(verdict "$r" "<=" 1.03)"
+    read -r r lo hi <<<"$(sm_ratio "$W/sm.times" small bare)"
+    row "socketmap e2e: $MSGS msgs to $SM_OUTSIDE (outside every department), main.cf.snippet's four socketmap tables (smtpd_milters =) against no table" \
+        "$(sm_med "$W/sm.times" bare 3)s" "$(sm_med "$W/sm.times" small 3)s" "$r" "$lo..$hi" \
+        "<= 1.02" "$(verdict "$r" "<=" 1.02)"
+}
+
+# sm_load - smload against the null server and deptmilter, alternating:
+# for a member's and an outside address's virtual request, over 1 and 50
+# connections, and for the member over 1 connection also against a second
+# deptmilter that logs warnings only (the answer without its log line);
+# "ROUND SERVER CONNS KIND RATE CPU-NS LOOKUPS CLIENT-CPU SECONDS WAIT-NS"
+# lines to $W/sm.load
+sm_load() {
+    local i kind conns srv servers pid sock req c0 w0 c1 w1 out
+    : >"$W/sm.load"
+    for kind in member outside; do
+        [ "$kind" = member ] && req="virtual $SM_MEMBER" || req="virtual $SM_OUTSIDE"
+        for conns in 1 50; do
+            servers="null dept"
+            [ "$kind$conns" = member1 ] && servers="null dept quiet"
+            for i in $(seq "$PAIRS"); do
+                for srv in $servers; do
+                    case $srv in
+                    null) pid=$NULL_SM_PID sock=$W/null-sm.sock ;;
+                    dept) pid=$SM_PID sock=$W/sm.sock ;;
+                    quiet) pid=$MPID_smq sock=$W/smq.sock ;;
+                    esac
+                    read -r c0 w0 <<<"$(cpu_ns "$pid")"
+                    out=$("$W/smload" "$sock" "$conns" "$SM_SECS" "$req") || die "smload failed"
+                    read -r c1 w1 <<<"$(cpu_ns "$pid")"
+                    # a reply other than OK or NOTFOUND: the figure is not a lookup's
+                    [[ $out == *" other=0" ]] || die "smload: unexpected replies: $out"
+                    echo "$i $srv $conns $kind $((c1 - c0)) $((w1 - w0)) $out" |
+                        awk '{ gsub(/[a-z_]+=/, "")
+                        print $1, $2, $3, $4, $9, $5, $7, $10, $8, $6 }' >>"$W/sm.load"
+                done
+            done
+        done
+    done
+}
+
+# sm_load_col SERVER CONNS KIND EXPR - the median of an awk expression
+# over the runs of one server ($5 rate, $6 CPU ns, $7 lookups, $8 client
+# CPU, $9 seconds, $10 ns waiting for a CPU)
+sm_load_col() {
+    awk -v s="$1" -v c="$2" -v k="$3" "\$2 == s && \$3 == c && \$4 == k { print $4 }" \
+        "$W/sm.load" | stats | cut -d' ' -f1
+}
+
+# sm_load_ratio SERVER CONNS KIND EXPR - per-round ratios of an awk
+# expression, SERVER against the null server: "MEDIAN MIN MAX"
+sm_load_ratio() {
+    awk -v s="$1" -v c="$2" -v k="$3" "\$3 == c && \$4 == k && \$2 == \"null\" { x[\$1] = $4 }
+        \$3 == c && \$4 == k && \$2 == s { y[\$1] = $4 }
+        END { for (i in y) if (x[i] > 0) print y[i] / x[i] }" "$W/sm.load" | stats
+}
+
+# fmt FORMAT NUMBER - a number printed with an awk format
+fmt() {
+    awk -v f="$1" -v n="$2" 'BEGIN { printf f, n }'
+}
+
+sm_load_rows() {
+    local srv kind conns what nus dus r lo hi cl sv wv
+    for srv in dept:member quiet:member dept:outside; do
+        kind=${srv#*:} srv=${srv%:*}
+        case $srv$kind in
+        deptmember) what="virtual $SM_MEMBER (a rewrite, its line logged at info)" ;;
+        quietmember) what="virtual $SM_MEMBER (a rewrite; log_level = warning: the answer without its log line)" ;;
+        *) what="virtual $SM_OUTSIDE (outside every department, no log line)" ;;
+        esac
+        nus=$(fmt %.1f "$(sm_load_col null 1 "$kind" '$6 / $7 / 1000')")
+        dus=$(fmt %.1f "$(sm_load_col "$srv" 1 "$kind" '$6 / $7 / 1000')")
+        read -r r lo hi <<<"$(sm_load_ratio "$srv" 1 "$kind" '$6 / $7')"
+        row "socketmap: deptmilter's own CPU per query (/proc schedstat), $what, 1 connection, against a minimal netstring server answering NOTFOUND" \
+            "${nus} us" "${dus} us" "$r" "$lo..$hi" "<= 50 us" "$(verdict "$dus" "<=" 50)"
+    done
+    for kind in member outside; do
+        [ "$kind" = member ] && what=$SM_MEMBER || what=$SM_OUTSIDE
+        for conns in 1 50; do
+            read -r r lo hi <<<"$(sm_load_ratio dept "$conns" "$kind" '$5')"
+            cl=$(fmt %.2f "$(sm_load_col dept "$conns" "$kind" '$8')")
+            sv=$(fmt %.2f "$(sm_load_col dept "$conns" "$kind" '$6 / 1e9 / $9')")
+            wv=$(fmt %.2f "$(sm_load_col dept "$conns" "$kind" '$10 / 1e9 / $9')")
+            dus=$(fmt %.1f "$(sm_load_col dept "$conns" "$kind" '$6 / $7 / 1000')")
+            row "socketmap lookups/s over $conns connection(s), virtual $what, against the minimal server (client tests/bench/smload.c, C, one request in flight per connection; deptmilter on a CPU $sv s a second and runnable waiting for one $wv s a second, $dus us CPU a query; the client on a CPU $cl s a second)" \
+                "$(fmt %.0f "$(sm_load_col null "$conns" "$kind" '$5')")/s" \
+                "$(fmt %.0f "$(sm_load_col dept "$conns" "$kind" '$5')")/s" "$r" "$lo..$hi" "-" "-"
+        done
+    done
+}
+
+# sm_count LABEL INSTANCE RCPT... - SM_COUNT one-recipient messages
+# through an instance attached to the counting proxy, one session each,
+# to the RCPTs in turn (one RCPT: the same every message, as in the e2e
+# runs); what they asked, one line a question, to $W/count-LABEL
+sm_count() {
+    local label=$1 port conf before i
+    eval "port=\$PORT_$2 conf=\$CONF_$2"
+    shift 2
+    before=$(wc -l <"$W/count.log")
+    for i in $(seq 0 $((SM_COUNT - 1))); do
+        smtp-source -s 1 -m 1 -f bench@example.net -t "${@:$((i % $# + 1)):1}" \
+            "127.0.0.1:$port" 2>>"$W/source-count.err"
+    done
+    drain "$conf"
+    tail -n +"$((before + 1))" "$W/count.log" >"$W/count-$label"
+}
+
+# sm_questions LABEL - questions per message of a count: the total, then
+# "process table N" for each, most first, comma separated
+sm_questions() {
+    awk -F'\t' -v n="$SM_COUNT" '{ q[$1 " " $2]++; t++ }
+        END { printf "%.1f", t / n; for (k in q) printf "\t%s %.1f", k, q[k] / n; print "" }' \
+        "$W/count-$1" | tr '\t' '\n' | { read -r t; printf '%s\t' "$t"; sort -k3,3gr -k1,2 |
+        paste -sd, | sed 's/,/, /g'; }
+}
+
+# sm_count_all - each setup and recipient counted with a different
+# recipient every message (members of the example map, or outside
+# addresses) and with the same one (as the e2e runs send)
+sm_count_all() {
+    local members outside i
+    members=$(awk '{ split($1, a, "@"); split($2, b, "@")
+        if (a[2] == "sales.example.com" && $2 !~ /,/ && a[1] == b[1]) print $1 }' "$W/sm-virtual")
+    for i in 1 2 3 4 5 6; do outside="$outside user$i@example.net"; done
+    # shellcheck disable=SC2086
+    {
+        sm_count member-each cntrec $members
+        sm_count member-same cntrec "$SM_MEMBER"
+        sm_count outside-each cntrec $outside
+        sm_count outside-same cntrec "$SM_OUTSIDE"
+    }
+}
+
+sm_count_rows() {
+    local kind who each same
+    sm_count_all
+    for kind in member outside; do
+        [ "$kind" = member ] && who="a member of sales.example.com" ||
+            who="an address outside every department"
+        each=$(sm_questions "$kind-each")
+        same=$(sm_questions "$kind-same")
+        row "socketmap questions per one-recipient message to $who, main.cf.snippet's four tables, smtpd_milters = (tests/bench/smcount.py, $SM_COUNT msgs, a different recipient each: ${each#*$'\t'}; the same recipient every message, as the e2e runs send: ${same%%$'\t'*})" \
+            "-" "${each%%$'\t'*}" "-" "-" "-" "-"
+    done
+}
+
+# sm_where_table - each question of the counts with a different
+# recipient every message, the local part of an address key as "*"
+sm_where_table() {
+    local kind
+    echo "| recipient | process | table | key | answer | per message |"
+    echo "|---|---|---|---|---|---|"
+    for kind in member outside; do
+        awk -F'\t' -v n="$SM_COUNT" -v r="$kind" '
+            { sub(/^[^@]*@/, "*@", $3); k = $1 " | " $2 " | " $3 " | " $4
+              if (!(k in q)) o[++m] = k; q[k]++ }
+            END { for (i = 1; i <= m; i++) printf "| %s | %s | %.1f |\n", r, o[i], q[o[i]] / n }' \
+            "$W/count-$kind-each"
+    done
+}
+
+# sm_where - where a message's time goes, from this run's figures, as a
+# section of BENCHMARKS.md
+sm_where() {
+    local cpu_v cpu_t rtt n_m n_o dcdb dvirt dbare dsmall
+    n_m=$(sm_questions member-same | cut -f1)
+    n_o=$(sm_questions outside-same | cut -f1)
+    cpu_v=$(sm_med "$W/sm.times" smvirt 4 | awk -v m="$MSGS" '{ printf "%.0f", $1 / m / 1000 }')
+    cpu_t=$(sm_med "$W/sm.times" small 4 | awk -v m="$MSGS" '{ printf "%.0f", $1 / m / 1000 }')
+    rtt=$(sm_load_col dept 1 member '1e6 / $5' | awk '{ printf "%.0f", $1 }')
+    dcdb=$(sm_med "$W/sm.times" smcdb 3)
+    dvirt=$(sm_med "$W/sm.times" smvirt 3)
+    dbare=$(sm_med "$W/sm.times" bare 3)
+    dsmall=$(sm_med "$W/sm.times" small 3)
+    cat <<EOT
+## socketmap: who asks what for one message
+
+Written by make bench from this run's figures.  Every question a Postfix
+with postfix/main.cf.snippet's socketmap tables (smtpd_milters =) asked
+deptmilter for $SM_COUNT one-recipient messages, each in a session of its
+own, to a different recipient each time (the members of the example map
+in turn, or user1..6@example.net), from bench@example.net;
+tests/bench/smcount.py sits between Postfix and deptmilter and names the
+asking process (SO_PEERCRED).  Per message, an address key's local part
+written "*":
+
+$(sm_where_table)
+
+smtpd asks virtual_alias_maps as well as the access table (is the
+recipient known?); cleanup asks it for the address and again for each
+target; trivial-rewrite asks virtual_alias_maps for domains
+(virtual_alias_domains defaults to \$virtual_alias_maps), relay_domains,
+and transport_maps, for the recipient and for the sender.  smtpd, cleanup
+and qmgr keep the last address they had resolved, so with the same
+recipient every message, as the e2e runs send, trivial-rewrite is asked
+less: $n_m questions a message for the member, $n_o for the outside
+address.
+
+Time: deptmilter's own CPU (all its threads, /proc schedstat, median of
+$PAIRS runs) per message in the e2e runs was $cpu_v us for the member with
+virtual_alias_maps only and $cpu_t us for the outside address with the
+four tables.  One question's round trip over one connection, as smload
+sees it, took $rtt us (a member's rewrite).  Each Postfix process asks one
+question at a time and waits for the answer, so a message's questions
+add their round trips to the time of the smtpd, cleanup or
+trivial-rewrite that asked.  End to end, medians for $MSGS messages in
+$SESSIONS sessions: ${dvirt}s with virtual_alias_maps on the socketmap
+against ${dcdb}s from the cdb: table; ${dsmall}s with the four tables
+against ${dbare}s without any, for the outside address.
+
+EOT
+}
+
+socketmap_bench() {
+    sm_setup
+    sm_e2e
+    sm_e2e_rows
+    sm_load
+    sm_load_rows
+    sm_count_rows
+    sm_where >"$W/sm.where"
+}
+
+# ---------------------------------------------------------------------------
 # output
 
 table() {
@@ -471,6 +852,7 @@ table() {
 
 chart() {
     command -v gnuplot >/dev/null || { echo "(no gnuplot: no chart)"; return 0; }
+    [ -s "$W/e2e.times" ] || return 0
     awk '{ print $2, $3 }' "$W/e2e.times" | sort -k1,1 | awk '
         { s[$1] = s[$1] " " $2 } END { for (k in s) print k, s[k] }' >"$W/e2e.dat"
     gnuplot <<EOT 2>/dev/null || echo "(gnuplot failed: no chart)"
@@ -497,6 +879,9 @@ report() {
         echo "Machine: $(nproc) cores, $(awk -F': ' '/model name/ { print $2; exit }' /proc/cpuinfo),"
         echo "$(awk '/MemTotal/ { printf "%.0f GiB", $2 / 1048576 }' /proc/meminfo), Linux $(uname -r);"
         echo "Postfix $(postconf -h mail_version), deptmilter built with the Makefile's flags."
+        echo "The run took $(awk -v a="$T_START" -v b="$(now)" 'BEGIN { printf "%.1f", (b - a) / 60 }')"
+        echo "minutes; the load average (1 minute) was $LOAD_START when it began and"
+        echo "$(cut -d' ' -f1 /proc/loadavg) when it ended: other work on the machine shows in the rows."
         echo
         echo "Commands: smtp-source -s $SESSIONS -m $MSGS -t alice@sales.example.com against"
         echo "private Postfix instances relaying to smtp-sink ($PAIRS rounds of: no milter,"
@@ -504,18 +889,27 @@ report() {
         echo "that does nothing: tests/bench/null_milter.c); decide_bench"
         echo "(tests/bench/decide_bench.c) for decisions, under valgrind --tool=callgrind"
         echo "for instructions; /usr/bin/time for deptmap compile and cdb -c; a private"
-        echo "slapd on loopback (tests/lib/slapd.sh) for the directory row."
+        echo "slapd on loopback (tests/lib/slapd.sh) for the directory row.  Socketmap"
+        echo "rows: deptmilter serving only the socketmap, no milter; the same"
+        echo "smtp-source runs ($PAIRS rounds of: virtual_alias_maps from a cdb: table,"
+        echo "from the socketmap, no table, main.cf.snippet's socketmap tables);"
+        echo "tests/bench/smload.c (C, one thread, epoll) for $SM_SECS s a run against"
+        echo "deptmilter and a minimal netstring server (tests/bench/null_socketmap.c),"
+        echo "alternating, $PAIRS rounds; CPU time from /proc/PID/task/*/schedstat;"
+        echo "tests/bench/smcount.py, a proxy, counts Postfix's questions."
         echo
         echo "| work | baseline | deptmilter | ratio | spread | goal | met |"
         echo "|---|---|---|---|---|---|---|"
         sed 's/\t/ | /g; s/^/| /; s/$/ |/' "$ROWS"
         echo
         [ -f "$OUT/bench-e2e.png" ] && echo "![end to end](bench-e2e.png)" && echo
+        [ -f "$W/sm.where" ] && cat "$W/sm.where"
         [ -f "$top/tests/bench/NOTES.md" ] && cat "$top/tests/bench/NOTES.md"
     } >"$OUT/BENCHMARKS.md"
 }
 
 : >"$ROWS"
+T_START=$(now) LOAD_START=$(cut -d' ' -f1 /proc/loadavg)
 only() { [[ " $ONLY " == *" $1 "* ]]; }
 only e2e && e2e
 if only decide || only regex || only compile || only reload; then
@@ -526,6 +920,7 @@ only regex && regex_bench
 only compile && compile_bench
 only reload && { only e2e || e2e_setup; } && reload_bench
 only ldap && ldap_bench
+only socketmap && socketmap_bench
 table
 if [ "$SMOKE" != 1 ]; then
     chart
@@ -533,4 +928,4 @@ fi
 report
 echo "bench: $(wc -l <"$ROWS") rows measured; written to $OUT/BENCHMARKS.md"
 # every row has a measured figure (a row left empty means a step failed)
-! awk -F'\t' '$3 == "" || $3 ~ /^0?(\.0+)? ?(s|ms|KB|\/s)$/' "$ROWS" | grep -q .
+! awk -F'\t' '$3 == "" || $3 ~ /^0?(\.0+)? ?(s|ms|us|KB|\/s)$/' "$ROWS" | grep -q .
