@@ -5,9 +5,11 @@
 # commands (ExecStartPre, ExecStart, SIGTERM at stop, stop then start for
 # a restart).
 #
-#   unit_up DIR SPEC
-#       start sockact.py for the socket SPEC (deptmilter.conf's spelling)
-#       with MILTER_CONF (which must set pid_file), then "start"; the
+#   unit_up DIR SPEC[,SPEC]
+#       start sockact.py for the socket SPEC (deptmilter.conf's spelling;
+#       a second one after a comma: the socketmap's, as deptmilter.socket
+#       holds both) with MILTER_CONF (which must set pid_file), then
+#       "start"; the
 #       events go to DIR/unit.events (UNIT_EVENTS), deptmilter's stderr to
 #       DIR/unit.log.  Stops everything at exit.
 #   unit_cmd start|stop|restart [SECONDS]
