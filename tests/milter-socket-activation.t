@@ -4,7 +4,8 @@
 # each is served, matched by its address to deptmilter.conf's socket and
 # socketmap (one that is neither is refused, nothing changed; with no
 # socketmap in deptmilter.conf the unit's second socket is left unserved,
-# said at info), LISTEN_* meant for another process are ignored, and at
+# said at info; a socketmap the unit does not hold is made, with a
+# warning), LISTEN_* meant for another process are ignored, and at
 # the stop they stay, with their paths, for the next deptmilter.
 # drain_time is checked like every key; deptmilter -R hands the socketmap's
 # socket over too, and refuses when deptmilter.conf no longer has one.
@@ -18,7 +19,7 @@ milter_require
 [ "$(id -u)" = 0 ] || skip_all "needs root (socket owner, user change)"
 command -v python3 >/dev/null || skip_all "needs python3"
 
-plan 21
+plan 23
 
 tmpdir_make
 milter_map "$TEST_TMP"
@@ -139,6 +140,16 @@ wait_log 'socketmap: off in deptmilter.conf'
 like "$(cat "$log")" "socketmap: off in deptmilter.conf: the socket systemd passed on unix:$sm is not served" \
     "two sockets, no socketmap in deptmilter.conf: the second is not served, said at info"
 is "$(negotiate "$sock")" answered "and the milter serves"
+kill -TERM "$pid"; wait "$pid"
+
+: >"$log"
+milter_conf "$TEST_TMP" "unix:$sock" socketmap="unix:$sm"
+activated "$sock"
+pid=$!
+wait_log '^socketmap: listening on '
+like "$(cat "$log")" "warning: systemd passed no socket for the socketmap \(unix:$sm\): deptmilter makes it, and a restart leaves Postfix without it for a moment" \
+    "a socketmap the unit does not hold: made here, with a warning"
+is "$(ask "$sm" alice@sales.example.com)" "OK alice@example.com" "and served"
 kill -TERM "$pid"; wait "$pid"
 
 milter_conf "$TEST_TMP" "unix:$sock" socketmap="unix:$TEST_TMP/sm2.sock"
