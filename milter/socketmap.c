@@ -650,6 +650,7 @@ static void finish(void)
     struct epoll_event ev[SM_EVENTS];
     struct sm_conn *c, *next;
     long long end = now_ms() + SM_FINISH_MS;
+    unsigned long open = sm_nconns;
     int     n, i;
 
     (void) epoll_ctl(sm_epfd, EPOLL_CTL_DEL, sm_wakefd, 0);	/* stays readable */
@@ -670,6 +671,11 @@ static void finish(void)
 		conn_close(c);
 	}
     }
+    if (open > 0)
+	log_msg(LOG_INFO, "socketmap: stop: every request received answered; closing"
+		" %lu connection%s (Postfix's client connects again, to the next"
+		" deptmilter)%s", open, open == 1 ? "" : "s",
+		sm_conns ? "; some replies not taken within a second" : "");
 }
 
 /* sm_main - the thread: wait for any connection, answer, until the stop */
