@@ -3,8 +3,11 @@
  * the new one, then drains and exits
  *
  * See handover.h.  The dialogue, one line each way, on one connection:
- * "handover\n" -> "deptmilter pid=N made=0|1\n" with three descriptors
- * (milter socket, control socket, pid file); "go\n" -> "ok\n".  The
+ * "handover\n" -> "deptmilter pid=N made=0|1 socketmap=0|1 smade=0|1\n"
+ * with three descriptors (milter socket, control socket, pid file) and,
+ * with socketmap=1, the socketmap's listening socket as a fourth; "go\n"
+ * -> "ok\n".  (A deptmilter from before the socketmap was handed over
+ * sends the line without its last two words, and three descriptors.)  The
  * running side waits at most HANDOVER_WAIT seconds for each line of the
  * new one, in its control thread (map reloads and stats wait meanwhile).
  * SPDX-License-Identifier: BSD-2-Clause
@@ -25,9 +28,10 @@
 #include "milter/handover.h"
 #include "milter/listen.h"
 #include "milter/log.h"
+#include "milter/socketmap.h"
 
 #define HANDOVER_WAIT	30			/* seconds, each line */
-#define HANDOVER_FDS	3
+#define HANDOVER_FDS	4			/* at most */
 
 static int ctl_fd = -1;			/* the control socket */
 static char ctl_path[CONFIG_STR_MAX];
@@ -78,8 +82,8 @@ static int write_all(int fd, const char *s)
     return write(fd, s, len) == (ssize_t) len ? 0 : -1;
 }
 
-/* send_fds - a line with the descriptors */
-static int send_fds(int fd, const char *line, const int *fds)
+/* send_fds - a line with n descriptors */
+static int send_fds(int fd, const char *line, const int *fds, int n)
 {
     union {
 	struct cmsghdr h;
@@ -94,16 +98,16 @@ static int send_fds(int fd, const char *line, const int *fds)
     msg.msg_iov = &iov;
     msg.msg_iovlen = 1;
     msg.msg_control = u.buf;
-    msg.msg_controllen = sizeof(u.buf);
+    msg.msg_controllen = CMSG_SPACE(sizeof(int) * n);
     c = CMSG_FIRSTHDR(&msg);
     c->cmsg_level = SOL_SOCKET;
     c->cmsg_type = SCM_RIGHTS;
-    c->cmsg_len = CMSG_LEN(sizeof(int) * HANDOVER_FDS);
-    memcpy(CMSG_DATA(c), fds, sizeof(int) * HANDOVER_FDS);
+    c->cmsg_len = CMSG_LEN(sizeof(int) * n);
+    memcpy(CMSG_DATA(c), fds, sizeof(int) * n);
     return sendmsg(fd, &msg, MSG_NOSIGNAL) == (ssize_t) iov.iov_len ? 0 : -1;
 }
 
-/* recv_fds - the line with the descriptors */
+/* recv_fds - the line with the descriptors: how many (3 or 4), or -1 */
 static int recv_fds(int fd, char *line, size_t len, int *fds)
 {
     union {
@@ -114,6 +118,7 @@ static int recv_fds(int fd, char *line, size_t len, int *fds)
     struct msghdr msg;
     struct cmsghdr *c;
     ssize_t n;
+    int     nfds;
 
     memset(&msg, 0, sizeof(msg));
     msg.msg_iov = &iov;
@@ -124,11 +129,14 @@ static int recv_fds(int fd, char *line, size_t len, int *fds)
 	return -1;
     line[n] = 0;
     c = CMSG_FIRSTHDR(&msg);
-    if (c == 0 || c->cmsg_type != SCM_RIGHTS
-	|| c->cmsg_len != CMSG_LEN(sizeof(int) * HANDOVER_FDS))
+    if (c == 0 || c->cmsg_type != SCM_RIGHTS || (msg.msg_flags & MSG_CTRUNC))
 	return -1;
-    memcpy(fds, CMSG_DATA(c), sizeof(int) * HANDOVER_FDS);
-    return 0;
+    nfds = (int) ((c->cmsg_len - CMSG_LEN(0)) / sizeof(int));
+    if (nfds < HANDOVER_FDS - 1 || nfds > HANDOVER_FDS
+	|| c->cmsg_len != CMSG_LEN(sizeof(int) * nfds))
+	return -1;
+    memcpy(fds, CMSG_DATA(c), sizeof(int) * nfds);
+    return nfds;
 }
 
 /* ctl_connect - a connection to the control socket at path */
@@ -155,7 +163,7 @@ static int ctl_connect(const char *path)
 int handover_fetch(const char *path, struct handover *h)
 {
     char    line[128];
-    int     fds[HANDOVER_FDS];
+    int     fds[HANDOVER_FDS], nfds = -1, smap = 0, smade = 0, n = 0;
 
     h->conn = -1;
     if (*path == 0 || (h->conn = ctl_connect(path)) < 0) {
@@ -163,11 +171,14 @@ int handover_fetch(const char *path, struct handover *h)
 		*path ? path : "(no pid_file)", strerror(errno));
 	return -1;
     }
-    if (write_all(h->conn, "handover\n") < 0
-	|| recv_fds(h->conn, line, sizeof(line), fds) < 0
-	|| sscanf(line, "deptmilter pid=%ld made=%d", &h->old_pid, &h->made) != 2) {
+    errno = 0;
+    if (write_all(h->conn, "handover\n") == 0
+	&& (nfds = recv_fds(h->conn, line, sizeof(line), fds)) > 0)
+	n = sscanf(line, "deptmilter pid=%ld made=%d socketmap=%d smade=%d",
+		   &h->old_pid, &h->made, &smap, &smade);
+    if ((n != 2 && n != 4) || (smap == 1) != (nfds == HANDOVER_FDS)) {
 	log_msg(LOG_ERR, "fatal: -R: the running deptmilter did not hand over"
-		" its sockets (%s)", errno ? strerror(errno) : "bad answer");
+		" its sockets (%s)", n == 0 && errno ? strerror(errno) : "bad answer");
 	close(h->conn);
 	h->conn = -1;
 	return -1;
@@ -175,7 +186,10 @@ int handover_fetch(const char *path, struct handover *h)
     h->listen_fd = fds[0];
     h->ctl_fd = fds[1];
     h->pid_fd = fds[2];
-    log_msg(LOG_INFO, "handover: took the sockets of deptmilter pid %ld", h->old_pid);
+    h->sm_fd = smap == 1 ? fds[3] : -1;
+    h->sm_made = smade;
+    log_msg(LOG_INFO, "handover: took the sockets of deptmilter pid %ld%s", h->old_pid,
+	    h->sm_fd >= 0 ? " (milter and socketmap)" : "");
     return 0;
 }
 
@@ -261,11 +275,12 @@ void handover_serve(void)
     fds[0] = listen_fd();
     fds[1] = ctl_fd;
     fds[2] = daemon_pid_fd();
-    snprintf(line, sizeof(line), "deptmilter pid=%ld made=%d\n", (long) getpid(),
-	     listen_made());
+    fds[3] = socketmap_fd();
+    snprintf(line, sizeof(line), "deptmilter pid=%ld made=%d socketmap=%d smade=%d\n",
+	     (long) getpid(), listen_made(), fds[3] >= 0, socketmap_made());
     if (!peer_ok(fd) || read_line(fd, line + 64, 64) < 0
 	|| strcmp(line + 64, "handover") != 0 || fds[0] < 0 || fds[2] < 0
-	|| send_fds(fd, line, fds) < 0) {
+	|| send_fds(fd, line, fds, fds[3] >= 0 ? HANDOVER_FDS : HANDOVER_FDS - 1) < 0) {
 	log_msg(LOG_WARNING, "warning: control socket: a request refused (not"
 		" root, not a handover, or no pid file)");
 	close(fd);

@@ -10,14 +10,18 @@
  * there as root and says "handover"; the running one (handover_serve(),
  * in its control thread) checks that the peer is root or its own user and
  * sends, with SCM_RIGHTS, its milter listening socket, its control socket
- * and its pid file (whose lock is thereby shared), and whether it made the
- * milter socket.  The new one makes libmilter accept on that same socket
- * (one socket, one queue: nothing queued is lost, which two sockets bound
- * with SO_REUSEPORT would not give), starts, and says "go"
+ * and its pid file (whose lock is thereby shared), its socketmap's
+ * listening socket when it has one, and whether it made each socket.  The
+ * new one makes libmilter accept on that same socket, and its socketmap
+ * thread on that same socketmap socket (one socket, one queue: nothing
+ * queued is lost, which two sockets bound with SO_REUSEPORT would not
+ * give), starts, and says "go"
  * (handover_go()); the running one answers "ok", stops watching the
  * control socket and sends itself SIGTERM: it takes no new session, lets
  * the open ones end (drain_time) and exits without removing the pid file
- * or the sockets, now the new one's.  The new one then writes its pid.
+ * or the sockets, now the new one's (its socketmap answers what it has
+ * received, then closes its connections: socketmap.h).  The new one then
+ * writes its pid.
  * Until "go", nothing changes for the running one; a -R that fails leaves
  * it serving.
  *
@@ -39,6 +43,8 @@ struct handover {
     int     ctl_fd;			/* the control socket */
     int     pid_fd;			/* the pid file, locked */
     int     made;			/* 1: a deptmilter made the milter socket */
+    int     sm_fd;			/* the socketmap's socket, or -1 */
+    int     sm_made;			/* 1: a deptmilter made it */
     long    old_pid;
     int     conn;			/* to the running one, until "go" */
 };

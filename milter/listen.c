@@ -46,28 +46,32 @@ static int is_listener(int fd)
 	&& getsockopt(fd, SOL_SOCKET, SO_TYPE, &type, &tlen) == 0 && type == SOCK_STREAM;
 }
 
-/* listen_systemd - the socket systemd passed, or -1 */
-int listen_systemd(void)
+/* listen_systemd - the sockets systemd passed: how many, into fds */
+int listen_systemd(int *fds, int max)
 {
-    const char *pid = getenv("LISTEN_PID"), *fds = getenv("LISTEN_FDS");
-    int     fd = -1;
+    const char *pid = getenv("LISTEN_PID"), *nfds = getenv("LISTEN_FDS");
+    int     n = 0, i;
 
-    if (pid && fds && strtol(pid, 0, 10) == (long) getpid() && atoi(fds) >= 1) {
-	fd = SD_LISTEN_FDS_START;
-	if (atoi(fds) > 1)
-	    log_msg(LOG_WARNING, "warning: systemd passed %d sockets; deptmilter"
-		    " uses the first only", atoi(fds));
-	(void) fcntl(fd, F_SETFD, FD_CLOEXEC);
-    }
+    if (pid && nfds && strtol(pid, 0, 10) == (long) getpid() && atoi(nfds) >= 1)
+	n = atoi(nfds);
     unsetenv("LISTEN_PID");
     unsetenv("LISTEN_FDS");
     unsetenv("LISTEN_FDNAMES");
-    if (fd >= 0 && !is_listener(fd)) {
-	log_msg(LOG_ERR, "fatal: descriptor 3 from systemd is not a listening"
-		" stream socket");
-	return -2;
+    if (n > max) {
+	log_msg(LOG_ERR, "fatal: systemd passed %d sockets; deptmilter takes at"
+		" most %d (socket and socketmap)", n, max);
+	return -1;
     }
-    return fd;
+    for (i = 0; i < n; i++) {
+	fds[i] = SD_LISTEN_FDS_START + i;
+	(void) fcntl(fds[i], F_SETFD, FD_CLOEXEC);
+	if (!is_listener(fds[i])) {
+	    log_msg(LOG_ERR, "fatal: descriptor %d from systemd is not a listening"
+		    " stream socket", fds[i]);
+	    return -1;
+	}
+    }
+    return n;
 }
 
 /* spec_inet - the address of inet:PORT@HOST or inet6:PORT@HOST */
@@ -141,6 +145,68 @@ int listen_matches(int fd, const char *spec)
     return spec_addr(spec, &want, &wlen) == 0
 	&& getsockname(fd, (struct sockaddr *) &have, &hlen) == 0
 	&& same_addr(&want, &have);
+}
+
+/* sock_name - where fd listens, in deptmilter.conf's spelling */
+static const char *sock_name(int fd, char *buf, size_t len)
+{
+    struct sockaddr_storage ss;
+    socklen_t sl = sizeof(ss);
+    char    host[INET6_ADDRSTRLEN], port[16];
+
+    memset(&ss, 0, sizeof(ss));
+    snprintf(buf, len, "(unknown)");
+    if (getsockname(fd, (struct sockaddr *) &ss, &sl) < 0)
+	return buf;
+    if (ss.ss_family == AF_UNIX)
+	snprintf(buf, len, "unix:%s", ((struct sockaddr_un *) &ss)->sun_path);
+    else if (getnameinfo((struct sockaddr *) &ss, sl, host, sizeof(host), port,
+			 sizeof(port), NI_NUMERICHOST | NI_NUMERICSERV) == 0)
+	snprintf(buf, len, "%s:%s@%s", ss.ss_family == AF_INET6 ? "inet6" : "inet",
+		 port, host);
+    return buf;
+}
+
+/* listen_passed - the milter's and the socketmap's among the sockets
+ * systemd passed (matched by address) */
+int listen_passed(const struct config *cf, const int *fds, int n, int *mfd, int *sfd)
+{
+    char    name[CONFIG_STR_MAX + 16];
+    int     i;
+
+    *mfd = *sfd = -1;
+    for (i = 0; i < n; i++)
+	if (*mfd < 0 && listen_matches(fds[i], cf->socket))
+	    *mfd = fds[i];
+	else if (*sfd < 0 && *cf->socketmap && listen_matches(fds[i], cf->socketmap))
+	    *sfd = fds[i];
+    if (n > 0 && *mfd < 0) {
+	log_msg(LOG_ERR, "fatal: the socket passed to deptmilter does not listen"
+		" where deptmilter.conf says (socket = %s; passed: %s%s); nothing"
+		" changed", cf->socket, sock_name(fds[0], name, sizeof(name)),
+		n > 1 ? " and more" : "");
+	return -1;
+    }
+    for (i = 0; i < n; i++) {
+	if (fds[i] == *mfd || fds[i] == *sfd)
+	    continue;
+	if (*cf->socketmap) {
+	    log_msg(LOG_ERR, "fatal: systemd passed a socket on %s, which is neither"
+		    " the socket (%s) nor the socketmap (%s) of deptmilter.conf;"
+		    " nothing changed", sock_name(fds[i], name, sizeof(name)),
+		    cf->socket, cf->socketmap);
+	    return -1;
+	}
+	log_msg(LOG_INFO, "socketmap: off in deptmilter.conf: the socket systemd"
+		" passed on %s is not served", sock_name(fds[i], name, sizeof(name)));
+	close(fds[i]);
+    }
+    if (n > 0 && *cf->socketmap && *sfd < 0)
+	log_msg(LOG_WARNING, "warning: systemd passed no socket for the socketmap"
+		" (%s): deptmilter makes it, and a restart leaves Postfix without it"
+		" for a moment (deptmilter.socket: ListenStream= for it)",
+		cf->socketmap);
+    return 0;
 }
 
 /* listen_open - a listening socket where cf->socket says (a unix one with

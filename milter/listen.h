@@ -12,10 +12,19 @@
  * port 0 on loopback), and the real one is dup2()ed over that descriptor.
  * libmilter never learns the real path, so never removes it.
  *
- * listen_systemd() takes the socket systemd passed (the sd_listen_fds(3)
- * protocol: LISTEN_PID is us, LISTEN_FDS >= 1, descriptor 3), removes the
- * LISTEN_* variables from the environment and returns it; -1 when there
- * is none.  listen_open() makes a socket as spec says: a unix one is
+ * listen_systemd() takes the sockets systemd passed (the sd_listen_fds(3)
+ * protocol: LISTEN_PID is us, LISTEN_FDS >= 1, descriptors from 3 on; at
+ * most max, each a listening stream socket), removes the LISTEN_*
+ * variables from the environment and gives how many (0: none).
+ * listen_passed() finds among them, by the address each listens on, the
+ * milter's socket (*mfd; one must be there) and the socketmap's (*sfd, -1:
+ * none passed, with a warning, since deptmilter then makes it and a
+ * restart leaves a gap).  Any other one is refused, unless deptmilter.conf
+ * sets no socketmap: then it is taken to be the unit's socket for it,
+ * closed and logged at info (the shipped unit holds both; the milter-only
+ * setup works with it unchanged).  LISTEN_FDNAMES is not needed: one
+ * socket unit names all its sockets alike.  listen_open() makes a socket
+ * as spec says: a unix one is
  * bound, given to the run-time user and group postfix with socket_mode
  * (daemon_socket_owner), then listens.  listen_matches() says whether a
  * socket listens where spec says.  listen_give() makes fd the socket
@@ -29,7 +38,9 @@
  */
 #include "milter/config.h"
 
-int     listen_systemd(void);
+int     listen_systemd(int *fds, int max);
+int     listen_passed(const struct config *cf, const int *fds, int n, int *mfd,
+		      int *sfd);
 int     listen_open(const struct config *cf);
 int     listen_matches(int fd, const char *spec);
 int     listen_give(int fd, const char *spec, int made_here);

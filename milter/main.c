@@ -3,15 +3,17 @@
  *
  * Startup order: block the signals (a stop signal that arrives while
  * starting is taken when serving begins), parse the configuration, load
- * the map (either failing stops here, exit 1), take the socket systemd
- * passed (if any), detach unless -f, open the log, write the pid file
- * and create the sockets (milter, control, socketmap) as root, drop
- * groups, gid and uid, start the control and socketmap threads, serve
- * (smfi_main).  With -R while a deptmilter runs, its milter socket,
- * control socket and pid file are taken over instead (handover.h) and it
- * is told to go once this one is ready.
+ * the map (either failing stops here, exit 1), take the sockets systemd
+ * passed (if any: the milter's, and the socketmap's), detach unless -f,
+ * open the log, write the pid file and create the sockets (milter,
+ * control, socketmap) as root, drop groups, gid and uid, start the
+ * control and socketmap threads, serve (smfi_main).  With -R while a
+ * deptmilter runs, its milter socket, control socket, pid file and
+ * socketmap socket are taken over instead (handover.h) and it is told to
+ * go once this one is ready.
  * SIGHUP and SIGTERM stop deptmilter once the open sessions have ended
- * (at most drain_time; see stop.c and drain.c); a stop after a handover
+ * (at most drain_time; see stop.c and drain.c), then the socketmap answers
+ * what it has received and closes (socketmap.h); a stop after a handover
  * leaves the sockets and the pid file to the new deptmilter.  -t stops
  * after the map: exit 0 when config and map are fine, the socket
  * directory and user exist, and the user can read the map and its
@@ -43,6 +45,8 @@
 #ifndef DEPT_VERSION
 #define DEPT_VERSION	"0.1"
 #endif
+
+#define PASSED_MAX	2			/* sockets from systemd */
 
 struct options {
     const char *config;
@@ -122,17 +126,31 @@ static int load(const struct options *opt, struct config *cf)
     return 0;
 }
 
-/* take_over - -R while a deptmilter runs: its sockets and pid file */
+/* take_over - -R while a deptmilter runs: its sockets and pid file (a
+ * socketmap it serves must be the one deptmilter.conf names) */
 static int take_over(const struct config *cf, const char *ctl, struct handover *h)
 {
-    if (*cf->socketmap) {
-	log_msg(LOG_ERR, "fatal: -R: the socketmap socket cannot be handed over"
-		" yet; stop deptmilter, then start it; nothing changed");
-	return -1;
-    }
     if (handover_fetch(ctl, h) < 0)
 	return -1;
+    if (h->sm_fd >= 0 && *cf->socketmap == 0) {
+	log_msg(LOG_ERR, "fatal: -R: the running deptmilter serves a socketmap and"
+		" deptmilter.conf sets none: stop deptmilter, then start it;"
+		" nothing changed");
+	return -1;
+    }
     daemon_pid_adopt(h->pid_fd);
+    return 0;
+}
+
+/* passed - the sockets systemd passed: the milter's (*mfd) and the
+ * socketmap's (*sfd); -1 when they are not deptmilter.conf's */
+static int passed(const struct config *cf, const int *fds, int n, int *mfd, int *sfd)
+{
+    if (n > 0 && listen_passed(cf, fds, n, mfd, sfd) < 0)
+	return -1;
+    if (*mfd >= 0)
+	log_msg(LOG_INFO, "socket: listening on the socket%s systemd passed",
+		*sfd >= 0 ? "s" : "");
     return 0;
 }
 
@@ -140,9 +158,10 @@ static int take_over(const struct config *cf, const char *ctl, struct handover *
 static int start(const struct options *opt, const struct config *cf, struct handover *h)
 {
     char    ctl[CONFIG_STR_MAX];
-    int     sd_fd = listen_systemd();	/* before the fork: LISTEN_PID */
+    int     sd[PASSED_MAX], sd_fd = -1, sm_fd = -1;
+    int     n = listen_systemd(sd, PASSED_MAX);	/* before the fork: LISTEN_PID */
 
-    if (sd_fd < -1 || (!opt->foreground && daemon_detach() < 0))
+    if (n < 0 || (!opt->foreground && daemon_detach() < 0))
 	return -1;
     (void) drain_fd_limit();			/* a descriptor per session */
     log_open("deptmilter", cf->syslog_facility, cf->log_level,
@@ -161,10 +180,12 @@ static int start(const struct options *opt, const struct config *cf, struct hand
 	log_msg(LOG_ERR, "fatal: smfi_register failed");
 	return -1;
     }
-    if (sd_fd >= 0)
-	log_msg(LOG_INFO, "socket: listening on the socket systemd passed");
+    if (passed(cf, sd, n, &sd_fd, &sm_fd) < 0)
+	return -1;
     if (daemon_socket(cf, h->listen_fd >= 0 ? h->listen_fd : sd_fd, h->made) < 0
-	|| handover_listen(ctl, h->ctl_fd) < 0 || socketmap_open(cf) < 0
+	|| handover_listen(ctl, h->ctl_fd) < 0
+	|| socketmap_open(cf, h->sm_fd >= 0 ? h->sm_fd : sm_fd,
+			  h->sm_fd >= 0 ? h->sm_made : 0) < 0
 	|| daemon_drop(cf->user) < 0)
 	return -1;
     if (stop_prepare(cf->drain_time) < 0
@@ -178,7 +199,7 @@ static int start(const struct options *opt, const struct config *cf, struct hand
 int main(int argc, char **argv)
 {
     struct options opt = { 0 };
-    struct handover h = { -1, -1, -1, 0, 0, -1 };
+    struct handover h = { -1, -1, -1, 0, -1, 0, 0, -1 };
     struct config cf;
     int     rc = 1;
 
@@ -212,7 +233,7 @@ int main(int argc, char **argv)
     stop_done();
     log_msg(LOG_INFO, "stopping deptmilter");
 out:
-    socketmap_stop();
+    socketmap_stop(handover_done());		/* after the milter's drain */
     control_stop();
     gen_shutdown();
     stats_free();

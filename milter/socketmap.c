@@ -38,6 +38,7 @@
 
 #include "milter/daemon.h"
 #include "milter/drain.h"
+#include "milter/listen.h"
 #include "milter/log.h"
 #include "milter/netstring.h"
 #include "milter/socketmap.h"
@@ -48,6 +49,8 @@
 #define SM_ACCEPTS	64			/* accepts per wake-up */
 #define SM_REST_SEC	1			/* the listener after EMFILE */
 #define SM_WARN_SEC	60			/* between "too many" warnings */
+#define SM_FINISH_MS	1000			/* at the stop: replies sent within */
+#define SM_FINISH_READS	16			/* at the stop: reads of one connection */
 
 struct sm_conn {
     int     fd;
@@ -64,7 +67,8 @@ struct sm_conn {
 static const struct config *sm_cf;
 static int sm_lfd = -1, sm_epfd = -1, sm_wakefd = -1;
 static int sm_inet;			/* TCP: TCP_NODELAY */
-static char sm_path[CONFIG_STR_MAX];	/* a unix socket we made */
+static int sm_made;			/* a deptmilter made it, not systemd */
+static char sm_path[CONFIG_STR_MAX];	/* a unix socket a deptmilter made */
 static struct stat sm_path_st;		/* it, to remove only it at the end */
 static pthread_t sm_thread;
 static int sm_running;
@@ -119,6 +123,7 @@ static int listen_unix(const char *path, const struct config *cf)
 	goto fail;
     if (stat(path, &sm_path_st) == 0)
 	snprintf(sm_path, sizeof(sm_path), "%s", path);
+    sm_made = 1;
     if (daemon_socket_owner(path, cf) < 0) {
 	close(fd);
 	return -1;
@@ -158,6 +163,36 @@ static int listen_inet(const char *spec)
     }
     freeaddrinfo(res);
     sm_inet = 1;
+    sm_made = 1;
+    return fd;
+}
+
+/* adopt - a listening socket passed in (by systemd, or by the deptmilter
+ * handing over; made: a deptmilter made it): it must listen where
+ * "socketmap =" says; it is given the owner and mode of a socket made
+ * here, and its path is removed at the stop only when a deptmilter made it */
+static int adopt(const struct config *cf, int fd, int made)
+{
+    const char *path = config_socket_path(cf->socketmap);
+    int     flags;
+
+    if (!listen_matches(fd, cf->socketmap)) {
+	log_msg(LOG_ERR, "fatal: the socketmap socket passed to deptmilter does"
+		" not listen where deptmilter.conf says (socketmap = %s); nothing"
+		" changed", cf->socketmap);
+	return -1;
+    }
+    if ((flags = fcntl(fd, F_GETFL)) < 0 || fcntl(fd, F_SETFL, flags | O_NONBLOCK) < 0
+	|| fcntl(fd, F_SETFD, FD_CLOEXEC) < 0) {
+	log_msg(LOG_ERR, "fatal: socketmap %s: %s", cf->socketmap, strerror(errno));
+	return -1;
+    }
+    if (path && daemon_socket_owner(path, cf) < 0)
+	return -1;
+    if (path && made && stat(path, &sm_path_st) == 0)
+	snprintf(sm_path, sizeof(sm_path), "%s", path);
+    sm_inet = path == 0;
+    sm_made = made;
     return fd;
 }
 
@@ -172,8 +207,9 @@ static int epoll_set(int op, int fd, unsigned events, void *ptr)
     return epoll_ctl(sm_epfd, op, fd, &ev);
 }
 
-/* socketmap_open - the listening socket, epoll and the wake-up eventfd */
-int socketmap_open(const struct config *cf)
+/* socketmap_open - the listening socket (fd, or a new one), epoll and
+ * the wake-up eventfd */
+int socketmap_open(const struct config *cf, int fd, int made)
 {
     const char *path;
 
@@ -182,7 +218,10 @@ int socketmap_open(const struct config *cf)
 	return 0;
     path = config_socket_path(cf->socketmap);
     sm_max_conns = drain_fd_limit() / 2 > 16 ? drain_fd_limit() / 2 : 16;
-    sm_lfd = path ? listen_unix(path, cf) : listen_inet(cf->socketmap);
+    if (fd >= 0)
+	sm_lfd = adopt(cf, fd, made);
+    else
+	sm_lfd = path ? listen_unix(path, cf) : listen_inet(cf->socketmap);
     if (sm_lfd < 0)
 	return -1;
     if ((sm_epfd = epoll_create1(EPOLL_CLOEXEC)) < 0
@@ -559,6 +598,69 @@ static void listener_rested(void)
 	log_msg(LOG_ERR, "socketmap: error: epoll_ctl: %s", strerror(errno));
 }
 
+/* conn_finish - at the stop: answer every request already received (a
+ * few reads at most); 0 while replies remain to be sent, -1: close now */
+static int conn_finish(struct sm_conn *c)
+{
+    ssize_t n;
+    int     i;
+
+    for (i = 0; i < SM_FINISH_READS; i++) {
+	if ((n = read(c->fd, sm_rbuf, sizeof(sm_rbuf))) < 0 && errno == EINTR)
+	    continue;
+	if (n < 0 && errno == EAGAIN)
+	    break;
+	if (n <= 0 || feed(c, sm_rbuf, (size_t) n) < 0) {
+	    sm_wbuf.len = 0;
+	    return -1;
+	}
+	if (conn_send(c) < 0)
+	    return -1;
+    }
+    if (c->out.len == 0)
+	return -1;				/* all answered and sent */
+    c->want_out = 1;
+    return epoll_set(EPOLL_CTL_MOD, c->fd, EPOLLOUT, c);
+}
+
+/* finish - at the stop: take no new connection (it waits in the socket's
+ * queue for the next deptmilter), answer what each connection has sent,
+ * send the replies (at most SM_FINISH_MS) and close each connection: on
+ * its next request Postfix's client finds it closed and connects again,
+ * once, to the next deptmilter */
+static void finish(void)
+{
+    struct epoll_event ev[SM_EVENTS];
+    struct sm_conn *c, *next;
+    long long end = now_ms() + SM_FINISH_MS;
+    unsigned long open = sm_nconns;
+    int     n, i;
+
+    (void) epoll_ctl(sm_epfd, EPOLL_CTL_DEL, sm_wakefd, 0);	/* stays readable */
+    if (sm_rest_until == 0)
+	(void) epoll_ctl(sm_epfd, EPOLL_CTL_DEL, sm_lfd, 0);
+    for (c = sm_conns; c; c = next) {
+	next = c->next;
+	if (conn_finish(c) < 0)
+	    conn_close(c);
+    }
+    while (sm_conns && now_ms() < end) {
+	n = epoll_wait(sm_epfd, ev, SM_EVENTS, (int) (end - now_ms()));
+	for (i = 0; i < n; i++) {
+	    if (ev[i].data.ptr == &sm_listen_tag || ev[i].data.ptr == &sm_wake_tag)
+		continue;
+	    c = ev[i].data.ptr;
+	    if (conn_flush(c) < 0 || c->out.len == 0)
+		conn_close(c);
+	}
+    }
+    if (open > 0)
+	log_msg(LOG_INFO, "socketmap: stop: every request received answered; closing"
+		" %lu connection%s (Postfix's client connects again, to the next"
+		" deptmilter)%s", open, open == 1 ? "" : "s",
+		sm_conns ? "; some replies not taken within a second" : "");
+}
+
 /* sm_main - the thread: wait for any connection, answer, until the stop */
 static void *sm_main(void *arg)
 {
@@ -582,6 +684,7 @@ static void *sm_main(void *arg)
 	listener_rested();
 	expire();
     }
+    finish();
     return 0;
 }
 
@@ -604,8 +707,21 @@ int socketmap_start(void)
     return 0;
 }
 
-/* socketmap_stop - end the thread, close every connection and the socket */
-void socketmap_stop(void)
+/* socketmap_fd - the listening socket, or -1 */
+int socketmap_fd(void)
+{
+    return sm_lfd;
+}
+
+/* socketmap_made - whether a deptmilter made the listening socket */
+int socketmap_made(void)
+{
+    return sm_made;
+}
+
+/* socketmap_stop - end the thread, close every connection and the socket
+ * (its path removed if a deptmilter made it and keep is 0) */
+void socketmap_stop(int keep)
 {
     uint64_t one = 1;
     struct stat st;
@@ -627,7 +743,7 @@ void socketmap_stop(void)
     if (sm_wakefd >= 0)
 	close(sm_wakefd);
     sm_lfd = sm_epfd = sm_wakefd = -1;
-    if (*sm_path && stat(sm_path, &st) == 0 && st.st_ino == sm_path_st.st_ino
+    if (!keep && *sm_path && stat(sm_path, &st) == 0 && st.st_ino == sm_path_st.st_ino
 	&& st.st_dev == sm_path_st.st_dev)
 	(void) unlink(sm_path);			/* may fail as the user: harmless */
     *sm_path = 0;

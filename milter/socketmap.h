@@ -5,11 +5,29 @@
  *
  * socketmap_open() creates the listening socket of "socketmap =" (as
  * root, before privileges are dropped: unix:/PATH with the owner and mode
- * of the milter's socket, inet:PORT@HOST or inet6:PORT@HOST); an empty
- * setting does nothing.  socketmap_start() starts the thread that serves
- * it; socketmap_stop() ends and joins the thread and closes everything
- * (idempotent; also after an open without a start).  Each returns 0, or
- * -1 after logging why.
+ * of the milter's socket, inet:PORT@HOST or inet6:PORT@HOST), or with
+ * fd >= 0 takes one passed in: by systemd (deptmilter.socket holds it
+ * across restarts) or by the deptmilter handing over (handover.h; made:
+ * a deptmilter made it); it must listen where "socketmap =" says, and
+ * gets the same owner and mode.  An empty setting does nothing.
+ * socketmap_start() starts the thread that serves it; socketmap_fd() is
+ * the listening socket (-1: none) and socketmap_made() whether a
+ * deptmilter made it, for a handover.  socketmap_stop() ends and joins
+ * the thread and closes everything (idempotent; also after an open
+ * without a start); it removes the socket's path only when a deptmilter
+ * made it and keep is 0 (not handed over), never systemd's.  Each
+ * returns 0, or -1 after logging why.
+ *
+ * The stop loses no request: the socketmap keeps serving, and accepting,
+ * while the milter's sessions drain (a session in progress may need a
+ * lookup from a Postfix process with no connection yet, and with a
+ * restart the next deptmilter starts only after this one exits); then it
+ * stops accepting (new connections wait in the socket's queue for the
+ * next deptmilter), answers every request it has received, sends the
+ * replies (at most SM_FINISH_MS) and closes every connection.  Postfix's
+ * client (dict_sockmap) retries a request once on a new connection when
+ * the old one is closed (EOF, reset or a broken pipe): a request that
+ * arrives after the last read goes to the next deptmilter.
  *
  * The thread waits in epoll for every connection at once: non-blocking
  * sockets, requests answered as their netstring completes (tables.h), an
@@ -39,8 +57,10 @@
 #define SOCKETMAP_SKIP_MAX	100000		/* a request (Postfix's reply limit) */
 #define SOCKETMAP_REQUEST_TIMEOUT 10		/* seconds, an incomplete request */
 
-int     socketmap_open(const struct config *cf);
+int     socketmap_open(const struct config *cf, int fd, int made);
 int     socketmap_start(void);
-void    socketmap_stop(void);
+int     socketmap_fd(void);
+int     socketmap_made(void);
+void    socketmap_stop(int keep);
 
 #endif

@@ -5,9 +5,12 @@
 # commands (ExecStartPre, ExecStart, SIGTERM at stop, stop then start for
 # a restart).
 #
-#   unit_up DIR SPEC
-#       start sockact.py for the socket SPEC (deptmilter.conf's spelling)
-#       with MILTER_CONF (which must set pid_file), then "start"; the
+#   unit_up DIR SPEC[,SPEC]
+#       start sockact.py for the socket SPEC (deptmilter.conf's spelling;
+#       a second one after a comma: the socketmap's, as deptmilter.socket
+#       holds both; without one, DIR/unit-socketmap.sock, which a
+#       deptmilter.conf without socketmap leaves unserved) with
+#       MILTER_CONF (which must set pid_file), then "start"; the
 #       events go to DIR/unit.events (UNIT_EVENTS), deptmilter's stderr to
 #       DIR/unit.log.  Stops everything at exit.
 #   unit_cmd start|stop|restart [SECONDS]
@@ -51,6 +54,12 @@ unit_main_pid() {
 
 unit_up() {
     local dir=$1 spec=$2
+    # as many sockets as deptmilter.socket holds: a socketmap's unused
+    # when the test names none (deptmilter.conf without one leaves it)
+    if [ "${spec#*,}" = "$spec" ] &&
+       [ "$(grep -c '^ListenStream=' "$UNIT_DIR/deptmilter.socket")" -gt 1 ]; then
+        spec="$spec,unix:$dir/unit-socketmap.sock"
+    fi
     UNIT_EVENTS=$dir/unit.events UNIT_FIFO=$dir/unit.fifo
     : >"$UNIT_EVENTS"
     mkfifo "$UNIT_FIFO" || return 1

@@ -2,21 +2,26 @@
 """sockact - play systemd for deptmilter's restart tests: hold the socket
 of deptmilter.socket and run deptmilter.service's own commands.
 
-    sockact.py SERVICE_UNIT SOCKET_SPEC SOCKET_MODE BIN CONF COMMANDS EVENTS
+    sockact.py SERVICE_UNIT SOCKET_SPECS SOCKET_MODE BIN CONF COMMANDS EVENTS
 
 What systemd does with contrib/systemd/deptmilter.{socket,service}, done
 here without systemd (these machines have none):
 
-- the listening socket is made once and held for the whole run (unix:PATH
-  with SOCKET_MODE, or inet:PORT@HOST, deptmilter.conf's spelling, since
-  the test's socket is not the unit's path);
+- the listening sockets are made once and held for the whole run:
+  SOCKET_SPECS is one or more specs, comma-separated, in the order of the
+  socket unit's ListenStream= lines (deptmilter.socket: the milter's, then
+  the socketmap's), each unix:PATH (made with SOCKET_MODE) or
+  inet:PORT@HOST, deptmilter.conf's spelling, since the test's sockets
+  are not the unit's paths;
 - "start": each ExecStartPre= of the unit, which must exit 0, then
-  ExecStart= with the socket as descriptor 3 and LISTEN_FDS=1,
-  LISTEN_PID=its pid, LISTEN_FDNAMES (sd_listen_fds(3)); Type=forking: the
-  command must exit 0, then the main pid is read from the pid file;
+  ExecStart= with the sockets as descriptors 3, 4, ... and LISTEN_FDS=N,
+  LISTEN_PID=its pid, LISTEN_FDNAMES (sd_listen_fds(3): one name per
+  socket, the socket unit's name for all of them, as systemd gives
+  without FileDescriptorName=); Type=forking: the command must exit 0,
+  then the main pid is read from the pid file;
 - "stop": SIGTERM to the main pid (KillMode=control-group: it is the
   only process), wait until it has exited (SIGKILL after
-  TimeoutStopSec=90 s); the socket stays open;
+  TimeoutStopSec=90 s); the sockets stay open;
 - "restart": stop, then start, as "systemctl restart" does.
 
 "/usr/sbin/deptmilter" in the unit's commands becomes BIN with "-c CONF"
@@ -34,6 +39,7 @@ systemd's services are systemd's.
 SPDX-License-Identifier: BSD-2-Clause
 """
 import ctypes
+import fcntl
 import os
 import shlex
 import signal
@@ -86,8 +92,8 @@ def make_socket(spec, mode):
 
 
 class Service:
-    def __init__(self, unit, sock, binary, conf, events):
-        self.sock = sock
+    def __init__(self, unit, socks, binary, conf, events):
+        self.socks = socks
         self.binary = binary
         self.conf = conf
         self.events = events
@@ -112,11 +118,15 @@ class Service:
             try:
                 env = dict(os.environ)
                 if with_socket:
-                    if self.sock.fileno() != 3:
-                        os.dup2(self.sock.fileno(), 3)
-                    os.set_inheritable(3, True)
-                    env.update(LISTEN_FDS="1", LISTEN_PID=str(os.getpid()),
-                               LISTEN_FDNAMES="deptmilter.socket")
+                    n = len(self.socks)
+                    # out of the way of 3..3+n-1 first, then in place
+                    high = [fcntl.fcntl(s.fileno(), fcntl.F_DUPFD_CLOEXEC, 3 + n)
+                            for s in self.socks]
+                    for i, fd in enumerate(high):
+                        os.dup2(fd, 3 + i)
+                        os.set_inheritable(3 + i, True)
+                    env.update(LISTEN_FDS=str(n), LISTEN_PID=str(os.getpid()),
+                               LISTEN_FDNAMES=":".join(["deptmilter.socket"] * n))
                 os.execve(argv[0], argv, env)
             finally:
                 os._exit(127)
@@ -161,8 +171,8 @@ def main():
     libc = ctypes.CDLL(None, use_errno=True)
     libc.prctl(PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0)
     signal.signal(signal.SIGTERM, lambda *a: sys.exit(0))
-    sock = make_socket(spec, int(mode, 8))
-    svc = Service(unit, sock, binary, conf, open(events, "a"))
+    socks = [make_socket(s, int(mode, 8)) for s in spec.split(",")]
+    svc = Service(unit, socks, binary, conf, open(events, "a"))
     try:
         while True:
             with open(commands) as fifo:
