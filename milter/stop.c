@@ -41,6 +41,7 @@ static pthread_t stop_listener;
 static int stop_ready;
 static unsigned stop_drain_time;	/* seconds */
 static atomic_int stop_finished;
+static atomic_int stop_signalled;	/* libmilter took a stop signal */
 
 /* stop_nothing - the wake-up signal's handler: interrupting is its job */
 static void stop_nothing(int sig)
@@ -99,6 +100,14 @@ int stop_pending(void)
 				     || sigismember(&set, SIGINT));
 }
 
+/* stop_taken - whether libmilter took a stop signal: then an smfi_main()
+ * that failed was stopped before its listener ran (a signal just after
+ * stop_pending() looked), a clean stop all the same */
+int stop_taken(void)
+{
+    return atomic_load(&stop_signalled);
+}
+
 /* stop_done - smfi_main() has returned: no more waking */
 void stop_done(void)
 {
@@ -117,6 +126,8 @@ int milter_sigwait(const sigset_t *set, int *sig)
     if (s < 0)
 	return errno;
     *sig = s;
+    if (s == SIGTERM || s == SIGHUP || s == SIGINT)
+	atomic_store(&stop_signalled, 1);
     if (stop_ready && (s == SIGTERM || s == SIGHUP))
 	(void) drain_run(stop_drain_time, set);
     if (stop_ready && (s == SIGTERM || s == SIGHUP || s == SIGINT)

@@ -16,6 +16,7 @@
 
 int     stop_prepare(unsigned drain_time);
 int     stop_pending(void);
+int     stop_taken(void);
 void    stop_wake(pthread_t thread);
 void    stop_done(void);
 int     milter_sigwait(const sigset_t *set, int *sig);
