@@ -229,7 +229,7 @@ int main(int argc, char **argv)
     }
     rc = 0;
     if (!stop_pending())			/* else stopped while starting */
-	rc = (smfi_main() == MI_SUCCESS || stop_taken()) ? 0 : 1;
+	rc = smfi_main() == MI_SUCCESS ? 0 : !stop_taken();
     stop_done();
     log_msg(LOG_INFO, "stopping deptmilter");
 out:
