@@ -16,7 +16,9 @@ plan 5
 tmpdir_make
 SMOKE=1 BENCH_OUT=$TEST_TMP bash "$here/bench/run.sh" >"$TEST_TMP/out" 2>&1
 ok $? "bench-smoke runs to the end" || diag "$(tail -20 "$TEST_TMP/out")"
-rows=$(grep -c '^| ' "$TEST_TMP/BENCHMARKS.md" 2>/dev/null)
+# the lines of the first table (the socketmap section has a table too)
+rows=$(awk '/^\| / { n++; t = 1; next } t && !/^\|/ { exit } END { print n + 0 }' \
+    "$TEST_TMP/BENCHMARKS.md" 2>/dev/null)
 is "$rows" 30 "BENCHMARKS.md has the header and the 29 measured rows"
 for w in "e2e: deptmilter over unix" "e2e: deptmilter over inet" "virtual_alias_maps" \
     "decide, 20000 members, hit-ext" "regex: 50 match rules" "compile 20000-member roster: wall time" \
