@@ -133,13 +133,14 @@ bench-deps: deps
 # Without SANITIZE, first the format (make check-format: GNU indent with
 # .indent.pro, one return style), the man pages (mandoc lint), the unit tests
 # under valgrind and the concurrent reload tests against a ThreadSanitizer
-# build of deptmilter (neither goes with ASan); then every test, prove's
-# summary last.  CHECK_JOBS tests run at once (prove -j).
+# build of deptmilter (neither goes with ASan), CHECK_JOBS of them at once,
+# each one's output kept together; then every test, prove's summary last.
+# CHECK_JOBS tests run at once (prove -j).
 CHECK_JOBS ?= 2
 check: deps
 	$(MAKE) all $(UNIT_TESTS)
 ifneq ($(SANITIZE),1)
-	$(MAKE) check-format check-man valgrind tsan-check
+	$(MAKE) -j$(CHECK_JOBS) -O check-format check-man valgrind tsan-check
 endif
 	prove -j$(CHECK_JOBS) --exec "" $(UNIT_TESTS) tests/*.t
 

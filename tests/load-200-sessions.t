@@ -1,10 +1,10 @@
 #!/bin/bash
-# 200 concurrent SMTP sessions (Postfix's smtp-source -s 200) send 5,000
+# 200 concurrent SMTP sessions (Postfix's smtp-source -s 200) send 2,000
 # messages through a real Postfix with deptmilter: every one is accepted,
 # reaches the sink once, rewritten; Postfix logs no milter trouble and
 # deptmilter logs no error.  0 failures attributable to deptmilter.
 #
-# LOAD_MESSAGES (default 5000) and LOAD_SESSIONS (default 200) size it.
+# LOAD_MESSAGES (default 2000) and LOAD_SESSIONS (default 200) size it.
 # SPDX-License-Identifier: BSD-2-Clause
 
 here=$(cd "$(dirname "$0")" && pwd)
@@ -14,7 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 milter_postfix_require smtp-source
 
-MESSAGES=${LOAD_MESSAGES:-5000}
+MESSAGES=${LOAD_MESSAGES:-2000}
 SESSIONS=${LOAD_SESSIONS:-200}
 
 plan 8
