@@ -65,19 +65,14 @@ delivered=$(awk -F'\t' '$2 == "delivered"' "$TEST_TMP/results" | wc -l)
 pf_wait_delivered "$TEST_TMP" "$delivered" 120
 ok $? "Postfix delivered every queued message to the sink ($delivered)"
 
-python3 "$here/milter/loadcheck.py" "$TEST_TMP/jobs" "$TEST_TMP/results" \
-    "$TEST_TMP/sink" "$TEST_TMP/query" >"$TEST_TMP/check"
-summary=$(head -1 "$TEST_TMP/check")
-diag "milter killed: $summary in $secs s"
-sed -n 's/^problem: /  /p' "$TEST_TMP/check" | head -20 | while IFS= read -r l; do diag "$l"; done
-declare -A n
-for kv in $summary; do n[${kv%%=*}]=${kv#*=}; done
-is "$((n[delivered] + n[rejected] + n[tempfailed]))" "$MESSAGES" \
-    "sent = delivered + rejected + tempfailed (${n[delivered]} + ${n[rejected]} + ${n[tempfailed]})"
-ok $((n[tempfailed] == 0)) "messages sent while deptmilter was down were told 4xx (${n[tempfailed]})"
-is "${n[error]}" 0 "no SMTP session broke"
-is "${n[lost]}/${n[extra]}" "0/0" "no queued message lost; nothing told 4xx reached the sink"
-is "${n[wrong]}" 0 "no message misrouted: every delivery and refusal as the rules say"
+load_check "" "$TEST_TMP/query"
+diag "milter killed: $LOAD_SUMMARY in $secs s"
+is "$((LOAD[delivered] + LOAD[rejected] + LOAD[tempfailed]))" "$MESSAGES" \
+    "sent = delivered + rejected + tempfailed (${LOAD[delivered]} + ${LOAD[rejected]} + ${LOAD[tempfailed]})"
+ok $((LOAD[tempfailed] == 0)) "messages sent while deptmilter was down were told 4xx (${LOAD[tempfailed]})"
+is "${LOAD[error]}" 0 "no SMTP session broke"
+is "${LOAD[lost]}/${LOAD[extra]}" "0/0" "no queued message lost; nothing told 4xx reached the sink"
+is "${LOAD[wrong]}" 0 "no message misrouted: every delivery and refusal as the rules say"
 # a tempfailed message: some 4xx answer (to RCPT, DATA or the end of it)
 bad=$(awk -F'\t' '$2 == "tempfailed" && !($3 ~ /=4[0-9][0-9]/ || $4 ~ /^4/)' "$TEST_TMP/results" | head -3)
 is "$bad" "" "every tempfailed message got a 4xx answer"

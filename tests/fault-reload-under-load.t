@@ -69,19 +69,14 @@ is "$(wc -l <"$TEST_TMP/swaps" 2>/dev/null)" "$SWAPS" "the map was replaced $SWA
 gens=$(milter_log_lines '^map: loaded ' | wc -l)
 ok $((gens < SWAPS + 1)) "deptmilter loaded at least $((SWAPS + 1)) generations ($gens)"
 
-python3 "$here/milter/loadcheck.py" "$TEST_TMP/jobs" "$TEST_TMP/results" \
-    "$TEST_TMP/sink" "$TEST_TMP/query-a" "$TEST_TMP/query-b" >"$TEST_TMP/check"
-summary=$(head -1 "$TEST_TMP/check")
-diag "reload under load: $summary $(sed -n 2p "$TEST_TMP/check") in ${sent_secs%.*} s"
-sed -n 's/^problem: /  /p' "$TEST_TMP/check" | head -20 | while IFS= read -r l; do diag "$l"; done
-declare -A n
-for kv in $summary; do n[${kv%%=*}]=${kv#*=}; done
-is "${n[sent]}" "$MESSAGES" "sent: $MESSAGES"
-is "$((n[delivered] + n[rejected] + n[tempfailed]))" "$MESSAGES" \
-    "sent = delivered + rejected + tempfailed (${n[delivered]} + ${n[rejected]} + ${n[tempfailed]})"
-is "${n[tempfailed]}/${n[error]}" "0/0" "no message tempfailed or broken off by a reload"
-is "${n[lost]}/${n[extra]}" "0/0" "no queued message lost, none delivered twice or unasked"
-is "${n[wrong]}" 0 "every message answered and delivered as exactly one rule set says"
+load_check "" "$TEST_TMP/query-a" "$TEST_TMP/query-b"
+diag "reload under load: $LOAD_SUMMARY $(sed -n 2p "$TEST_TMP/check") in ${sent_secs%.*} s"
+is "${LOAD[sent]}" "$MESSAGES" "sent: $MESSAGES"
+is "$((LOAD[delivered] + LOAD[rejected] + LOAD[tempfailed]))" "$MESSAGES" \
+    "sent = delivered + rejected + tempfailed (${LOAD[delivered]} + ${LOAD[rejected]} + ${LOAD[tempfailed]})"
+is "${LOAD[tempfailed]}/${LOAD[error]}" "0/0" "no message tempfailed or broken off by a reload"
+is "${LOAD[lost]}/${LOAD[extra]}" "0/0" "no queued message lost, none delivered twice or unasked"
+is "${LOAD[wrong]}" 0 "every message answered and delivered as exactly one rule set says"
 only=$(sed -n 2p "$TEST_TMP/check")
 like "$only" '^only_A=[1-9][0-9]* only_B=[1-9][0-9]*$' \
     "both rule sets were in service during the run ($only)"

@@ -63,7 +63,7 @@ chmod +x "$TEST_TMP/restart.sh"
 # restarting deptmilter (HOW: unit or handover) RESTARTS times, evenly,
 # while they flow; then check every message
 flow() {
-    local name=$1 how=$2 messages=$3 restarts=$4 i delivered summary kv pids
+    local name=$1 how=$2 messages=$3 restarts=$4 i delivered pids
     for ((i = 0; i < messages; i++)); do
         printf '%s-%d\t%s\n' "$name" "$i" "${mixes[i % ${#mixes[@]}]}"
     done >"$TEST_TMP/jobs.$name"
@@ -81,20 +81,15 @@ flow() {
         "$name: deptmilter restarted ($how) $restarts times while the mail flowed, a new process each time"
     delivered=$(awk -F'\t' '$2 == "delivered"' "$TEST_TMP/results.$name" | wc -l)
     pf_wait_delivered "$TEST_TMP" "$delivered" 120
-    python3 "$here/milter/loadcheck.py" "$TEST_TMP/jobs.$name" "$TEST_TMP/results.$name" \
-        "$TEST_TMP/sink" "$TEST_TMP/query" >"$TEST_TMP/check.$name"
-    summary=$(head -1 "$TEST_TMP/check.$name")
-    diag "$name: $summary in $(($(date +%s) - start)) s"
-    sed -n 's/^problem: /  /p' "$TEST_TMP/check.$name" | head -10 | while IFS= read -r l; do diag "$l"; done
-    declare -A n
-    for kv in $summary; do n[${kv%%=*}]=${kv#*=}; done
-    is "${n[tempfailed]}/${n[error]}" "0/0" "$name: no message tempfailed, no session broke" ||
+    load_check "$name" "$TEST_TMP/query"
+    diag "$name: $LOAD_SUMMARY in $(($(date +%s) - start)) s"
+    is "${LOAD[tempfailed]}/${LOAD[error]}" "0/0" "$name: no message tempfailed, no session broke" ||
         diag "$(grep -E 'warning|error|fatal' "$PF_MAILLOG" | head -5)"
     cp "$PF_MAILLOG" "$TEST_TMP/maillog.$name"
-    is "${n[lost]}/${n[extra]}/${n[wrong]}" "0/0/0" \
+    is "${LOAD[lost]}/${LOAD[extra]}/${LOAD[wrong]}" "0/0/0" \
         "$name: none lost, none twice, every delivery and refusal as the rules say"
-    ok "$(( n[delivered] + n[rejected] == messages && n[rejected] > 0 ? 0 : 1 ))" \
-        "$name: delivered ${n[delivered]} + rejected ${n[rejected]} = $messages"
+    ok "$(( LOAD[delivered] + LOAD[rejected] == messages && LOAD[rejected] > 0 ? 0 : 1 ))" \
+        "$name: delivered ${LOAD[delivered]} + rejected ${LOAD[rejected]} = $messages"
 }
 
 # ---- unix: the socket held by "systemd"

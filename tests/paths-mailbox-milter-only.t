@@ -16,26 +16,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 milter_postfix_require sendmail perl
 
-# by SMTP (with SMTPUTF8 for the U-label)
-CASES=(
-    "alice@sales.example.com member"
-    "info@sales.example.com alias to several"
-    "alice+news@sales.example.com +extension"
-    "anna@bücher.example IDN domain as U-label"
-)
-
-plan $((${#CASES[@]} + 3))
+plan $((${#MAILBOX_CASES[@]} + 3))
 
 paths_milter
 paths_mailbox_postfix milter || bail_out "Postfix did not start"
-
-n=0
-for case in "${CASES[@]}"; do
-    a=${case%% *} n=$((n + 1))
-    mailbox_send smtp "xot $n" "$a"
-    is "$(mailbox_lines "xot $n")" "$(expected_mailbox "$a" target)" \
-        "SMTP, ${case#* } ($a): X-Original-To is the target (the milter's added recipient), Delivered-To the target"
-done
+mailbox_smtp_cases target "X-Original-To is the target (the milter's added recipient), Delivered-To the target"
 # relayed as addressed (to the sink here; a production MX for the
 # department domains loops back to itself)
 mailbox_send sendmail local alice@sales.example.com

@@ -18,26 +18,11 @@ here=$(cd "$(dirname "$0")" && pwd)
 
 milter_postfix_require sendmail perl
 
-# by SMTP (with SMTPUTF8 for the U-label)
-CASES=(
-    "alice@sales.example.com member"
-    "info@sales.example.com alias to several"
-    "alice+news@sales.example.com +extension"
-    "anna@bücher.example IDN domain as U-label"
-)
-
-plan $((${#CASES[@]} + 3))
+plan $((${#MAILBOX_CASES[@]} + 3))
 
 paths_milter
 paths_mailbox_postfix socketmap || bail_out "Postfix did not start"
-
-n=0
-for case in "${CASES[@]}"; do
-    a=${case%% *} n=$((n + 1))
-    mailbox_send smtp "xot $n" "$a"
-    is "$(mailbox_lines "xot $n")" "$(expected_mailbox "$a" address)" \
-        "SMTP, ${case#* } ($a): X-Original-To is the department address as sent, Delivered-To the target"
-done
+mailbox_smtp_cases address "X-Original-To is the department address as sent, Delivered-To the target"
 mailbox_send sendmail local alice@sales.example.com
 is "$(mailbox_lines local)" "$(expected_mailbox alice@sales.example.com address)" \
     "sendmail(1) to alice@sales.example.com: X-Original-To is the department address as sent"

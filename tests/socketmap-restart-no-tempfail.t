@@ -119,7 +119,7 @@ pf_milter_trouble() {
 # through sendmail(1) meanwhile, restarting deptmilter (HOW: unit or
 # handover) RESTARTS times, evenly; then check every message
 flow() {
-    local name=$1 how=$2 messages=$3 restarts=$4 i delivered summary kv pids smpid sent
+    local name=$1 how=$2 messages=$3 restarts=$4 i delivered pids smpid sent
     for ((i = 0; i < messages; i++)); do
         printf '%s-%d\t%s\n' "$name" "$i" "${mixes[i % ${#mixes[@]}]}"
     done >"$TEST_TMP/jobs.smtp.$name"
@@ -148,15 +148,10 @@ flow() {
     ok "$([ "$sent" -ge 20 ]; echo $?)" "$name: sendmail(1) sent $sent messages meanwhile"
     delivered=$(awk -F'\t' '$2 == "delivered"' "$TEST_TMP/results.$name" | wc -l)
     pf_wait_delivered "$TEST_TMP" "$delivered" 120
-    python3 "$here/milter/loadcheck.py" "$TEST_TMP/jobs.$name" "$TEST_TMP/results.$name" \
-        "$TEST_TMP/sink" "$TEST_TMP/query" >"$TEST_TMP/check.$name"
-    summary=$(head -1 "$TEST_TMP/check.$name")
-    diag "$name: $messages SMTP + $sent sendmail(1), $restarts restarts ($how): $summary in $(($(date +%s) - start)) s"
-    sed -n 's/^problem: /  /p' "$TEST_TMP/check.$name" | head -10 | while IFS= read -r l; do diag "$l"; done
-    declare -A n
-    for kv in $summary; do n[${kv%%=*}]=${kv#*=}; done
-    is "${n[tempfailed]}/${n[error]}" "0/0" "$name: no message tempfailed, no session or sendmail(1) failed"
-    is "${n[lost]}/${n[extra]}/${n[wrong]}" "0/0/0" \
+    load_check "$name" "$TEST_TMP/query"
+    diag "$name: $messages SMTP + $sent sendmail(1), $restarts restarts ($how): $LOAD_SUMMARY in $(($(date +%s) - start)) s"
+    is "${LOAD[tempfailed]}/${LOAD[error]}" "0/0" "$name: no message tempfailed, no session or sendmail(1) failed"
+    is "${LOAD[lost]}/${LOAD[extra]}/${LOAD[wrong]}" "0/0/0" \
         "$name: none lost, none twice, each rewritten once and refused as the rules say"
     is "$(pf_socketmap_trouble | wc -l)" 0 \
         "$name: Postfix logged no lookup error and deferred nothing" ||

@@ -56,6 +56,14 @@
 #       and Postfix attached to it; bails out when either does not start.
 #   smtp_send FROM RCPT[,RCPT...] [SWAKS-ARGS...]
 #       swaks to the private Postfix; prints the whole dialogue.
+#   load_check NAME QUERY...
+#       tests/milter/loadcheck.py's account of a load run: the jobs and
+#       results of tests/milter/smtpload.py in $TEST_TMP/jobs.NAME and
+#       results.NAME (plain jobs and results when NAME is empty), the
+#       sink in $TEST_TMP/sink, one QUERY file per rule set.  Writes
+#       $TEST_TMP/check.NAME (check), sets LOAD_SUMMARY (its first line,
+#       "sent=N delivered=N ...") and LOAD[KEY] from it, and shows up to
+#       10 of its problems as diagnostics.
 #   milter_memory_slack
 #       prints 8 when deptmilter is built with AddressSanitizer (make
 #       check SANITIZE=1: its quarantine and shadow memory), else 1: the
@@ -210,6 +218,19 @@ milter_postfix_up() {
     milter_start "$TEST_TMP" || bail_out "deptmilter did not start"
     milter_postfix "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" \
         || bail_out "Postfix did not start"
+}
+
+declare -A LOAD=()
+load_check() {
+    local name=${1:+.$1} kv
+    shift
+    python3 "$MILTER_TOP/tests/milter/loadcheck.py" "$TEST_TMP/jobs$name" \
+        "$TEST_TMP/results$name" "$TEST_TMP/sink" "$@" >"$TEST_TMP/check$name"
+    LOAD_SUMMARY=$(head -1 "$TEST_TMP/check$name")
+    LOAD=()
+    for kv in $LOAD_SUMMARY; do LOAD[${kv%%=*}]=${kv#*=}; done
+    sed -n 's/^problem: /  /p' "$TEST_TMP/check$name" | head -10 |
+        while IFS= read -r kv; do diag "$kv"; done
 }
 
 smtp_send() {

@@ -25,6 +25,11 @@
 #       "smtpd_milters =" after it) or both (main.cf.snippet); example.com
 #       is delivered by virtual(8) into maildirs VMAIL/example.com/USER/
 #       for alice, bob and anna.  Sets SMTPD_PORT, SINK_PORT, VMAIL.
+#   MAILBOX_CASES, mailbox_smtp_cases address|target TEXT
+#       the addresses every paths-mailbox-*.t sends by SMTP ("ADDRESS
+#       WHAT IT IS"; SMTPUTF8 for the U-label), and one check per case:
+#       each sent alone, its delivered copies are expected_mailbox ADDRESS
+#       address|target; TEXT ends each check's name.
 #   mailbox_send smtp|sendmail SUBJECT RCPT...
 #       one message (smtp: by smtp_utf8 to port 25), and wait until
 #       Postfix has removed it from the queue: every delivery is done.
@@ -127,6 +132,23 @@ EOT
             "unix:$SM" "$dir/virtual.cf" ;;
     *) echo "paths_mailbox_postfix: no setup $setup" >&2; return 1 ;;
     esac
+}
+
+MAILBOX_CASES=(
+    "alice@sales.example.com member"
+    "info@sales.example.com alias to several"
+    "alice+news@sales.example.com +extension"
+    "anna@bücher.example IDN domain as U-label"
+)
+
+mailbox_smtp_cases() {
+    local n=0 case a
+    for case in "${MAILBOX_CASES[@]}"; do
+        a=${case%% *} n=$((n + 1))
+        mailbox_send smtp "xot $n" "$a"
+        is "$(mailbox_lines "xot $n")" "$(expected_mailbox "$a" "$1")" \
+            "SMTP, ${case#* } ($a): $2"
+    done
 }
 
 mailbox_send() {
