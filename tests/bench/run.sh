@@ -85,10 +85,37 @@ instance() {
     eval "PORT_$name=$smtpd CONF_$name=$PF_CONF"
 }
 
+# CGROUP2 - where the cgroup v2 hierarchy is mounted (on a hybrid system
+# /sys/fs/cgroup/unified), or nothing: its cpu.stat counts the CPU time
+# of every process in a group, whichever the controllers
+CGROUP2=$(awk '$3 == "cgroup2" { print $2; exit }' /proc/mounts)
+
+# cg_make NAME - a cgroup of its own for an instance's processes:
+# CG_NAME is its directory, or empty where none can be made
+cg_make() {
+    local d=$CGROUP2/deptbench.$$.$1
+    if [ -n "$CGROUP2" ] && mkdir "$d" 2>/dev/null; then
+        # after the instance's stop (hooks run last-registered first)
+        cleanup_add "for _ in \$(seq 50); do rmdir $d && break; sleep 0.1; done"
+    else
+        d=
+    fi
+    eval "CG_$1=$d"
+}
+
+# cg_usec NAME - the CPU time every process of an instance's cgroup used
+# so far, in us; empty without one
+cg_usec() {
+    local d
+    eval "d=\${CG_$1:-}"
+    [ -n "$d" ] && awk '$1 == "usage_usec" { print $2 }' "$d/cpu.stat"
+}
+
 # instances NAME:CF[,CF...]... - instance for each, started side by side
-# (each start mostly waits); its stop registered here, in the main shell
+# (each start mostly waits), each in a cgroup of its own (cg_make) when
+# there can be one; its stop registered here, in the main shell
 instances() {
-    local spec name dir smtpd sink pids=() names=() i cfs
+    local spec name dir smtpd sink pids=() names=() i cfs cg
     for spec in "$@"; do
         name=${spec%%:*} dir=$W/${spec%%:*}
         IFS=, read -r -a cfs <<<"${spec#*:}"
@@ -96,9 +123,14 @@ instances() {
         read -r smtpd sink <<<"$(free_port 2)"
         smtp-sink -u postfix "127.0.0.1:$sink" 1000 >/dev/null 2>&1 &
         cleanup_add "kill $! 2>/dev/null"
+        cg_make "$name"
+        eval "cg=\$CG_$name"
         cleanup_add "PF_QUEUE=$dir/pf/queue pf_stop"
         eval "PORT_$name=$smtpd CONF_$name=$dir/pf/conf"
-        pf_start "$dir" "$smtpd" "$sink" "${cfs[@]}" >"$dir/start.log" 2>&1 &
+        {
+            [ -z "$cg" ] || echo "$BASHPID" >"$cg/cgroup.procs"
+            pf_start "$dir" "$smtpd" "$sink" "${cfs[@]}"
+        } >"$dir/start.log" 2>&1 &
         pids+=($!) names+=("$name")
     done
     for i in "${!pids[@]}"; do
@@ -573,26 +605,40 @@ sm_setup() {
     # the recommended tables, verbatim, without the milter
     printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/sm.sock" >"$dir/small.cf"
     printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/count.sock" >"$dir/cntrec.cf"
+    # the same tables on the minimal server, which answers NOTFOUND as
+    # deptmilter does for an address outside every department
+    printf 'deptmilter_socketmap = socketmap:unix:%s\nsmtpd_milters =\n' "$W/null-sm.sock" >"$dir/smnull.cf"
     sm_virtual_table
     instances "bare:$dir/bare.cf" "smcdb:$dir/smcdb.cf" "smvirt:$dir/smvirt.cf" \
         "small:$top/postfix/main.cf.snippet,$dir/small.cf" \
+        "smnull:$top/postfix/main.cf.snippet,$dir/smnull.cf" \
         "cntrec:$top/postfix/main.cf.snippet,$dir/cntrec.cf"
 }
 
-# sm_e2e - the four instances in turn, PAIRS rounds: seconds and
-# deptmilter's CPU ns for each to $W/sm.times
+# sm_e2e - the five instances in turn, PAIRS rounds: "ROUND NAME SECONDS
+# SERVER-CPU-NS POSTFIX-CPU-US" to $W/sm.times: the CPU time of the
+# socketmap server the instance asks (deptmilter, the minimal server, or
+# none: 0) and of every process of the Postfix instance (cg_usec; "-"
+# without cgroups)
 sm_e2e() {
-    local i name t c0 c1
-    for name in smcdb smvirt bare small; do     # warm up
+    local i name t c0 c1 p0 p1 pid
+    for name in smcdb smvirt bare small smnull; do     # warm up
         MSGS=$((MSGS / 10 + 1)) run_source "$name" "$(sm_rcpt "$name")" >/dev/null
     done
     : >"$W/sm.times"
     for i in $(seq "$PAIRS"); do
-        for name in smcdb smvirt bare small; do
-            read -r c0 _ <<<"$(cpu_ns "$SM_PID")"
+        for name in smcdb smvirt bare small smnull; do
+            case $name in
+            smvirt | small) pid=$SM_PID ;; smnull) pid=$NULL_SM_PID ;; *) pid= ;;
+            esac
+            c0=0 c1=0
+            [ -n "$pid" ] && read -r c0 _ <<<"$(cpu_ns "$pid")"
+            p0=$(cg_usec "$name")
             t=$(run_source "$name" "$(sm_rcpt "$name")")
-            read -r c1 _ <<<"$(cpu_ns "$SM_PID")"
-            echo "$i $name $t $((c1 - c0))" >>"$W/sm.times"
+            [ -n "$pid" ] && read -r c1 _ <<<"$(cpu_ns "$pid")"
+            p1=$(cg_usec "$name")
+            [ -n "$p0" ] && p1=$((p1 - p0)) || p1=-
+            echo "$i $name $t $((c1 - c0)) $p1" >>"$W/sm.times"
         done
     done
 }
@@ -608,6 +654,37 @@ sm_med() {
     awk -v n="$2" -v c="$3" '$2 == n { print $c }' "$1" | stats | cut -d' ' -f1
 }
 
+# sm_cpu FILE - $W/sm.times with column 3 replaced by the CPU time per
+# message of the Postfix instance and deptmilter together, in us (no
+# line where the instance's CPU time was not read)
+sm_cpu() {
+    awk -v m="$MSGS" '$5 != "-" { print $1, $2, ($5 + $4 / 1000) / m }' "$W/sm.times" >"$1"
+}
+
+# sm_cpu_rows - the two end-to-end comparisons again, by CPU time per
+# message: what a wall-clock ratio on a shared machine cannot resolve
+sm_cpu_rows() {
+    local r lo hi f=$W/sm.cpu
+    sm_cpu "$f"
+    if [ ! -s "$f" ]; then
+        row "socketmap e2e CPU per message: no cgroup v2 here to count a Postfix instance's processes" \
+            "-" "-" "-" "-" "-" "-"
+        return
+    fi
+    read -r r lo hi <<<"$(sm_ratio "$f" smvirt smcdb)"
+    row "socketmap e2e CPU per message (every process of the Postfix instance, from its cgroup's cpu.stat, plus deptmilter's): virtual_alias_maps = socketmap against the cdb: table, to $SM_MEMBER" \
+        "$(fmt %.0f "$(sm_med "$f" smcdb 3)") us" "$(fmt %.0f "$(sm_med "$f" smvirt 3)") us" \
+        "$r" "$lo..$hi" "<= 1.03" "$(verdict "$r" "<=" 1.03)"
+    read -r r lo hi <<<"$(sm_ratio "$f" small bare)"
+    row "socketmap e2e CPU per message (the same count): to $SM_OUTSIDE, main.cf.snippet's four socketmap tables against no table" \
+        "$(fmt %.0f "$(sm_med "$f" bare 3)") us" "$(fmt %.0f "$(sm_med "$f" small 3)") us" \
+        "$r" "$lo..$hi" "<= 1.02" "$(verdict "$r" "<=" 1.02)"
+    read -r r lo hi <<<"$(sm_ratio "$f" small smnull)"
+    row "socketmap e2e CPU per message (the same count, the minimal server's CPU in place of deptmilter's): the four tables on deptmilter against the same on the minimal server" \
+        "$(fmt %.0f "$(sm_med "$f" smnull 3)") us" "$(fmt %.0f "$(sm_med "$f" small 3)") us" \
+        "$r" "$lo..$hi" "what deptmilter adds" "-"
+}
+
 sm_e2e_rows() {
     local r lo hi
     read -r r lo hi <<<"$(sm_ratio "$W/sm.times" smvirt smcdb)"
@@ -618,6 +695,10 @@ sm_e2e_rows() {
     row "socketmap e2e: $MSGS msgs to $SM_OUTSIDE (outside every department), main.cf.snippet's four socketmap tables (smtpd_milters =) against no table" \
         "$(sm_med "$W/sm.times" bare 3)s" "$(sm_med "$W/sm.times" small 3)s" "$r" "$lo..$hi" \
         "<= 1.02" "$(verdict "$r" "<=" 1.02)"
+    read -r r lo hi <<<"$(sm_ratio "$W/sm.times" small smnull)"
+    row "socketmap e2e: the same, deptmilter's four tables against the same tables on the minimal server (tests/bench/null_socketmap.c: NOTFOUND, as deptmilter answers here)" \
+        "$(sm_med "$W/sm.times" smnull 3)s" "$(sm_med "$W/sm.times" small 3)s" "$r" "$lo..$hi" \
+        "what deptmilter adds" "-"
 }
 
 # sm_load - smload against the null server and deptmilter, alternating:
@@ -833,6 +914,7 @@ socketmap_bench() {
     sm_setup
     sm_e2e
     sm_e2e_rows
+    sm_cpu_rows
     sm_load
     sm_load_rows
     sm_count_rows
@@ -895,7 +977,8 @@ report() {
         echo "from the socketmap, no table, main.cf.snippet's socketmap tables);"
         echo "tests/bench/smload.c (C, one thread, epoll) for $SM_SECS s a run against"
         echo "deptmilter and a minimal netstring server (tests/bench/null_socketmap.c),"
-        echo "alternating, $PAIRS rounds; CPU time from /proc/PID/task/*/schedstat;"
+        echo "alternating, $PAIRS rounds; CPU time from /proc/PID/task/*/schedstat, a"
+        echo "Postfix instance's (all its processes) from a cgroup v2 of its own;"
         echo "tests/bench/smcount.py, a proxy, counts Postfix's questions."
         echo
         echo "| work | baseline | deptmilter | ratio | spread | goal | met |"
