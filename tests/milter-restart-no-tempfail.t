@@ -41,44 +41,25 @@ printf '%s\n' "${mixes[@]}" | tr ',' '\n' | sort -u |
     "$DEPTMAP_BIN" query -m "$MILTER_MAP" - >"$TEST_TMP/query" ||
     bail_out "deptmap query failed"
 
-# the hook of a flow: restart deptmilter the unit's way (stop, then start)
-# or by an explicit handover (deptmilter -R); one line "old new" each
-cat >"$TEST_TMP/restart.sh" <<EOT
-#!/bin/bash
-. "$here/lib/milter.sh"; . "$here/lib/unit.sh"
-[ "\$LOAD_HOOK_N" -le "\$RESTART_N" ] || exit 0
+
+# the pid file the restarts read (tests/milter/restart-hook.sh)
 pidf=$TEST_TMP/run/deptmilter.pid
-old=\$(cat "\$pidf")
-if [ "\$RESTART_HOW" = unit ]; then
-    unit_cmd restart || exit 1
-else
-    "\$MILTER_BIN" -R -c "\$MILTER_CONF" || exit 1
-    for i in \$(seq 3000); do kill -0 "\$old" 2>/dev/null || break; sleep 0.01; done
-fi
-echo "\$old \$(cat "\$pidf")" >>"\$RESTART_LOG"
-EOT
-chmod +x "$TEST_TMP/restart.sh"
 
 # flow NAME HOW MESSAGES RESTARTS - send MESSAGES over 10 sessions,
 # restarting deptmilter (HOW: unit or handover) RESTARTS times, evenly,
 # while they flow; then check every message
 flow() {
-    local name=$1 how=$2 messages=$3 restarts=$4 i delivered pids
+    local name=$1 how=$2 messages=$3 restarts=$4 i delivered
     for ((i = 0; i < messages; i++)); do
         printf '%s-%d\t%s\n' "$name" "$i" "${mixes[i % ${#mixes[@]}]}"
     done >"$TEST_TMP/jobs.$name"
     sink_clear "$TEST_TMP"
     : >"$TEST_TMP/restarts.$name"
     local start=$(date +%s)
-    RESTART_HOW=$how RESTART_N=$restarts RESTART_LOG=$TEST_TMP/restarts.$name \
-    UNIT_EVENTS=${UNIT_EVENTS:-} UNIT_FIFO=${UNIT_FIFO:-} MILTER_CONF=$MILTER_CONF \
-    LOAD_HOOK_EVERY=$((messages / (restarts + 1))) LOAD_HOOK_CMD="$TEST_TMP/restart.sh" \
-        python3 "$here/milter/smtpload.py" "127.0.0.1:$SMTPD_PORT" 10 \
-        "$TEST_TMP/jobs.$name" "$TEST_TMP/results.$name" 5
+    unit_load_restarting "$how" "$restarts" "$pidf" "$TEST_TMP/restarts.$name" \
+        "$TEST_TMP/jobs.$name" "$TEST_TMP/results.$name"
     ok $? "$name: all $messages messages sent, an answer for each"
-    pids=$(tr ' ' '\n' <"$TEST_TMP/restarts.$name" | sort -u | wc -l)
-    is "$(grep -c . "$TEST_TMP/restarts.$name")/$pids" "$restarts/$((restarts + 1))" \
-        "$name: deptmilter restarted ($how) $restarts times while the mail flowed, a new process each time"
+    unit_restarts_made "$name" "$how" "$restarts" "$TEST_TMP/restarts.$name"
     delivered=$(awk -F'\t' '$2 == "delivered"' "$TEST_TMP/results.$name" | wc -l)
     pf_wait_delivered "$TEST_TMP" "$delivered" 120
     load_check "$name" "$TEST_TMP/query"

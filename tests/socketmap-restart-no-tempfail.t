@@ -58,23 +58,6 @@ printf '%s\n' "${mixes[@]}" "${smmixes[@]}" | tr ',' '\n' | sort -u |
     "$DEPTMAP_BIN" query -m "$MILTER_MAP" - >"$TEST_TMP/query" ||
     bail_out "deptmap query failed"
 
-# the hook of a flow: restart deptmilter the unit's way (stop, then start)
-# or by an explicit handover (deptmilter -R); one line "old new" each
-cat >"$TEST_TMP/restart.sh" <<EOT
-#!/bin/bash
-. "$here/lib/milter.sh"; . "$here/lib/unit.sh"
-[ "\$LOAD_HOOK_N" -le "\$RESTART_N" ] || exit 0
-old=\$(cat "$pidf")
-if [ "\$RESTART_HOW" = unit ]; then
-    unit_cmd restart || exit 1
-else
-    "\$MILTER_BIN" -R -c "\$MILTER_CONF" || exit 1
-    for i in \$(seq 3000); do kill -0 "\$old" 2>/dev/null || break; sleep 0.01; done
-fi
-echo "\$old \$(cat "$pidf")" >>"\$RESTART_LOG"
-EOT
-chmod +x "$TEST_TMP/restart.sh"
-
 # sendmail_flow NAME MAX - SENDERS loops of sendmail(1), each one message
 # after another until DIR/stop.NAME exists (at most MAX in all); jobs and
 # results in smtpload.py's form (a message sendmail took is "delivered"
@@ -119,7 +102,7 @@ pf_milter_trouble() {
 # through sendmail(1) meanwhile, restarting deptmilter (HOW: unit or
 # handover) RESTARTS times, evenly; then check every message
 flow() {
-    local name=$1 how=$2 messages=$3 restarts=$4 i delivered pids smpid sent
+    local name=$1 how=$2 messages=$3 restarts=$4 i delivered smpid sent
     for ((i = 0; i < messages; i++)); do
         printf '%s-%d\t%s\n' "$name" "$i" "${mixes[i % ${#mixes[@]}]}"
     done >"$TEST_TMP/jobs.smtp.$name"
@@ -131,20 +114,15 @@ flow() {
     local start=$(date +%s)
     sendmail_flow "$name" "$messages" &
     smpid=$!
-    RESTART_HOW=$how RESTART_N=$restarts RESTART_LOG=$TEST_TMP/restarts.$name \
-    UNIT_EVENTS=${UNIT_EVENTS:-} UNIT_FIFO=${UNIT_FIFO:-} MILTER_CONF=$MILTER_CONF \
-    LOAD_HOOK_EVERY=$((messages / (restarts + 1))) LOAD_HOOK_CMD="$TEST_TMP/restart.sh" \
-        python3 "$here/milter/smtpload.py" "127.0.0.1:$SMTPD_PORT" 10 \
-        "$TEST_TMP/jobs.smtp.$name" "$TEST_TMP/results.smtp.$name" 5
+    unit_load_restarting "$how" "$restarts" "$pidf" "$TEST_TMP/restarts.$name" \
+        "$TEST_TMP/jobs.smtp.$name" "$TEST_TMP/results.smtp.$name"
     ok $? "$name: all $messages SMTP messages sent, an answer for each"
     touch "$TEST_TMP/stop.$name"
     wait "$smpid"
     sent=$(cat "$TEST_TMP/sent.$name")
     cat "$TEST_TMP/jobs.smtp.$name" "$TEST_TMP/jobs.sm.$name" >"$TEST_TMP/jobs.$name"
     cat "$TEST_TMP/results.smtp.$name" "$TEST_TMP/results.sm.$name" >"$TEST_TMP/results.$name"
-    pids=$(tr ' ' '\n' <"$TEST_TMP/restarts.$name" | sort -u | wc -l)
-    is "$(grep -c . "$TEST_TMP/restarts.$name")/$pids" "$restarts/$((restarts + 1))" \
-        "$name: deptmilter restarted ($how) $restarts times while the mail flowed, a new process each time"
+    unit_restarts_made "$name" "$how" "$restarts" "$TEST_TMP/restarts.$name"
     ok "$([ "$sent" -ge 20 ]; echo $?)" "$name: sendmail(1) sent $sent messages meanwhile"
     delivered=$(awk -F'\t' '$2 == "delivered"' "$TEST_TMP/results.$name" | wc -l)
     pf_wait_delivered "$TEST_TMP" "$delivered" 120

@@ -20,6 +20,14 @@
 #       send the command and return at once.
 #   unit_main_pid
 #       the main pid now (from the last "start" event).
+#   unit_load_restarting HOW RESTARTS PIDFILE LOG JOBS RESULTS
+#       tests/milter/smtpload.py's JOBS over 10 sessions to
+#       127.0.0.1:SMTPD_PORT (answers to RESULTS) while
+#       tests/milter/restart-hook.sh restarts deptmilter RESTARTS times,
+#       evenly, HOW: "unit" (unit_cmd restart) or "handover" (-R with
+#       MILTER_CONF), a line "OLD-PID NEW-PID" each to LOG; its status.
+#   unit_restarts_made NAME HOW RESTARTS LOG
+#       one check: LOG has RESTARTS lines and names RESTARTS + 1 processes.
 # SPDX-License-Identifier: BSD-2-Clause
 
 UNIT_DIR=$MILTER_TOP/contrib/systemd
@@ -81,4 +89,22 @@ unit_down() {
     kill "$UNIT_PID" 2>/dev/null
     wait "$UNIT_PID" 2>/dev/null
     UNIT_PID=
+}
+
+unit_load_restarting() {
+    local how=$1 restarts=$2 pidf=$3 log=$4 jobs=$5 results=$6 messages
+    messages=$(grep -c . "$jobs")
+    RESTART_HOW=$how RESTART_N=$restarts RESTART_LOG=$log \
+    UNIT_EVENTS=${UNIT_EVENTS:-} UNIT_FIFO=${UNIT_FIFO:-} MILTER_CONF=$MILTER_CONF \
+    LOAD_HOOK_EVERY=$((messages / (restarts + 1))) \
+    LOAD_HOOK_CMD="$MILTER_TOP/tests/milter/restart-hook.sh $pidf" \
+        python3 "$MILTER_TOP/tests/milter/smtpload.py" "127.0.0.1:$SMTPD_PORT" 10 \
+        "$jobs" "$results" 5
+}
+
+unit_restarts_made() {
+    local pids
+    pids=$(tr ' ' '\n' <"$4" | sort -u | wc -l)
+    is "$(grep -c . "$4")/$pids" "$3/$(($3 + 1))" \
+        "$1: deptmilter restarted ($2) $3 times while the mail flowed, a new process each time"
 }
