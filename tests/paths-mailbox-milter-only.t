@@ -14,12 +14,7 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/milter.sh"
 . "$here/lib/paths.sh"
 
-milter_postfix_require sendmail perl
-
-plan $((${#MAILBOX_CASES[@]} + 3))
-
-paths_milter
-paths_mailbox_postfix milter || bail_out "Postfix did not start"
+mailbox_start milter 3
 mailbox_smtp_cases target "X-Original-To is the target (the milter's added recipient), Delivered-To the target"
 # relayed as addressed (to the sink here; a production MX for the
 # department domains loops back to itself)

@@ -16,24 +16,6 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/milter.sh"
 . "$here/lib/paths.sh"
 
-milter_postfix_require sendmail perl
-
-plan $((${#MAILBOX_CASES[@]} + 3))
-
-paths_milter
-paths_mailbox_postfix socketmap || bail_out "Postfix did not start"
+mailbox_start socketmap 3
 mailbox_smtp_cases address "X-Original-To is the department address as sent, Delivered-To the target"
-mailbox_send sendmail local alice@sales.example.com
-is "$(mailbox_lines local)" "$(expected_mailbox alice@sales.example.com address)" \
-    "sendmail(1) to alice@sales.example.com: X-Original-To is the department address as sent"
-
-# a target reached twice: two copies, one per original recipient
-TWICE="alice alice@sales.example.com alice@example.com
-alice info@sales.example.com alice@example.com
-bob info@sales.example.com bob@example.com"
-mailbox_send smtp twice info@sales.example.com alice@sales.example.com
-is "$(mailbox_lines twice)" "$TWICE" \
-    "SMTP, RCPT info@ and alice@sales.example.com: alice@example.com gets two copies (one per original recipient)"
-mailbox_send sendmail "twice local" info@sales.example.com alice@sales.example.com
-is "$(mailbox_lines "twice local")" "$TWICE" \
-    "sendmail(1) to info@ and alice@sales.example.com: alice@example.com gets two copies"
+mailbox_cleanup_checks

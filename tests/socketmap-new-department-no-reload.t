@@ -11,19 +11,14 @@ here=$(cd "$(dirname "$0")" && pwd)
 . "$here/lib/tap.sh"
 . "$here/lib/postfix.sh"
 . "$here/lib/milter.sh"
+. "$here/lib/paths.sh"
 
 milter_postfix_require swaks
 
 plan 7
 
-tmpdir_make || bail_out "no temporary folder"
+paths_milter
 read -r SMTPD_PORT SINK_PORT <<<"$(free_port 2)"
-milter_map "$TEST_TMP" "$here/socketmap/departments.rules" || bail_out "map did not compile"
-SM=$TEST_TMP/socketmap.sock
-sock=$TEST_TMP/deptmilter.sock
-milter_conf "$TEST_TMP" "unix:$sock" "socketmap=unix:$SM"
-milter_start "$TEST_TMP" && milter_wait_log '^socketmap: listening on ' ||
-    bail_out "deptmilter did not start"
 # 127.0.0.1 is outside mynetworks here: relaying is what relay_domains allows
 echo 'mynetworks = 192.0.2.0/24' >"$TEST_TMP/outside.cf"
 milter_postfix_recommended "$TEST_TMP" "$SMTPD_PORT" "$SINK_PORT" "unix:$sock" "unix:$SM" \

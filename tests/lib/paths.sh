@@ -25,6 +25,14 @@
 #       "smtpd_milters =" after it) or both (main.cf.snippet); example.com
 #       is delivered by virtual(8) into maildirs VMAIL/example.com/USER/
 #       for alice, bob and anna.  Sets SMTPD_PORT, SINK_PORT, VMAIL.
+#   mailbox_start SETUP EXTRA
+#       the start of a paths-mailbox-*.t: skip_all without sendmail and
+#       perl, the plan (MAILBOX_CASES and EXTRA more), paths_milter and
+#       paths_mailbox_postfix SETUP.
+#   mailbox_cleanup_checks
+#       with a setup where cleanup rewrites (socketmap, both): sendmail(1)
+#       to a member, and SMTP and sendmail(1) to an alias and a member
+#       that share a target; 3 checks.
 #   MAILBOX_CASES, mailbox_smtp_cases address|target TEXT
 #       the addresses every paths-mailbox-*.t sends by SMTP ("ADDRESS
 #       WHAT IT IS"; SMTPUTF8 for the U-label), and one check per case:
@@ -39,6 +47,10 @@
 #   expected_mailbox ADDRESS address|target
 #       mailbox_lines for one message to ADDRESS as deptmap query says,
 #       with X-Original-To the address as sent or the target.
+#   PATHS_ACCEPTED, PATHS_REFUSED
+#       the addresses the tests of every path send, "ADDRESS WHAT IT IS":
+#       those the map accepts (delivered), and those it refuses (no
+#       U-label one among the accepted: swaks cannot send it).
 #   query ADDRESS
 #       deptmap query for ADDRESS: sets Q_ACTION, Q_DETAIL, Q_RULE.
 #   expected_delivered ADDRESS
@@ -132,6 +144,45 @@ EOT
             "unix:$SM" "$dir/virtual.cf" ;;
     *) echo "paths_mailbox_postfix: no setup $setup" >&2; return 1 ;;
     esac
+}
+
+PATHS_ACCEPTED=(
+    "alice@sales.example.com member"
+    "info@sales.example.com alias to several"
+    "alice+news@sales.example.com +extension of a member, carried once"
+    "info+x@sales.example.com +extension of an alias, carried to every target"
+    "dave+x@ops.example.com +extension in a department that tempfails unknown people"
+    "Alice@Sales.Example.COM upper case (the ORCPT keeps it)"
+    "zoe+list@sales.example.com a match rule that takes the extension (not appended again)"
+    "anna@xn--bcher-kva.example IDN domain as A-label"
+    "bob@example.net address outside every department"
+)
+PATHS_REFUSED=(
+    "nobody@sales.example.com unknown person"
+    "john.smith+x@sales.example.com +extension refused while the address without it is rewritten"
+    "nobody@bücher.example unknown person, IDN domain as U-label"
+)
+
+mailbox_start() {
+    milter_postfix_require sendmail perl
+    plan $((${#MAILBOX_CASES[@]} + $2))
+    paths_milter
+    paths_mailbox_postfix "$1" || bail_out "Postfix did not start"
+}
+
+mailbox_cleanup_checks() {
+    local twice="alice alice@sales.example.com alice@example.com
+alice info@sales.example.com alice@example.com
+bob info@sales.example.com bob@example.com"
+    mailbox_send sendmail local alice@sales.example.com
+    is "$(mailbox_lines local)" "$(expected_mailbox alice@sales.example.com address)" \
+        "sendmail(1) to alice@sales.example.com: X-Original-To is the department address as sent"
+    mailbox_send smtp twice info@sales.example.com alice@sales.example.com
+    is "$(mailbox_lines twice)" "$twice" \
+        "SMTP, RCPT info@ and alice@sales.example.com: alice@example.com gets two copies (one per original recipient)"
+    mailbox_send sendmail "twice local" info@sales.example.com alice@sales.example.com
+    is "$(mailbox_lines "twice local")" "$twice" \
+        "sendmail(1) to info@ and alice@sales.example.com: alice@example.com gets two copies (one per original recipient)"
 }
 
 MAILBOX_CASES=(
@@ -311,11 +362,9 @@ bv_send() {
 }
 
 expected_bv() {
-    local t
     query "$1"
     case $Q_ACTION in
-    REWRITE) for t in ${Q_DETAIL//,/ }; do echo "$t $1"; done ;;
-    PASS) echo "$1 $1" ;;
+    REWRITE | PASS) expected_delivered "$1" ;;
     *) set -- "$1" $Q_DETAIL; echo "$1 $1 $3 ${*:4}" ;;
-    esac | LC_ALL=C sort
+    esac
 }
